@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <stddef.h>
+
+#include "mp_drop.h"
+
+#define MP_DROP_NAME(sym, name, desc) [MP_DROP_##sym] = name,
+static const char *const drop_names[MP_DROP_MAX] = {MP_DROP_LIST(MP_DROP_NAME)};
+#undef MP_DROP_NAME
+
+#define MP_DROP_DESC(sym, name, desc) [MP_DROP_##sym] = desc,
+static const char *const drop_descs[MP_DROP_MAX] = {MP_DROP_LIST(MP_DROP_DESC)};
+#undef MP_DROP_DESC
+
+const char *
+mp_drop_name(enum mp_drop d)
+{
+	return (unsigned)d < MP_DROP_MAX ? drop_names[d] : "?";
+}
+
+const char *
+mp_drop_desc(enum mp_drop d)
+{
+	return (unsigned)d < MP_DROP_MAX ? drop_descs[d] : "?";
+}

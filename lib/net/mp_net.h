@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * meshpath network layer: header parsing, checksums, the neighbour table (ARP/NDP), ICMP
+ * and routes.
+ *
+ * Parsers are pure functions over a byte buffer: they bounds-check before every read, never
+ * write, and answer with a drop reason (MP_DROP_NONE on success). They are data-path safe.
+ */
+#ifndef MP_NET_H
+#define MP_NET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#include "mp_base.h"
+#include "mp_drop.h"
+
+/* ---------------------------------------------------------------------------------------- */
+/* Parsing                                                                                   */
+
+/** Most VLAN tags accepted in front of the payload (802.1Q and 802.1ad stacked). */
+#define MP_NET_VLAN_MAX	   2
+/** Most IPv6 extension headers walked before the packet is dropped as MP_DROP_IP6_EXT_LIMIT. */
+#define MP_NET_IP6_EXT_MAX 8
+
+enum mp_l3 {
+	MP_L3_NONE = 0,
+	MP_L3_ARP,
+	MP_L3_IPV4,
+	MP_L3_IPV6,
+};
+
+#define MP_PKT_F_VLAN	   (1u << 0) /**< at least one VLAN tag; vlan_tci is the outermost */
+#define MP_PKT_F_FRAG	   (1u << 1) /**< IP fragment (any); L4 fields unset unless FRAG_FIRST */
+#define MP_PKT_F_FRAG_FIRST (1u << 2) /**< fragment at offset 0 */
+#define MP_PKT_F_IP4_OPTS  (1u << 3) /**< IPv4 header carries options */
+#define MP_PKT_F_IP6_EXT   (1u << 4) /**< IPv6 header followed by extension headers */
+#define MP_PKT_F_L2_BCAST  (1u << 5) /**< destination MAC is broadcast */
+#define MP_PKT_F_L2_MCAST  (1u << 6) /**< destination MAC is multicast (not broadcast) */
+
+/** What the parser found. Offsets are from the start of the frame. */
+struct mp_pkt_info {
+	uint32_t pkt_len;     /**< bytes that belong to the packet: l3_off + IP length (no padding) */
+	uint16_t ethertype;   /**< host order, after any VLAN tags */
+	uint16_t vlan_tci;    /**< host order, outermost tag; valid with MP_PKT_F_VLAN */
+	uint16_t l3_off;      /**< start of ARP/IPv4/IPv6 (= L2 header length) */
+	uint16_t l3_len;      /**< IPv4 header with options; IPv6 fixed header + extension headers */
+	uint16_t l4_off;      /**< start of TCP/UDP/ICMP (l3_off + l3_len) */
+	uint16_t l4_len;      /**< L4 header: TCP with options, UDP 8, ICMP/ICMPv6 4 */
+	uint16_t flags;	      /**< MP_PKT_F_* */
+	uint8_t l3;	      /**< enum mp_l3 */
+	uint8_t l4_proto;     /**< IPPROTO_TCP/UDP/ICMP/ICMPV6/...; final next header for IPv6 */
+	uint16_t frag_ext_off; /**< IPv6: offset of the fragment header, 0 when none */
+};
+
+/**
+ * Parse an Ethernet frame down to its L4 header.
+ *
+ * Walks Ethernet, up to MP_NET_VLAN_MAX VLAN tags, then ARP (fixed Ethernet/IPv4 format),
+ * IPv4 (IHL, total length, options TLVs, fragment flags) or IPv6 (payload length, extension
+ * chain bounded by MP_NET_IP6_EXT_MAX, Hop-by-Hop only first), then the TCP, UDP, ICMP or
+ * ICMPv6 header. Fragments are flagged and their L4 header is not parsed. Other IP protocols
+ * parse successfully with l4_len 0. Checksums are not checked here (see mp_cksum_verify()).
+ *
+ * @param p    first byte of the frame
+ * @param len  bytes readable from p
+ * @param pi   filled on success; unspecified on failure
+ * @return MP_DROP_NONE, or the reason to drop the frame
+ */
+enum mp_drop
+mp_parse_frame(const uint8_t *p, uint32_t len, struct mp_pkt_info *pi);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Checksums (RFC 1071 ones' complement; pseudo-headers of RFC 768/793/8200)               */
+
+/**
+ * Verify the IPv4 header checksum and the L4 checksum (TCP, UDP, ICMP, ICMPv6) of a frame
+ * that mp_parse_frame() accepted. UDP over IPv4 with checksum 0 is accepted (none sent);
+ * UDP over IPv6 with checksum 0 is not (RFC 8200 8.1). Fragments: only the IPv4 header.
+ *
+ * @param skip_l3  the device already verified the IPv4 header checksum
+ * @param skip_l4  the device already verified the L4 checksum
+ * @return MP_DROP_NONE, MP_DROP_IP4_CSUM or MP_DROP_L4_CSUM
+ */
+enum mp_drop
+mp_cksum_verify(const uint8_t *p, const struct mp_pkt_info *pi, bool skip_l3, bool skip_l4);
+
+/** Write the IPv4 header checksum (when IPv4) and the L4 checksum of a parsed frame. */
+void
+mp_cksum_fill(uint8_t *p, const struct mp_pkt_info *pi);
+
+/** Ones' complement sum of the pseudo-header for an L4 segment of l4_bytes (not folded). */
+uint32_t
+mp_cksum_pseudo(const uint8_t *p, const struct mp_pkt_info *pi, uint32_t l4_bytes);
+
+
+/* ---------------------------------------------------------------------------------------- */
+/* Neighbour table (ARP for IPv4, NDP for IPv6)                                              */
+/*                                                                                           */
+/* One table per worker, written only by its worker: no locks. Entries are keyed by          */
+/* (family, port, address). A packet whose next hop is unresolved is held in a bounded       */
+/* per-entry queue; the caller sends the solicitation when told to, and releases the held    */
+/* packets when the answer is learned. The table never frees or reads an mbuf: it only       */
+/* stores the pointers and hands them back, so the caller counts every drop.                 */
+
+struct mp_neigh_table;
+
+struct mp_neigh_key {
+	uint8_t addr[16]; /**< IPv4 in the first 4 bytes (network order), rest zero */
+	uint16_t port;	  /**< meshpath port index */
+	uint8_t family;	  /**< AF_INET or AF_INET6 */
+	uint8_t pad;	  /**< zero */
+};
+
+struct mp_neigh_params {
+	const char *name;	/**< unique name for the underlying DPDK objects */
+	int socket_id;		/**< NUMA socket for the memory, or SOCKET_ID_ANY */
+	uint32_t entries;	/**< capacity */
+	uint32_t queue_len;	/**< packets held per unresolved entry */
+	uint64_t reachable_tsc; /**< an entry stays REACHABLE this long after confirmation */
+	uint64_t retrans_tsc;	/**< time between solicitations */
+	uint32_t max_probes;	/**< solicitations sent before an entry is given up */
+};
+
+enum mp_neigh_state {
+	MP_NEIGH_INCOMPLETE, /**< solicitation sent, no answer yet; packets may be held */
+	MP_NEIGH_REACHABLE,  /**< confirmed within reachable_tsc */
+	MP_NEIGH_STALE,	     /**< not confirmed recently; still used while being re-probed */
+};
+
+enum mp_neigh_verdict {
+	MP_NEIGH_OK,	     /**< mac filled in: send the packet now */
+	MP_NEIGH_HELD,	     /**< packet held until the neighbour answers */
+	MP_NEIGH_QUEUE_FULL, /**< not held: caller drops it as MP_DROP_NEIGH_QUEUE_FULL */
+	MP_NEIGH_TABLE_FULL, /**< not held: caller drops it as MP_DROP_NEIGH_TABLE_FULL */
+};
+
+/** Neighbour events, one writer (the owning worker). */
+struct mp_neigh_stats {
+	uint64_t created;    /**< entries created (by resolve or learn) */
+	uint64_t learned;    /**< confirmations received (learn calls that hit or created) */
+	uint64_t resolved;   /**< INCOMPLETE entries that became REACHABLE */
+	uint64_t probes;     /**< solicitations the caller was asked to send */
+	uint64_t stale;	     /**< REACHABLE entries that aged to STALE */
+	uint64_t expired;    /**< entries removed after aging out */
+	uint64_t unresolved; /**< INCOMPLETE entries given up after max_probes */
+	uint64_t released;   /**< held packets handed back for sending */
+	uint64_t dropped;    /**< held packets handed back for dropping */
+};
+
+/** Information about one entry, for dumps. */
+struct mp_neigh_info {
+	struct mp_neigh_key key;
+	struct rte_ether_addr mac; /**< zero while INCOMPLETE */
+	enum mp_neigh_state state;
+	uint64_t updated_tsc; /**< last confirmation (or creation while INCOMPLETE) */
+	uint32_t held;	      /**< packets currently held */
+	uint32_t probes;      /**< solicitations sent since the last confirmation */
+};
+
+/** Create a table. Control path. Returns NULL with rte_errno set on failure. */
+struct mp_neigh_table *
+mp_neigh_create(const struct mp_neigh_params *params);
+
+/** Free a table; any held packet pointers are handed to drop(m, arg) first. Control path. */
+void
+mp_neigh_free(struct mp_neigh_table *t, void (*drop)(struct rte_mbuf *m, void *arg), void *arg);
+
+/**
+ * Find the MAC address for a next hop, holding the packet if it is not known yet.
+ *
+ * On a miss an INCOMPLETE entry is created, m is held and *probe is set: the caller sends a
+ * solicitation now. Later misses on the same entry hold m without asking for a probe (the
+ * retransmission is paced by mp_neigh_expire()). A STALE entry answers MP_NEIGH_OK and sets
+ * *probe at most once per retrans_tsc, so a used entry is refreshed before it expires.
+ * Data-path safe.
+ *
+ * @param m      the packet to hold on a miss; may be NULL to only look up
+ * @param mac    filled on MP_NEIGH_OK
+ * @param probe  set to true when the caller should send a solicitation, false otherwise
+ */
+enum mp_neigh_verdict
+mp_neigh_resolve(struct mp_neigh_table *t, const struct mp_neigh_key *k, uint64_t now,
+		 struct rte_mbuf *m, struct rte_ether_addr *mac, bool *probe);
+
+/**
+ * Record that k is at mac (from an ARP packet, a neighbour advertisement or a solicitation's
+ * source link-layer option). The entry becomes REACHABLE; with create false an absent entry is
+ * not added (unsolicited traffic must not fill the table). Held packets are moved to out[] in
+ * the order they arrived; the caller sends them to mac. Data-path safe.
+ *
+ * @param out  room for queue_len pointers
+ * @return number of packets written to out (0 when none were held or k was not added)
+ */
+unsigned int
+mp_neigh_learn(struct mp_neigh_table *t, const struct mp_neigh_key *k,
+	       const struct rte_ether_addr *mac, uint64_t now, bool create, struct rte_mbuf **out);
+
+/**
+ * Age entries: INCOMPLETE past retrans_tsc asks for another probe (probe(k, arg)) until
+ * max_probes have gone, then is removed and its held packets go to drop(m, arg); REACHABLE
+ * past reachable_tsc becomes STALE; STALE past another reachable_tsc is removed. Visits at
+ * most budget entries per call, continuing where the previous call stopped, so a worker can
+ * call it every loop at a bounded cost. Data-path safe.
+ */
+void
+mp_neigh_expire(struct mp_neigh_table *t, uint64_t now, unsigned int budget,
+		void (*probe)(const struct mp_neigh_key *k, void *arg),
+		void (*drop)(struct rte_mbuf *m, void *arg), void *arg);
+
+/** Look up an entry without side effects. Returns false when absent. */
+bool
+mp_neigh_get(const struct mp_neigh_table *t, const struct mp_neigh_key *k,
+	     struct mp_neigh_info *info);
+
+/** Call fn for every entry (order unspecified); stops early when fn returns non-zero. */
+void
+mp_neigh_walk(const struct mp_neigh_table *t, int (*fn)(const struct mp_neigh_info *i, void *arg),
+	      void *arg);
+
+/** Number of entries in use. */
+unsigned int
+mp_neigh_count(const struct mp_neigh_table *t);
+
+/** The table's event counters. */
+const struct mp_neigh_stats *
+mp_neigh_stats(const struct mp_neigh_table *t);
+
+/** Build a key. addr points to 4 (AF_INET) or 16 (AF_INET6) bytes in network order. */
+static inline void
+mp_neigh_key_make(struct mp_neigh_key *k, int family, uint16_t port, const void *addr)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = (uint8_t)family;
+	k->port = port;
+	memcpy(k->addr, addr, family == AF_INET ? 4 : 16);
+}
+
+#endif /* MP_NET_H */
