@@ -20,6 +20,7 @@
 #define MP_MAX_PORT_ADDRS    8
 #define MP_MAX_ROUTES	     1024
 #define MP_MAX_BURST	     256
+#define MP_MAX_NEIGH_QUEUE   256 /* packets held per unresolved neighbour */
 #define MP_MAX_EAL_ARGS	     64
 #define MP_NAME_LEN	     32
 #define MP_DEVARGS_LEN	     256

@@ -16,6 +16,8 @@
 	MP_DROP(VLAN_TRUNC, "vlan_truncated", "802.1Q tag cut short")                              \
 	MP_DROP(VLAN_STACK, "vlan_too_many_tags", "more VLAN tags than the parser accepts")        \
 	MP_DROP(ETHERTYPE, "ethertype_unknown", "EtherType meshpath does not handle")              \
+	MP_DROP(VLAN_UNCONF, "vlan_not_configured", "tagged frame: no VLAN interface configured")  \
+	MP_DROP(L2_NOT_OURS, "l2_not_for_us", "unicast frame to another MAC address")              \
 	MP_DROP(NOT_CONTIG, "headers_not_contiguous", "headers span mbuf segments")                \
 	MP_DROP(ARP_TRUNC, "arp_truncated", "ARP packet shorter than its header")                  \
 	MP_DROP(ARP_BAD, "arp_malformed", "ARP not Ethernet/IPv4, bad lengths or opcode")          \
@@ -42,6 +44,8 @@
 	MP_DROP(ICMP_TYPE, "icmp_unhandled", "ICMP/ICMPv6 type meshpath does not answer")          \
 	MP_DROP(NDP_BAD, "ndp_malformed", "NDP message failing RFC 4861 validity checks")          \
 	MP_DROP(NOT_LOCAL, "not_local", "not addressed to meshpath and nothing forwards it")       \
+	MP_DROP(NO_LISTENER, "no_listener", "TCP/UDP to an own address and port nothing serves")   \
+	MP_DROP(NO_SOURCE, "no_source_address", "no own address on the egress port to send from")  \
 	MP_DROP(NO_ROUTE, "no_route", "no route to the destination")                               \
 	MP_DROP(NEIGH_QUEUE_FULL, "neigh_queue_full", "waiting-for-resolution queue full")         \
 	MP_DROP(NEIGH_TABLE_FULL, "neigh_table_full", "neighbour table full")                      \

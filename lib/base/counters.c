@@ -22,3 +22,15 @@ mp_drop_desc(enum mp_drop d)
 {
 	return (unsigned)d < MP_DROP_MAX ? drop_descs[d] : "?";
 }
+
+#include "mp_counters.h"
+
+#define MP_EVENT_NAME(sym, name) [MP_EV_##sym] = name,
+static const char *const event_names[MP_EV_MAX] = {MP_EVENT_LIST(MP_EVENT_NAME)};
+#undef MP_EVENT_NAME
+
+const char *
+mp_event_name(enum mp_event e)
+{
+	return (unsigned)e < MP_EV_MAX ? event_names[e] : "?";
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Port bring-up on any DPDK ethdev (PCI device or vdev): one RX/TX queue pair per worker, RSS
+ * where the device has it, checksum offloads negotiated from the device's capabilities (the
+ * data path computes and verifies in software what the device does not), link reporting.
+ * Control path only.
+ */
+#ifndef MP_PORT_H
+#define MP_PORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mempool.h>
+
+#include "mp_base.h"
+#include "mp_conf.h"
+
+struct mp_port {
+	uint16_t index;	  /**< meshpath port index (order in the config) */
+	uint16_t port_id; /**< DPDK ethdev port id */
+	char name[MP_NAME_LEN];
+	char driver[MP_NAME_LEN];
+	struct rte_ether_addr mac;
+	uint16_t mtu;
+	uint16_t n_queues;
+	bool rss;	 /**< RX spread over the queues by the device's RSS */
+	bool rx_ip_csum; /**< device verifies IPv4 header checksums */
+	bool rx_l4_csum; /**< device verifies TCP and UDP checksums */
+	bool tx_ip_csum; /**< device computes IPv4 header checksums */
+	bool tx_l4_csum; /**< device computes TCP and UDP checksums */
+	bool started;
+};
+
+/**
+ * Probe the device named by c->devargs (hot-plugging a vdev or PCI device), configure it with
+ * n_queues RX/TX queue pairs fed from pool, and start it.
+ *
+ * @return 0, or -errno after logging what went wrong and what to change
+ */
+int
+mp_port_setup(struct mp_port *p, uint16_t index, const struct mp_conf_port *c, uint16_t n_queues,
+	      struct rte_mempool *pool);
+
+/** Stop and close the device. Safe on a port that never started. */
+void
+mp_port_close(struct mp_port *p);
+
+/** Log the link state ("up 10 Gbps full-duplex" or "down"). Returns true when the link is up. */
+bool
+mp_port_link_report(const struct mp_port *p);
+
+#endif /* MP_PORT_H */
