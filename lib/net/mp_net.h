@@ -242,4 +242,166 @@ mp_neigh_key_make(struct mp_neigh_key *k, int family, uint16_t port, const void 
 	memcpy(k->addr, addr, family == AF_INET ? 4 : 16);
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* Interfaces: the L3 view of a port                                                        */
+
+struct mp_conf;
+struct mp_conf_port;
+struct mp_counters;
+struct rte_eth_dev_tx_buffer;
+struct rte_ring;
+
+/** An own address; addr in network order (IPv4 in the first 4 bytes). */
+struct mp_net_addr {
+	uint8_t family;
+	uint8_t prefix;
+	uint8_t addr[16];
+};
+
+/** Read-only on the data path once built. */
+struct mp_net_iface {
+	uint16_t port_id; /**< ethdev port id for rx/tx */
+	uint16_t mtu;
+	struct rte_ether_addr mac;
+	bool rx_ip_csum; /**< the device verifies IPv4 header checksums (trust its mbuf flags) */
+	bool rx_l4_csum; /**< the device verifies TCP/UDP checksums */
+	uint8_t n_addrs;
+	/** the configured addresses, then the IPv6 link-local address derived from mac */
+	struct mp_net_addr addrs[MP_MAX_PORT_ADDRS + 1];
+};
+
+/** Build the interface view of config port c running on ethdev port_id. Control path. */
+void
+mp_net_iface_init(struct mp_net_iface *ifc, const struct mp_conf_port *c, uint16_t port_id,
+		  const struct rte_ether_addr *mac, uint16_t mtu, bool rx_ip_csum, bool rx_l4_csum);
+
+/** The own address on ifc that a packet to dst (same family) should come from, or NULL. */
+const struct mp_net_addr *
+mp_net_iface_source(const struct mp_net_iface *ifc, int family, const uint8_t *dst);
+
+/** True when addr (4 or 16 bytes by family) is one of ifc's own unicast addresses. */
+bool
+mp_net_iface_owns(const struct mp_net_iface *ifc, int family, const uint8_t *addr);
+
+/** True when addr lies inside prefix p (same family). */
+bool
+mp_net_addr_in_prefix(const struct mp_net_addr *p, int family, const uint8_t *addr);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Routes: connected prefixes of every port plus static routes, in rte_fib / rte_fib6       */
+
+#define MP_NH_NONE 0 /**< next-hop id meaning "no route" */
+
+struct mp_nexthop {
+	uint16_t port;	 /**< egress meshpath port index */
+	uint8_t family;	 /**< AF_INET or AF_INET6 */
+	uint8_t gateway; /**< 1: send to addr; 0: on-link, the destination is the next hop */
+	uint8_t addr[16];
+};
+
+struct mp_route_table;
+
+/**
+ * Build the FIBs: a connected route for every port address prefix and every configured static
+ * route (a gateway without a port is resolved to the port whose prefix contains it). Control
+ * path. Returns NULL after logging the reason.
+ */
+struct mp_route_table *
+mp_route_build(const struct mp_conf *conf, const struct mp_net_iface *ifaces, unsigned int n,
+	       int socket_id);
+
+void
+mp_route_free(struct mp_route_table *rt);
+
+/** Longest-prefix match; NULL when no route. dst in network order. Data-path safe. */
+const struct mp_nexthop *
+mp_route_lookup4(const struct mp_route_table *rt, uint32_t dst);
+
+/** Longest-prefix match for IPv6; NULL when no route. Data-path safe. */
+const struct mp_nexthop *
+mp_route_lookup6(const struct mp_route_table *rt, const uint8_t dst[16]);
+
+/** Number of routes installed (connected + static), for the start-up log. */
+unsigned int
+mp_route_count(const struct mp_route_table *rt);
+
+/* ---------------------------------------------------------------------------------------- */
+/* The per-worker data path                                                                  */
+
+/** A neighbour update shared between workers (the ARP/NDP answer may reach any queue). */
+struct mp_neigh_update {
+	struct mp_neigh_key key;
+	struct rte_ether_addr mac;
+	uint16_t pad;
+	uint32_t pad2;
+};
+
+/** Per-(worker, port) TX state: the buffer and what its error callback needs to count. */
+struct mp_net_txq {
+	struct rte_eth_dev_tx_buffer *buf;
+	struct mp_counters *cnt;
+	uint16_t port;
+};
+
+/** Everything one worker's data path reads and writes. One per worker; never shared. */
+struct mp_net_ctx {
+	uint16_t queue;	    /**< this worker's queue on every port */
+	uint16_t worker;    /**< worker index */
+	uint16_t n_workers; /**< peers that get neighbour updates */
+	uint16_t n_ports;
+	const struct mp_net_iface *ifaces;   /**< n_ports, shared read-only */
+	const struct mp_route_table *routes; /**< shared read-only */
+	struct mp_neigh_table *neigh;	     /**< this worker's own */
+	struct mp_counters *cnt;	     /**< this worker's own */
+	struct rte_mempool *pool;	     /**< for packets meshpath builds (ARP, NDP) */
+	struct rte_ring *const *rings;	     /**< every worker's update ring, by worker index */
+	uint64_t now;			     /**< TSC at the start of this loop iteration */
+	uint64_t next_expire;		     /**< TSC of the next neighbour aging pass */
+	uint64_t expire_period;		     /**< TSC between aging passes */
+	struct mp_net_txq txq[MP_MAX_PORTS];
+};
+
+/**
+ * Set up the TX buffers of a context whose other fields are filled in. Control path.
+ * @param burst  packets buffered per port before a TX burst is sent
+ */
+int
+mp_net_ctx_init(struct mp_net_ctx *c, uint32_t burst, int socket_id);
+
+/** Free what mp_net_ctx_init() allocated, dropping any buffered packets. Control path. */
+void
+mp_net_ctx_fini(struct mp_net_ctx *c);
+
+/**
+ * Run a received burst to completion: parse, verify checksums, answer ARP/NDP and ICMP echo for
+ * own addresses, count and free everything else. Every packet is consumed. Data path.
+ */
+void
+mp_net_input(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
+
+/**
+ * Send an IP packet whose data starts at its L3 header: route, resolve the next hop (holding
+ * the packet while it resolves), add the Ethernet header and queue it for TX. in_port is the
+ * egress port for IPv6 link-local destinations. Consumes m. Data path.
+ */
+void
+mp_net_output(struct mp_net_ctx *c, struct rte_mbuf *m, int family, const uint8_t *dst,
+	      uint16_t in_port);
+
+/** Queue a complete frame for TX on port; counts it. Consumes m. Data path. */
+void
+mp_net_tx(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf *m);
+
+/** Per-loop housekeeping: neighbour updates from peers, neighbour aging. Data path. */
+void
+mp_net_poll(struct mp_net_ctx *c);
+
+/** Send every buffered TX packet. Data path. */
+void
+mp_net_flush(struct mp_net_ctx *c);
+
+/** Drop m under reason d: count and free. Data path. */
+void
+mp_net_drop(struct mp_net_ctx *c, struct rte_mbuf *m, enum mp_drop d);
+
 #endif /* MP_NET_H */

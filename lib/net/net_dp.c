@@ -1,0 +1,413 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The per-worker network data path: input (parse, verify, classify, dispatch), output (route,
+ * neighbour, Ethernet, TX buffer) and the per-loop housekeeping. Runs on worker lcores only:
+ * no locks, no syscalls, no allocation outside mempools, no logging; drops are counted.
+ */
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_malloc.h>
+#include <rte_prefetch.h>
+#include <rte_ring.h>
+
+#include "net_priv.h"
+
+/* Entries the neighbour aging visits per pass, and passes per second. */
+#define NET_EXPIRE_BUDGET	 256
+#define NET_EXPIRE_PER_SEC	 100
+/* Neighbour updates taken from the ring per loop. */
+#define NET_UPDATES_PER_POLL	 32
+
+void
+mp_net_drop(struct mp_net_ctx *c, struct rte_mbuf *m, enum mp_drop d)
+{
+	mp_count_drop(c->cnt, d);
+	rte_pktmbuf_free(m);
+}
+
+/* TX buffer error callback: the device queue was full. Undo the tx counts and count drops. */
+static void
+net_tx_unsent(struct rte_mbuf **pkts, uint16_t unsent, void *arg)
+{
+	struct mp_net_txq *q = arg;
+	struct mp_port_counters *pc = &q->cnt->port[q->port];
+	uint16_t i;
+
+	for (i = 0; i < unsent; i++) {
+		pc->tx_pkts--;
+		pc->tx_bytes -= pkts[i]->pkt_len;
+		rte_pktmbuf_free(pkts[i]);
+	}
+	q->cnt->drops[MP_DROP_TX_FULL] += unsent;
+}
+
+int
+mp_net_ctx_init(struct mp_net_ctx *c, uint32_t burst, int socket_id)
+{
+	uint16_t p;
+
+	for (p = 0; p < c->n_ports; p++) {
+		struct mp_net_txq *q = &c->txq[p];
+
+		q->cnt = c->cnt;
+		q->port = p;
+		q->buf = rte_zmalloc_socket("mp_txbuf", RTE_ETH_TX_BUFFER_SIZE(burst), 0, socket_id);
+		if (q->buf == NULL)
+			return -ENOMEM;
+		rte_eth_tx_buffer_init(q->buf, (uint16_t)burst);
+		rte_eth_tx_buffer_set_err_callback(q->buf, net_tx_unsent, q);
+	}
+	c->expire_period = rte_get_tsc_hz() / NET_EXPIRE_PER_SEC;
+	return 0;
+}
+
+void
+mp_net_ctx_fini(struct mp_net_ctx *c)
+{
+	uint16_t p, i;
+
+	for (p = 0; p < c->n_ports; p++) {
+		struct rte_eth_dev_tx_buffer *b = c->txq[p].buf;
+
+		if (b == NULL)
+			continue;
+		for (i = 0; i < b->length; i++)
+			rte_pktmbuf_free(b->pkts[i]);
+		rte_free(b);
+		c->txq[p].buf = NULL;
+	}
+}
+
+void
+mp_net_tx(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf *m)
+{
+	struct mp_port_counters *pc = &c->cnt->port[port];
+
+	pc->tx_pkts++;
+	pc->tx_bytes += m->pkt_len;
+	rte_eth_tx_buffer(c->ifaces[port].port_id, c->queue, c->txq[port].buf, m);
+}
+
+void
+mp_net_flush(struct mp_net_ctx *c)
+{
+	uint16_t p;
+
+	for (p = 0; p < c->n_ports; p++)
+		rte_eth_tx_buffer_flush(c->ifaces[p].port_id, c->queue, c->txq[p].buf);
+}
+
+void
+net_xmit_l2(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf *m,
+	    const struct rte_ether_addr *dst, uint16_t ethertype)
+{
+	struct rte_ether_hdr *eth;
+
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof(*eth));
+	if (eth == NULL) {
+		mp_net_drop(c, m, MP_DROP_NO_MBUF);
+		return;
+	}
+	eth->dst_addr = *dst;
+	eth->src_addr = c->ifaces[port].mac;
+	eth->ether_type = rte_cpu_to_be_16(ethertype);
+	m->l2_len = sizeof(*eth);
+	mp_net_tx(c, port, m);
+}
+
+static void
+net_solicit(struct mp_net_ctx *c, const struct mp_neigh_key *k)
+{
+	if (k->family == AF_INET)
+		net_arp_solicit(c, k);
+	else
+		net_ndp_solicit(c, k);
+}
+
+static void
+net_send_released(struct mp_net_ctx *c, const struct mp_neigh_key *k,
+		  const struct rte_ether_addr *mac, struct rte_mbuf **out, unsigned int n)
+{
+	uint16_t type = k->family == AF_INET ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		net_xmit_l2(c, k->port, out[i], mac, type);
+}
+
+void
+net_neigh_learn(struct mp_net_ctx *c, const struct mp_neigh_key *k,
+		const struct rte_ether_addr *mac, bool create)
+{
+	struct rte_mbuf *out[MP_MAX_NEIGH_QUEUE];
+	struct mp_neigh_update u = {.key = *k, .mac = *mac};
+	unsigned int n;
+	uint16_t w;
+
+	n = mp_neigh_learn(c->neigh, k, mac, c->now, create, out);
+	net_send_released(c, k, mac, out, n);
+
+	/* The answer to a solicitation may arrive on any worker's queue: tell the others. ARP
+	 * and NDP are rare, so a multi-producer ring costs nothing that matters. */
+	for (w = 0; w < c->n_workers; w++) {
+		if (w == c->worker)
+			continue;
+		if (rte_ring_mp_enqueue_elem(c->rings[w], &u, sizeof(u)) != 0)
+			mp_count_drop(c->cnt, MP_DROP_RING_FULL);
+		else
+			mp_count_event(c->cnt, MP_EV_NEIGH_SHARED_OUT);
+	}
+}
+
+void
+mp_net_output(struct mp_net_ctx *c, struct rte_mbuf *m, int family, const uint8_t *dst,
+	      uint16_t in_port)
+{
+	const struct mp_nexthop *nh;
+	struct mp_nexthop ll;
+	struct mp_neigh_key k;
+	struct rte_ether_addr mac;
+	const uint8_t *hop;
+	bool probe;
+
+	if (family == AF_INET6 && net_ip6_is_linklocal(dst)) {
+		/* Link-local leaves through the port it belongs to, on-link. */
+		ll.port = in_port;
+		ll.family = AF_INET6;
+		ll.gateway = 0;
+		nh = &ll;
+	} else if (family == AF_INET) {
+		nh = mp_route_lookup4(c->routes, net_ip4(dst));
+	} else {
+		nh = mp_route_lookup6(c->routes, dst);
+	}
+	if (nh == NULL) {
+		mp_net_drop(c, m, MP_DROP_NO_ROUTE);
+		return;
+	}
+	if (m->pkt_len > c->ifaces[nh->port].mtu) {
+		mp_net_drop(c, m, MP_DROP_MTU);
+		return;
+	}
+	hop = nh->gateway ? nh->addr : dst;
+	mp_neigh_key_make(&k, family, nh->port, hop);
+	switch (mp_neigh_resolve(c->neigh, &k, c->now, m, &mac, &probe)) {
+	case MP_NEIGH_OK:
+		net_xmit_l2(c, nh->port, m, &mac,
+			    family == AF_INET ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6);
+		break;
+	case MP_NEIGH_HELD:
+		break;
+	case MP_NEIGH_QUEUE_FULL:
+		mp_net_drop(c, m, MP_DROP_NEIGH_QUEUE_FULL);
+		break;
+	case MP_NEIGH_TABLE_FULL:
+		mp_net_drop(c, m, MP_DROP_NEIGH_TABLE_FULL);
+		break;
+	}
+	if (probe)
+		net_solicit(c, &k);
+}
+
+/* Checksums: trust the device's verdict where it gave one, verify in software otherwise. */
+static enum mp_drop
+net_verify(struct mp_net_ctx *c, const struct mp_net_iface *ifc, struct rte_mbuf *m,
+	   const uint8_t *p, const struct mp_pkt_info *pi)
+{
+	uint64_t ip = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+	uint64_t l4 = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+	bool skip_l3 = false, skip_l4 = false;
+
+	if (ifc->rx_ip_csum && pi->l3 == MP_L3_IPV4) {
+		if (ip == RTE_MBUF_F_RX_IP_CKSUM_BAD)
+			return MP_DROP_IP4_CSUM;
+		skip_l3 = ip == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+	}
+	if (ifc->rx_l4_csum && (pi->l4_proto == IPPROTO_TCP || pi->l4_proto == IPPROTO_UDP)) {
+		if (l4 == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+			return MP_DROP_L4_CSUM;
+		skip_l4 = l4 == RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+	}
+	mp_count_event(c->cnt, skip_l4 ? MP_EV_CSUM_HW_VERIFIED : MP_EV_CSUM_SW_VERIFIED);
+	return mp_cksum_verify(p, pi, skip_l3, skip_l4);
+}
+
+static bool
+net_ip6_local(const struct mp_net_iface *ifc, const uint8_t *dst)
+{
+	static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 0x01};
+	uint8_t sn[16];
+	unsigned int i;
+
+	if (!net_ip6_is_multicast(dst))
+		return mp_net_iface_owns(ifc, AF_INET6, dst);
+	if (memcmp(dst, all_nodes, 16) == 0)
+		return true;
+	for (i = 0; i < ifc->n_addrs; i++) {
+		if (ifc->addrs[i].family != AF_INET6)
+			continue;
+		net_ip6_solicited_node(sn, ifc->addrs[i].addr);
+		if (memcmp(dst, sn, 16) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Is the IPv4 destination ours on any port? (A host answers on all of its addresses.) */
+static bool
+net_ip4_local(const struct mp_net_ctx *c, const uint8_t *dst)
+{
+	uint16_t p;
+
+	for (p = 0; p < c->n_ports; p++)
+		if (mp_net_iface_owns(&c->ifaces[p], AF_INET, dst))
+			return true;
+	return false;
+}
+
+static void
+net_ip4_input(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf *m, const uint8_t *p,
+	      const struct mp_pkt_info *pi)
+{
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(p + pi->l3_off);
+
+	if (!net_ip4_local(c, (const uint8_t *)&ip->dst_addr)) {
+		mp_net_drop(c, m, MP_DROP_NOT_LOCAL);
+		return;
+	}
+	if (pi->flags & MP_PKT_F_FRAG) {
+		mp_net_drop(c, m, MP_DROP_FRAGMENT);
+		return;
+	}
+	if (pi->l4_proto == IPPROTO_ICMP)
+		net_icmp4_input(c, port, m, pi);
+	else
+		mp_net_drop(c, m, MP_DROP_NO_LISTENER);
+}
+
+static void
+net_ip6_input(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf *m, const uint8_t *p,
+	      const struct mp_pkt_info *pi)
+{
+	const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)(p + pi->l3_off);
+	bool local = net_ip6_local(&c->ifaces[port], ip->dst_addr);
+	uint16_t q;
+
+	/* Global addresses of other ports are ours too; link-local only on its own port. */
+	for (q = 0; !local && q < c->n_ports; q++)
+		local = q != port && !net_ip6_is_linklocal(ip->dst_addr) &&
+			mp_net_iface_owns(&c->ifaces[q], AF_INET6, ip->dst_addr);
+	if (!local) {
+		mp_net_drop(c, m, MP_DROP_NOT_LOCAL);
+		return;
+	}
+	if (pi->flags & MP_PKT_F_FRAG) {
+		mp_net_drop(c, m, MP_DROP_FRAGMENT);
+		return;
+	}
+	if (pi->l4_proto == IPPROTO_ICMPV6)
+		net_icmp6_input(c, port, m, pi);
+	else
+		mp_net_drop(c, m, MP_DROP_NO_LISTENER);
+}
+
+/* Parse and validate one frame; on success pi describes it and its padding is trimmed. */
+static enum mp_drop
+net_classify(struct mp_net_ctx *c, const struct mp_net_iface *ifc, struct rte_mbuf *m,
+	     struct mp_pkt_info *pi)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)p;
+	enum mp_drop d;
+
+	d = mp_parse_frame(p, rte_pktmbuf_data_len(m), pi);
+	if (d != MP_DROP_NONE)
+		return m->nb_segs > 1 && m->pkt_len > m->data_len ? MP_DROP_NOT_CONTIG : d;
+	/* Promiscuous mode shows us the whole segment: keep what a NIC filter would. */
+	if ((pi->flags & (MP_PKT_F_L2_BCAST | MP_PKT_F_L2_MCAST)) == 0 &&
+	    !rte_is_same_ether_addr(&eth->dst_addr, &ifc->mac))
+		return MP_DROP_L2_NOT_OURS;
+	if (pi->flags & MP_PKT_F_VLAN)
+		return MP_DROP_VLAN_UNCONF;
+	if (pi->l3 != MP_L3_ARP) {
+		d = net_verify(c, ifc, m, p, pi);
+		if (d != MP_DROP_NONE)
+			return d;
+	}
+	if (m->pkt_len > pi->pkt_len)
+		rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - pi->pkt_len));
+	return MP_DROP_NONE;
+}
+
+void
+mp_net_input(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct mp_net_iface *ifc = &c->ifaces[port];
+	struct mp_port_counters *pc = &c->cnt->port[port];
+	struct mp_pkt_info pi;
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const uint8_t *p;
+		enum mp_drop d;
+
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		pc->rx_pkts++;
+		pc->rx_bytes += m->pkt_len;
+		d = net_classify(c, ifc, m, &pi);
+		if (d != MP_DROP_NONE) {
+			mp_net_drop(c, m, d);
+			continue;
+		}
+		p = rte_pktmbuf_mtod(m, const uint8_t *);
+		switch (pi.l3) {
+		case MP_L3_ARP:
+			net_arp_input(c, port, m, &pi);
+			break;
+		case MP_L3_IPV4:
+			net_ip4_input(c, port, m, p, &pi);
+			break;
+		case MP_L3_IPV6:
+			net_ip6_input(c, port, m, p, &pi);
+			break;
+		default:
+			mp_net_drop(c, m, MP_DROP_ETHERTYPE);
+			break;
+		}
+	}
+}
+
+static void
+net_expire_probe(const struct mp_neigh_key *k, void *arg)
+{
+	net_solicit(arg, k);
+}
+
+static void
+net_expire_drop(struct rte_mbuf *m, void *arg)
+{
+	mp_net_drop(arg, m, MP_DROP_NEIGH_UNRESOLVED);
+}
+
+void
+mp_net_poll(struct mp_net_ctx *c)
+{
+	struct mp_neigh_update u[NET_UPDATES_PER_POLL];
+	struct rte_mbuf *out[MP_MAX_NEIGH_QUEUE];
+	unsigned int n, i, k;
+
+	n = rte_ring_sc_dequeue_burst_elem(c->rings[c->worker], u, sizeof(u[0]),
+					   NET_UPDATES_PER_POLL, NULL);
+	for (i = 0; i < n; i++) {
+		mp_count_event(c->cnt, MP_EV_NEIGH_SHARED_IN);
+		k = mp_neigh_learn(c->neigh, &u[i].key, &u[i].mac, c->now, false, out);
+		net_send_released(c, &u[i].key, &u[i].mac, out, k);
+	}
+	if (c->now >= c->next_expire) {
+		c->next_expire = c->now + c->expire_period;
+		mp_neigh_expire(c->neigh, c->now, NET_EXPIRE_BUDGET, net_expire_probe,
+				net_expire_drop, c);
+	}
+}
