@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Stats: sums the per-worker counters on demand (never on the data path), exports them as DPDK
+ * telemetry commands under /meshpath/ and prints the exit report. Control path only; the
+ * telemetry callbacks run on DPDK's telemetry thread and only read worker memory.
+ */
+#ifndef MP_STATS_H
+#define MP_STATS_H
+
+#include <stdio.h>
+
+#include "mp_base.h"
+#include "mp_counters.h"
+#include "mp_net.h"
+
+/** What the stats read. Filled by the app before mp_stats_init(); must outlive the process. */
+struct mp_stats_source {
+	unsigned int n_workers;
+	const struct mp_counters *counters[MP_MAX_WORKERS];
+	const struct mp_neigh_table *neigh[MP_MAX_WORKERS];
+	unsigned int lcore[MP_MAX_WORKERS];
+	unsigned int n_ports;
+	uint16_t port_id[MP_MAX_PORTS];
+	char port_name[MP_MAX_PORTS][MP_NAME_LEN];
+};
+
+/** Register the telemetry commands. Returns 0 or -errno. */
+int
+mp_stats_init(const struct mp_stats_source *src);
+
+/** Sum every worker's counters into out. */
+void
+mp_stats_sum(const struct mp_stats_source *src, struct mp_counters *out);
+
+/** Sum every worker's neighbour events into out. */
+void
+mp_stats_neigh_sum(const struct mp_stats_source *src, struct mp_neigh_stats *out);
+
+/** Print the human-readable report (ports, non-zero drops and events, per-worker cycles). */
+void
+mp_stats_print(const struct mp_stats_source *src, FILE *f);
+
+#endif /* MP_STATS_H */

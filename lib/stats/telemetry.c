@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Telemetry commands under /meshpath/, readable with dpdk-telemetry.py. Each callback sums the
+ * workers' counters at the moment it runs; nothing here touches the data path.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_telemetry.h>
+
+#include "mp_stats.h"
+
+static const struct mp_stats_source *stats_src;
+
+static int
+tel_summary(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
+{
+	struct mp_counters sum;
+	uint64_t rx = 0, tx = 0, rxb = 0, txb = 0, drops = 0;
+	unsigned int i;
+
+	mp_stats_sum(stats_src, &sum);
+	for (i = 0; i < stats_src->n_ports; i++) {
+		rx += sum.port[i].rx_pkts;
+		rxb += sum.port[i].rx_bytes;
+		tx += sum.port[i].tx_pkts;
+		txb += sum.port[i].tx_bytes;
+	}
+	for (i = 1; i < MP_DROP_MAX; i++)
+		drops += sum.drops[i];
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "workers", stats_src->n_workers);
+	rte_tel_data_add_dict_u64(d, "ports", stats_src->n_ports);
+	rte_tel_data_add_dict_u64(d, "rx_pkts", rx);
+	rte_tel_data_add_dict_u64(d, "rx_bytes", rxb);
+	rte_tel_data_add_dict_u64(d, "tx_pkts", tx);
+	rte_tel_data_add_dict_u64(d, "tx_bytes", txb);
+	rte_tel_data_add_dict_u64(d, "drops", drops);
+	rte_tel_data_add_dict_u64(d, "busy_cycles", sum.busy_cycles);
+	rte_tel_data_add_dict_u64(d, "idle_cycles", sum.idle_cycles);
+	rte_tel_data_add_dict_u64(d, "busy_polls", sum.busy_polls);
+	rte_tel_data_add_dict_u64(d, "idle_polls", sum.idle_polls);
+	rte_tel_data_add_dict_u64(d, "busy_cycles_per_rx_pkt", rx ? sum.busy_cycles / rx : 0);
+	rte_tel_data_add_dict_u64(d, "tsc_hz", rte_get_tsc_hz());
+	return 0;
+}
+
+static int
+tel_drops(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
+{
+	struct mp_counters sum;
+	unsigned int i;
+
+	mp_stats_sum(stats_src, &sum);
+	rte_tel_data_start_dict(d);
+	for (i = 1; i < MP_DROP_MAX; i++)
+		rte_tel_data_add_dict_u64(d, mp_drop_name(i), sum.drops[i]);
+	return 0;
+}
+
+static int
+tel_events(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
+{
+	struct mp_counters sum;
+	unsigned int i;
+
+	mp_stats_sum(stats_src, &sum);
+	rte_tel_data_start_dict(d);
+	for (i = 0; i < MP_EV_MAX; i++)
+		rte_tel_data_add_dict_u64(d, mp_event_name(i), sum.events[i]);
+	return 0;
+}
+
+static int
+tel_ports(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
+{
+	struct mp_counters sum;
+	unsigned int i;
+
+	mp_stats_sum(stats_src, &sum);
+	rte_tel_data_start_dict(d);
+	for (i = 0; i < stats_src->n_ports; i++) {
+		struct rte_tel_data *p = rte_tel_data_alloc();
+		struct rte_eth_stats es;
+		struct rte_eth_link link;
+
+		if (p == NULL)
+			return -ENOMEM;
+		rte_tel_data_start_dict(p);
+		rte_tel_data_add_dict_u64(p, "ethdev", stats_src->port_id[i]);
+		if (rte_eth_link_get_nowait(stats_src->port_id[i], &link) == 0)
+			rte_tel_data_add_dict_string(p, "link",
+						     link.link_status ? "up" : "down");
+		rte_tel_data_add_dict_u64(p, "rx_pkts", sum.port[i].rx_pkts);
+		rte_tel_data_add_dict_u64(p, "rx_bytes", sum.port[i].rx_bytes);
+		rte_tel_data_add_dict_u64(p, "tx_pkts", sum.port[i].tx_pkts);
+		rte_tel_data_add_dict_u64(p, "tx_bytes", sum.port[i].tx_bytes);
+		/* What the device itself saw, for drops before meshpath's code runs. */
+		if (rte_eth_stats_get(stats_src->port_id[i], &es) == 0) {
+			rte_tel_data_add_dict_u64(p, "dev_imissed", es.imissed);
+			rte_tel_data_add_dict_u64(p, "dev_ierrors", es.ierrors);
+			rte_tel_data_add_dict_u64(p, "dev_oerrors", es.oerrors);
+			rte_tel_data_add_dict_u64(p, "dev_rx_nombuf", es.rx_nombuf);
+		}
+		rte_tel_data_add_dict_container(d, stats_src->port_name[i], p, 0);
+	}
+	return 0;
+}
+
+static int
+tel_workers(const char *cmd __rte_unused, const char *params __rte_unused,
+	    struct rte_tel_data *d)
+{
+	char name[32];
+	unsigned int w, p;
+
+	rte_tel_data_start_dict(d);
+	for (w = 0; w < stats_src->n_workers; w++) {
+		const struct mp_counters *c = stats_src->counters[w];
+		struct rte_tel_data *t = rte_tel_data_alloc();
+		uint64_t rx = 0;
+
+		if (t == NULL)
+			return -ENOMEM;
+		for (p = 0; p < stats_src->n_ports; p++)
+			rx += c->port[p].rx_pkts;
+		rte_tel_data_start_dict(t);
+		rte_tel_data_add_dict_u64(t, "lcore", stats_src->lcore[w]);
+		rte_tel_data_add_dict_u64(t, "rx_pkts", rx);
+		rte_tel_data_add_dict_u64(t, "busy_cycles", c->busy_cycles);
+		rte_tel_data_add_dict_u64(t, "idle_cycles", c->idle_cycles);
+		rte_tel_data_add_dict_u64(t, "busy_polls", c->busy_polls);
+		rte_tel_data_add_dict_u64(t, "idle_polls", c->idle_polls);
+		rte_tel_data_add_dict_u64(t, "neigh_entries", mp_neigh_count(stats_src->neigh[w]));
+		snprintf(name, sizeof(name), "worker%u", w);
+		rte_tel_data_add_dict_container(d, name, t, 0);
+	}
+	return 0;
+}
+
+static int
+tel_neigh(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
+{
+	struct mp_neigh_stats s;
+	uint64_t entries = 0;
+	unsigned int w;
+
+	mp_stats_neigh_sum(stats_src, &s);
+	for (w = 0; w < stats_src->n_workers; w++)
+		entries += mp_neigh_count(stats_src->neigh[w]);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "entries", entries);
+	rte_tel_data_add_dict_u64(d, "created", s.created);
+	rte_tel_data_add_dict_u64(d, "learned", s.learned);
+	rte_tel_data_add_dict_u64(d, "resolved", s.resolved);
+	rte_tel_data_add_dict_u64(d, "probes", s.probes);
+	rte_tel_data_add_dict_u64(d, "stale", s.stale);
+	rte_tel_data_add_dict_u64(d, "expired", s.expired);
+	rte_tel_data_add_dict_u64(d, "unresolved", s.unresolved);
+	rte_tel_data_add_dict_u64(d, "released", s.released);
+	rte_tel_data_add_dict_u64(d, "dropped", s.dropped);
+	return 0;
+}
+
+int
+mp_stats_init(const struct mp_stats_source *src)
+{
+	static const struct {
+		const char *cmd;
+		telemetry_cb fn;
+		const char *help;
+	} cmds[] = {
+		{"/meshpath/stats", tel_summary,
+		 "Totals: packets, bytes, drops, busy/idle cycles. No parameters."},
+		{"/meshpath/ports", tel_ports, "Per-port counters and device stats. No parameters."},
+		{"/meshpath/drops", tel_drops, "Packets dropped, by reason. No parameters."},
+		{"/meshpath/events", tel_events, "Data-path events (ARP, NDP, ICMP). No parameters."},
+		{"/meshpath/workers", tel_workers, "Per-worker busy/idle cycles. No parameters."},
+		{"/meshpath/neigh", tel_neigh, "Neighbour table events. No parameters."},
+	};
+	unsigned int i;
+	int rc;
+
+	stats_src = src;
+	for (i = 0; i < RTE_DIM(cmds); i++) {
+		rc = rte_telemetry_register_cmd(cmds[i].cmd, cmds[i].fn, cmds[i].help);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
