@@ -19,14 +19,14 @@
 #include "mp_conf.h"
 
 struct mp_port {
-	uint16_t index;	  /**< meshpath port index (order in the config) */
+	uint16_t index;   /**< meshpath port index (order in the config) */
 	uint16_t port_id; /**< DPDK ethdev port id */
 	char name[MP_NAME_LEN];
 	char driver[MP_NAME_LEN];
 	struct rte_ether_addr mac;
 	uint16_t mtu;
 	uint16_t n_queues;
-	bool rss;	 /**< RX spread over the queues by the device's RSS */
+	bool rss;        /**< RX spread over the queues by the device's RSS */
 	bool rx_ip_csum; /**< device verifies IPv4 header checksums */
 	bool rx_l4_csum; /**< device verifies TCP and UDP checksums */
 	bool tx_ip_csum; /**< device computes IPv4 header checksums */
@@ -40,16 +40,13 @@ struct mp_port {
  *
  * @return 0, or -errno after logging what went wrong and what to change
  */
-int
-mp_port_setup(struct mp_port *p, uint16_t index, const struct mp_conf_port *c, uint16_t n_queues,
-	      struct rte_mempool *pool);
+int mp_port_setup(struct mp_port *p, uint16_t index, const struct mp_conf_port *c,
+                  uint16_t n_queues, struct rte_mempool *pool);
 
 /** Stop and close the device. Safe on a port that never started. */
-void
-mp_port_close(struct mp_port *p);
+void mp_port_close(struct mp_port *p);
 
 /** Log the link state ("up 10 Gbps full-duplex" or "down"). Returns true when the link is up. */
-bool
-mp_port_link_report(const struct mp_port *p);
+bool mp_port_link_report(const struct mp_port *p);
 
 #endif /* MP_PORT_H */

@@ -13,10 +13,12 @@
 #include "mp_port.h"
 
 /* Checksum offloads meshpath uses when the device has them; the rest is done in software. */
-#define PORT_RX_CSUM                                                                                \
-	(RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM)
-#define PORT_TX_CSUM                                                                                \
-	(RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM)
+#define PORT_RX_CSUM                                                    \
+	(RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM | \
+	 RTE_ETH_RX_OFFLOAD_UDP_CKSUM)
+#define PORT_TX_CSUM                                                    \
+	(RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM | \
+	 RTE_ETH_TX_OFFLOAD_UDP_CKSUM)
 #define PORT_RSS_HF (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP)
 
 /* Room an L3 MTU needs in a receive buffer: Ethernet header, two VLAN tags and the CRC. */
@@ -33,8 +35,10 @@ port_probe(const char *devargs, uint16_t *port_id)
 	rc = rte_dev_probe(devargs);
 	if (rc < 0 && rc != -EEXIST) {
 		MP_LOG(ERR,
-		       "cannot probe device \"%s\": %s; check the vdev name and its arguments, or for "
-		       "a PCI device that it is bound to vfio-pci and that eal.args has no --no-pci",
+		       "cannot probe device \"%s\": %s; check the vdev name and its arguments, or "
+		       "for "
+		       "a PCI device that it is bound to vfio-pci and that eal.args has no "
+		       "--no-pci",
 		       devargs, rte_strerror(-rc));
 		return rc;
 	}
@@ -51,7 +55,7 @@ port_probe(const char *devargs, uint16_t *port_id)
 /* Fill conf from what the device reports it can do, and record the choices in p. */
 static int
 port_negotiate(struct mp_port *p, const struct rte_eth_dev_info *info, struct rte_mempool *pool,
-	       struct rte_eth_conf *conf)
+               struct rte_eth_conf *conf)
 {
 	uint32_t room = rte_pktmbuf_data_room_size(pool) - RTE_PKTMBUF_HEADROOM;
 
@@ -80,14 +84,15 @@ port_negotiate(struct mp_port *p, const struct rte_eth_dev_info *info, struct rt
 	conf->txmode.offloads = info->tx_offload_capa & PORT_TX_CSUM;
 	p->rx_ip_csum = (conf->rxmode.offloads & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM) != 0;
 	p->rx_l4_csum = (conf->rxmode.offloads & RTE_ETH_RX_OFFLOAD_TCP_CKSUM) != 0 &&
-			(conf->rxmode.offloads & RTE_ETH_RX_OFFLOAD_UDP_CKSUM) != 0;
+	                (conf->rxmode.offloads & RTE_ETH_RX_OFFLOAD_UDP_CKSUM) != 0;
 	p->tx_ip_csum = (conf->txmode.offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) != 0;
 	p->tx_l4_csum = (conf->txmode.offloads & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) != 0 &&
-			(conf->txmode.offloads & RTE_ETH_TX_OFFLOAD_UDP_CKSUM) != 0;
+	                (conf->txmode.offloads & RTE_ETH_TX_OFFLOAD_UDP_CKSUM) != 0;
 	if ((uint32_t)p->mtu + PORT_L2_OVERHEAD > room) {
 		if ((info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER) == 0) {
 			MP_LOG(ERR,
-			       "port %s: mtu %u does not fit a %u-byte buffer and the device cannot "
+			       "port %s: mtu %u does not fit a %u-byte buffer and the device "
+			       "cannot "
 			       "scatter; lower the port's mtu to %u",
 			       p->name, p->mtu, room, room - PORT_L2_OVERHEAD);
 			return -EINVAL;
@@ -101,7 +106,7 @@ port_negotiate(struct mp_port *p, const struct rte_eth_dev_info *info, struct rt
 
 static int
 port_queues(struct mp_port *p, const struct rte_eth_dev_info *info, const struct rte_eth_conf *conf,
-	    const struct mp_conf_port *c, struct rte_mempool *pool)
+            const struct mp_conf_port *c, struct rte_mempool *pool)
 {
 	struct rte_eth_rxconf rxconf = info->default_rxconf;
 	struct rte_eth_txconf txconf = info->default_txconf;
@@ -136,7 +141,7 @@ port_queues(struct mp_port *p, const struct rte_eth_dev_info *info, const struct
 
 int
 mp_port_setup(struct mp_port *p, uint16_t index, const struct mp_conf_port *c, uint16_t n_queues,
-	      struct rte_mempool *pool)
+              struct rte_mempool *pool)
 {
 	struct rte_eth_dev_info info;
 	struct rte_eth_conf conf;

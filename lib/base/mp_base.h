@@ -15,24 +15,23 @@
 #include <rte_log.h>
 
 /** Upper bounds that size static arrays; the config validator enforces them with a message. */
-#define MP_MAX_PORTS	     16
-#define MP_MAX_WORKERS	     64
-#define MP_MAX_PORT_ADDRS    8
-#define MP_MAX_ROUTES	     1024
-#define MP_MAX_BURST	     256
-#define MP_MAX_NEIGH_QUEUE   256 /* packets held per unresolved neighbour */
-#define MP_MAX_EAL_ARGS	     64
-#define MP_NAME_LEN	     32
-#define MP_DEVARGS_LEN	     256
+#define MP_MAX_PORTS       16
+#define MP_MAX_WORKERS     64
+#define MP_MAX_PORT_ADDRS  8
+#define MP_MAX_ROUTES      1024
+#define MP_MAX_BURST       256
+#define MP_MAX_NEIGH_QUEUE 256 /* packets held per unresolved neighbour */
+#define MP_MAX_EAL_ARGS    64
+#define MP_NAME_LEN        32
+#define MP_DEVARGS_LEN     256
 
 extern int mp_logtype;
 
 /** Log from the control path: MP_LOG(ERR, "port %u: %s", id, strerror(e)). */
-#define MP_LOG(level, fmt, ...)                                                                     \
+#define MP_LOG(level, fmt, ...) \
 	rte_log(RTE_LOG_##level, mp_logtype, "meshpath: " fmt "\n", ##__VA_ARGS__)
 
 /** Register the meshpath log type. Idempotent; called by main before anything logs. */
-void
-mp_log_init(void);
+void mp_log_init(void);
 
 #endif /* MP_BASE_H */

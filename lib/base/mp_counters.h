@@ -17,32 +17,31 @@
 #include "mp_drop.h"
 
 /* MP_EVENT(symbol, "name in stats") : things the data path did, other than drops. */
-#define MP_EVENT_LIST(MP_EVENT)                                                                     \
-	MP_EVENT(ARP_REQ_IN, "arp_requests_in")                                                    \
-	MP_EVENT(ARP_REPLY_IN, "arp_replies_in")                                                   \
-	MP_EVENT(ARP_REPLY_OUT, "arp_replies_out")                                                 \
-	MP_EVENT(ARP_REQ_OUT, "arp_requests_out")                                                  \
-	MP_EVENT(NDP_NS_IN, "ndp_solicitations_in")                                                \
-	MP_EVENT(NDP_NA_IN, "ndp_advertisements_in")                                               \
-	MP_EVENT(NDP_NA_OUT, "ndp_advertisements_out")                                             \
-	MP_EVENT(NDP_NS_OUT, "ndp_solicitations_out")                                              \
-	MP_EVENT(ICMP_ECHO_OUT, "icmp_echo_replies_out")                                           \
-	MP_EVENT(ICMP6_ECHO_OUT, "icmp6_echo_replies_out")                                         \
-	MP_EVENT(NEIGH_SHARED_OUT, "neigh_updates_shared")                                         \
-	MP_EVENT(NEIGH_SHARED_IN, "neigh_updates_received")                                        \
-	MP_EVENT(CSUM_SW_VERIFIED, "checksums_verified_in_software")                               \
+#define MP_EVENT_LIST(MP_EVENT)                                      \
+	MP_EVENT(ARP_REQ_IN, "arp_requests_in")                      \
+	MP_EVENT(ARP_REPLY_IN, "arp_replies_in")                     \
+	MP_EVENT(ARP_REPLY_OUT, "arp_replies_out")                   \
+	MP_EVENT(ARP_REQ_OUT, "arp_requests_out")                    \
+	MP_EVENT(NDP_NS_IN, "ndp_solicitations_in")                  \
+	MP_EVENT(NDP_NA_IN, "ndp_advertisements_in")                 \
+	MP_EVENT(NDP_NA_OUT, "ndp_advertisements_out")               \
+	MP_EVENT(NDP_NS_OUT, "ndp_solicitations_out")                \
+	MP_EVENT(ICMP_ECHO_OUT, "icmp_echo_replies_out")             \
+	MP_EVENT(ICMP6_ECHO_OUT, "icmp6_echo_replies_out")           \
+	MP_EVENT(NEIGH_SHARED_OUT, "neigh_updates_shared")           \
+	MP_EVENT(NEIGH_SHARED_IN, "neigh_updates_received")          \
+	MP_EVENT(CSUM_SW_VERIFIED, "checksums_verified_in_software") \
 	MP_EVENT(CSUM_HW_VERIFIED, "checksums_verified_by_device")
 
 enum mp_event {
 #define MP_EVENT_ENUM(sym, name) MP_EV_##sym,
 	MP_EVENT_LIST(MP_EVENT_ENUM)
 #undef MP_EVENT_ENUM
-	MP_EV_MAX,
+	        MP_EV_MAX,
 };
 
 /** Name of an event counter as it appears in stats. */
-const char *
-mp_event_name(enum mp_event e);
+const char *mp_event_name(enum mp_event e);
 
 struct mp_port_counters {
 	uint64_t rx_pkts;

@@ -10,64 +10,64 @@
 #define MP_DROP_H
 
 /* MP_DROP(symbol, "name in stats", "what it means") */
-#define MP_DROP_LIST(MP_DROP)                                                                       \
-	MP_DROP(NONE, "none", "not a drop: parse succeeded")                                       \
-	MP_DROP(ETH_TRUNC, "eth_truncated", "frame shorter than an Ethernet header")               \
-	MP_DROP(VLAN_TRUNC, "vlan_truncated", "802.1Q tag cut short")                              \
-	MP_DROP(VLAN_STACK, "vlan_too_many_tags", "more VLAN tags than the parser accepts")        \
-	MP_DROP(ETHERTYPE, "ethertype_unknown", "EtherType meshpath does not handle")              \
-	MP_DROP(VLAN_UNCONF, "vlan_not_configured", "tagged frame: no VLAN interface configured")  \
-	MP_DROP(L2_NOT_OURS, "l2_not_for_us", "unicast frame to another MAC address")              \
-	MP_DROP(NOT_CONTIG, "headers_not_contiguous", "headers span mbuf segments")                \
-	MP_DROP(ARP_TRUNC, "arp_truncated", "ARP packet shorter than its header")                  \
-	MP_DROP(ARP_BAD, "arp_malformed", "ARP not Ethernet/IPv4, bad lengths or opcode")          \
-	MP_DROP(ARP_NOT_OURS, "arp_not_for_us", "ARP for an address that is not ours")             \
+#define MP_DROP_LIST(MP_DROP)                                                                     \
+	MP_DROP(NONE, "none", "not a drop: parse succeeded")                                      \
+	MP_DROP(ETH_TRUNC, "eth_truncated", "frame shorter than an Ethernet header")              \
+	MP_DROP(VLAN_TRUNC, "vlan_truncated", "802.1Q tag cut short")                             \
+	MP_DROP(VLAN_STACK, "vlan_too_many_tags", "more VLAN tags than the parser accepts")       \
+	MP_DROP(ETHERTYPE, "ethertype_unknown", "EtherType meshpath does not handle")             \
+	MP_DROP(VLAN_UNCONF, "vlan_not_configured", "tagged frame: no VLAN interface configured") \
+	MP_DROP(L2_NOT_OURS, "l2_not_for_us", "unicast frame to another MAC address")             \
+	MP_DROP(NOT_CONTIG, "headers_not_contiguous", "headers span mbuf segments")               \
+	MP_DROP(ARP_TRUNC, "arp_truncated", "ARP packet shorter than its header")                 \
+	MP_DROP(ARP_BAD, "arp_malformed", "ARP not Ethernet/IPv4, bad lengths or opcode")         \
+	MP_DROP(ARP_NOT_OURS, "arp_not_for_us", "ARP for an address that is not ours")            \
 	MP_DROP(IP4_TRUNC, "ipv4_truncated", "IPv4 header or total length beyond the frame")      \
-	MP_DROP(IP4_VERSION, "ipv4_bad_version", "IPv4 version field is not 4")                    \
-	MP_DROP(IP4_HDRLEN, "ipv4_bad_ihl", "IPv4 IHL below 5 or beyond total length")             \
-	MP_DROP(IP4_TOTLEN, "ipv4_bad_total_length", "IPv4 total length below header length")      \
-	MP_DROP(IP4_CSUM, "ipv4_bad_checksum", "IPv4 header checksum wrong")                       \
-	MP_DROP(IP4_OPTS, "ipv4_bad_options", "IPv4 options malformed")                            \
-	MP_DROP(IP4_SRC, "ipv4_bad_source", "IPv4 source is multicast, broadcast or loopback")     \
-	MP_DROP(IP4_TTL, "ipv4_ttl_zero", "IPv4 TTL zero on arrival")                              \
+	MP_DROP(IP4_VERSION, "ipv4_bad_version", "IPv4 version field is not 4")                   \
+	MP_DROP(IP4_HDRLEN, "ipv4_bad_ihl", "IPv4 IHL below 5 or beyond total length")            \
+	MP_DROP(IP4_TOTLEN, "ipv4_bad_total_length", "IPv4 total length below header length")     \
+	MP_DROP(IP4_CSUM, "ipv4_bad_checksum", "IPv4 header checksum wrong")                      \
+	MP_DROP(IP4_OPTS, "ipv4_bad_options", "IPv4 options malformed")                           \
+	MP_DROP(IP4_SRC, "ipv4_bad_source", "IPv4 source is multicast, broadcast or loopback")    \
+	MP_DROP(IP4_TTL, "ipv4_ttl_zero", "IPv4 TTL zero on arrival")                             \
 	MP_DROP(IP6_TRUNC, "ipv6_truncated", "IPv6 header or payload length beyond the frame")    \
-	MP_DROP(IP6_VERSION, "ipv6_bad_version", "IPv6 version field is not 6")                    \
+	MP_DROP(IP6_VERSION, "ipv6_bad_version", "IPv6 version field is not 6")                   \
 	MP_DROP(IP6_EXT_TRUNC, "ipv6_ext_truncated", "IPv6 extension header beyond the payload")  \
-	MP_DROP(IP6_EXT_LIMIT, "ipv6_ext_limit", "IPv6 extension chain longer than the bound")     \
-	MP_DROP(IP6_EXT_ORDER, "ipv6_ext_bad_order", "Hop-by-Hop not first in the chain")          \
-	MP_DROP(IP6_SRC, "ipv6_bad_source", "IPv6 source is multicast or loopback")                \
-	MP_DROP(FRAGMENT, "fragment", "IP fragment: not reassembled")                              \
-	MP_DROP(L4_TRUNC, "l4_truncated", "TCP/UDP/ICMP header beyond the IP payload")             \
-	MP_DROP(TCP_HDRLEN, "tcp_bad_data_offset", "TCP data offset below 5 or beyond the payload") \
-	MP_DROP(UDP_LEN, "udp_bad_length", "UDP length field disagrees with the IP payload")       \
-	MP_DROP(L4_CSUM, "l4_bad_checksum", "TCP, UDP, ICMP or ICMPv6 checksum wrong")             \
-	MP_DROP(ICMP_TYPE, "icmp_unhandled", "ICMP/ICMPv6 type meshpath does not answer")          \
-	MP_DROP(NDP_BAD, "ndp_malformed", "NDP message failing RFC 4861 validity checks")          \
-	MP_DROP(NOT_LOCAL, "not_local", "not addressed to meshpath and nothing forwards it")       \
-	MP_DROP(NO_LISTENER, "no_listener", "TCP/UDP to an own address and port nothing serves")   \
-	MP_DROP(NO_SOURCE, "no_source_address", "no own address on the egress port to send from")  \
-	MP_DROP(NO_ROUTE, "no_route", "no route to the destination")                               \
-	MP_DROP(NEIGH_QUEUE_FULL, "neigh_queue_full", "waiting-for-resolution queue full")         \
-	MP_DROP(NEIGH_TABLE_FULL, "neigh_table_full", "neighbour table full")                      \
-	MP_DROP(NEIGH_UNRESOLVED, "neigh_unresolved", "neighbour never answered: queued packet dropped") \
-	MP_DROP(MTU, "mtu_exceeded", "packet larger than the egress MTU")                          \
-	MP_DROP(NO_MBUF, "no_mbuf", "mempool exhausted while building a packet")                   \
-	MP_DROP(TX_FULL, "tx_full", "device TX queue full")                                        \
+	MP_DROP(IP6_EXT_LIMIT, "ipv6_ext_limit", "IPv6 extension chain longer than the bound")    \
+	MP_DROP(IP6_EXT_ORDER, "ipv6_ext_bad_order", "Hop-by-Hop not first in the chain")         \
+	MP_DROP(IP6_SRC, "ipv6_bad_source", "IPv6 source is multicast or loopback")               \
+	MP_DROP(FRAGMENT, "fragment", "IP fragment: not reassembled")                             \
+	MP_DROP(L4_TRUNC, "l4_truncated", "TCP/UDP/ICMP header beyond the IP payload")            \
+	MP_DROP(TCP_HDRLEN, "tcp_bad_data_offset",                                                \
+	        "TCP data offset below 5 or beyond the payload")                                  \
+	MP_DROP(UDP_LEN, "udp_bad_length", "UDP length field disagrees with the IP payload")      \
+	MP_DROP(L4_CSUM, "l4_bad_checksum", "TCP, UDP, ICMP or ICMPv6 checksum wrong")            \
+	MP_DROP(ICMP_TYPE, "icmp_unhandled", "ICMP/ICMPv6 type meshpath does not answer")         \
+	MP_DROP(NDP_BAD, "ndp_malformed", "NDP message failing RFC 4861 validity checks")         \
+	MP_DROP(NOT_LOCAL, "not_local", "not addressed to meshpath and nothing forwards it")      \
+	MP_DROP(NO_LISTENER, "no_listener", "TCP/UDP to an own address and port nothing serves")  \
+	MP_DROP(NO_SOURCE, "no_source_address", "no own address on the egress port to send from") \
+	MP_DROP(NO_ROUTE, "no_route", "no route to the destination")                              \
+	MP_DROP(NEIGH_QUEUE_FULL, "neigh_queue_full", "waiting-for-resolution queue full")        \
+	MP_DROP(NEIGH_TABLE_FULL, "neigh_table_full", "neighbour table full")                     \
+	MP_DROP(NEIGH_UNRESOLVED, "neigh_unresolved",                                             \
+	        "neighbour never answered: queued packet dropped")                                \
+	MP_DROP(MTU, "mtu_exceeded", "packet larger than the egress MTU")                         \
+	MP_DROP(NO_MBUF, "no_mbuf", "mempool exhausted while building a packet")                  \
+	MP_DROP(TX_FULL, "tx_full", "device TX queue full")                                       \
 	MP_DROP(RING_FULL, "ring_full", "inter-worker ring full")
 
 enum mp_drop {
 #define MP_DROP_ENUM(sym, name, desc) MP_DROP_##sym,
 	MP_DROP_LIST(MP_DROP_ENUM)
 #undef MP_DROP_ENUM
-	MP_DROP_MAX,
+	        MP_DROP_MAX,
 };
 
 /** Name of a drop reason as it appears in stats, or "?" when out of range. */
-const char *
-mp_drop_name(enum mp_drop d);
+const char *mp_drop_name(enum mp_drop d);
 
 /** One-line description of a drop reason. */
-const char *
-mp_drop_desc(enum mp_drop d);
+const char *mp_drop_desc(enum mp_drop d);
 
 #endif /* MP_DROP_H */

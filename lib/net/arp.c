@@ -18,8 +18,7 @@ arp_learn(struct mp_net_ctx *c, uint16_t port, const struct rte_arp_ipv4 *a, boo
 }
 
 void
-net_arp_input(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf *m,
-	      const struct mp_pkt_info *pi)
+net_arp_input(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf *m, const struct mp_pkt_info *pi)
 {
 	const struct mp_net_iface *ifc = &c->ifaces[port];
 	struct rte_arp_hdr *arp = rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *, pi->l3_off);

@@ -11,8 +11,8 @@
 
 #define ICMP6_ECHO_REQUEST 128
 #define ICMP6_ECHO_REPLY   129
-#define ICMP6_NS	   135
-#define ICMP6_NA	   136
+#define ICMP6_NS           135
+#define ICMP6_NA           136
 
 /* The reply's L3-only layout, for mp_cksum_fill(). */
 static void
@@ -29,7 +29,7 @@ icmp_reply_info(struct mp_pkt_info *pi, enum mp_l3 l3, uint16_t l3_len, uint32_t
 
 void
 net_icmp4_input(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf *m,
-		const struct mp_pkt_info *pi)
+                const struct mp_pkt_info *pi)
 {
 	struct rte_ipv4_hdr *in = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, pi->l3_off);
 	struct rte_icmp_hdr *icmp = rte_pktmbuf_mtod_offset(m, struct rte_icmp_hdr *, pi->l4_off);
@@ -101,10 +101,10 @@ icmp6_echo(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf *m, const struct
 
 void
 net_icmp6_input(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf *m,
-		const struct mp_pkt_info *pi)
+                const struct mp_pkt_info *pi)
 {
 	const struct rte_icmp_hdr *icmp =
-		rte_pktmbuf_mtod_offset(m, const struct rte_icmp_hdr *, pi->l4_off);
+	        rte_pktmbuf_mtod_offset(m, const struct rte_icmp_hdr *, pi->l4_off);
 
 	switch (icmp->icmp_type) {
 	case ICMP6_ECHO_REQUEST:

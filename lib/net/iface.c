@@ -26,7 +26,7 @@ iface_linklocal(struct mp_net_addr *a, const struct rte_ether_addr *mac)
 
 void
 mp_net_iface_init(struct mp_net_iface *ifc, const struct mp_conf_port *c, uint16_t port_id,
-		  const struct rte_ether_addr *mac, uint16_t mtu, bool rx_ip_csum, bool rx_l4_csum)
+                  const struct rte_ether_addr *mac, uint16_t mtu, bool rx_ip_csum, bool rx_l4_csum)
 {
 	unsigned int i;
 

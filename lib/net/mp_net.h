@@ -25,7 +25,7 @@
 /* Parsing                                                                                   */
 
 /** Most VLAN tags accepted in front of the payload (802.1Q and 802.1ad stacked). */
-#define MP_NET_VLAN_MAX	   2
+#define MP_NET_VLAN_MAX    2
 /** Most IPv6 extension headers walked before the packet is dropped as MP_DROP_IP6_EXT_LIMIT. */
 #define MP_NET_IP6_EXT_MAX 8
 
@@ -36,26 +36,26 @@ enum mp_l3 {
 	MP_L3_IPV6,
 };
 
-#define MP_PKT_F_VLAN	   (1u << 0) /**< at least one VLAN tag; vlan_tci is the outermost */
-#define MP_PKT_F_FRAG	   (1u << 1) /**< IP fragment (any); L4 fields unset unless FRAG_FIRST */
+#define MP_PKT_F_VLAN       (1u << 0) /**< at least one VLAN tag; vlan_tci is the outermost */
+#define MP_PKT_F_FRAG       (1u << 1) /**< IP fragment (any); L4 fields unset unless FRAG_FIRST */
 #define MP_PKT_F_FRAG_FIRST (1u << 2) /**< fragment at offset 0 */
-#define MP_PKT_F_IP4_OPTS  (1u << 3) /**< IPv4 header carries options */
-#define MP_PKT_F_IP6_EXT   (1u << 4) /**< IPv6 header followed by extension headers */
-#define MP_PKT_F_L2_BCAST  (1u << 5) /**< destination MAC is broadcast */
-#define MP_PKT_F_L2_MCAST  (1u << 6) /**< destination MAC is multicast (not broadcast) */
+#define MP_PKT_F_IP4_OPTS   (1u << 3) /**< IPv4 header carries options */
+#define MP_PKT_F_IP6_EXT    (1u << 4) /**< IPv6 header followed by extension headers */
+#define MP_PKT_F_L2_BCAST   (1u << 5) /**< destination MAC is broadcast */
+#define MP_PKT_F_L2_MCAST   (1u << 6) /**< destination MAC is multicast (not broadcast) */
 
 /** What the parser found. Offsets are from the start of the frame. */
 struct mp_pkt_info {
-	uint32_t pkt_len;     /**< bytes that belong to the packet: l3_off + IP length (no padding) */
-	uint16_t ethertype;   /**< host order, after any VLAN tags */
-	uint16_t vlan_tci;    /**< host order, outermost tag; valid with MP_PKT_F_VLAN */
-	uint16_t l3_off;      /**< start of ARP/IPv4/IPv6 (= L2 header length) */
-	uint16_t l3_len;      /**< IPv4 header with options; IPv6 fixed header + extension headers */
-	uint16_t l4_off;      /**< start of TCP/UDP/ICMP (l3_off + l3_len) */
-	uint16_t l4_len;      /**< L4 header: TCP with options, UDP 8, ICMP/ICMPv6 4 */
-	uint16_t flags;	      /**< MP_PKT_F_* */
-	uint8_t l3;	      /**< enum mp_l3 */
-	uint8_t l4_proto;     /**< IPPROTO_TCP/UDP/ICMP/ICMPV6/...; final next header for IPv6 */
+	uint32_t pkt_len;   /**< bytes that belong to the packet: l3_off + IP length (no padding) */
+	uint16_t ethertype; /**< host order, after any VLAN tags */
+	uint16_t vlan_tci;  /**< host order, outermost tag; valid with MP_PKT_F_VLAN */
+	uint16_t l3_off;    /**< start of ARP/IPv4/IPv6 (= L2 header length) */
+	uint16_t l3_len;    /**< IPv4 header with options; IPv6 fixed header + extension headers */
+	uint16_t l4_off;    /**< start of TCP/UDP/ICMP (l3_off + l3_len) */
+	uint16_t l4_len;    /**< L4 header: TCP with options, UDP 8, ICMP/ICMPv6 4 */
+	uint16_t flags;     /**< MP_PKT_F_* */
+	uint8_t l3;         /**< enum mp_l3 */
+	uint8_t l4_proto;   /**< IPPROTO_TCP/UDP/ICMP/ICMPV6/...; final next header for IPv6 */
 	uint16_t frag_ext_off; /**< IPv6: offset of the fragment header, 0 when none */
 };
 
@@ -73,8 +73,7 @@ struct mp_pkt_info {
  * @param pi   filled on success; unspecified on failure
  * @return MP_DROP_NONE, or the reason to drop the frame
  */
-enum mp_drop
-mp_parse_frame(const uint8_t *p, uint32_t len, struct mp_pkt_info *pi);
+enum mp_drop mp_parse_frame(const uint8_t *p, uint32_t len, struct mp_pkt_info *pi);
 
 /* ---------------------------------------------------------------------------------------- */
 /* Checksums (RFC 1071 ones' complement; pseudo-headers of RFC 768/793/8200)               */
@@ -88,17 +87,14 @@ mp_parse_frame(const uint8_t *p, uint32_t len, struct mp_pkt_info *pi);
  * @param skip_l4  the device already verified the L4 checksum
  * @return MP_DROP_NONE, MP_DROP_IP4_CSUM or MP_DROP_L4_CSUM
  */
-enum mp_drop
-mp_cksum_verify(const uint8_t *p, const struct mp_pkt_info *pi, bool skip_l3, bool skip_l4);
+enum mp_drop mp_cksum_verify(const uint8_t *p, const struct mp_pkt_info *pi, bool skip_l3,
+                             bool skip_l4);
 
 /** Write the IPv4 header checksum (when IPv4) and the L4 checksum of a parsed frame. */
-void
-mp_cksum_fill(uint8_t *p, const struct mp_pkt_info *pi);
+void mp_cksum_fill(uint8_t *p, const struct mp_pkt_info *pi);
 
 /** Ones' complement sum of the pseudo-header for an L4 segment of l4_bytes (not folded). */
-uint32_t
-mp_cksum_pseudo(const uint8_t *p, const struct mp_pkt_info *pi, uint32_t l4_bytes);
-
+uint32_t mp_cksum_pseudo(const uint8_t *p, const struct mp_pkt_info *pi, uint32_t l4_bytes);
 
 /* ---------------------------------------------------------------------------------------- */
 /* Neighbour table (ARP for IPv4, NDP for IPv6)                                              */
@@ -113,30 +109,30 @@ struct mp_neigh_table;
 
 struct mp_neigh_key {
 	uint8_t addr[16]; /**< IPv4 in the first 4 bytes (network order), rest zero */
-	uint16_t port;	  /**< meshpath port index */
-	uint8_t family;	  /**< AF_INET or AF_INET6 */
-	uint8_t pad;	  /**< zero */
+	uint16_t port;    /**< meshpath port index */
+	uint8_t family;   /**< AF_INET or AF_INET6 */
+	uint8_t pad;      /**< zero */
 };
 
 struct mp_neigh_params {
-	const char *name;	/**< unique name for the underlying DPDK objects */
-	int socket_id;		/**< NUMA socket for the memory, or SOCKET_ID_ANY */
-	uint32_t entries;	/**< capacity */
-	uint32_t queue_len;	/**< packets held per unresolved entry */
+	const char *name;       /**< unique name for the underlying DPDK objects */
+	int socket_id;          /**< NUMA socket for the memory, or SOCKET_ID_ANY */
+	uint32_t entries;       /**< capacity */
+	uint32_t queue_len;     /**< packets held per unresolved entry */
 	uint64_t reachable_tsc; /**< an entry stays REACHABLE this long after confirmation */
-	uint64_t retrans_tsc;	/**< time between solicitations */
-	uint32_t max_probes;	/**< solicitations sent before an entry is given up */
+	uint64_t retrans_tsc;   /**< time between solicitations */
+	uint32_t max_probes;    /**< solicitations sent before an entry is given up */
 };
 
 enum mp_neigh_state {
 	MP_NEIGH_INCOMPLETE, /**< solicitation sent, no answer yet; packets may be held */
 	MP_NEIGH_REACHABLE,  /**< confirmed within reachable_tsc */
-	MP_NEIGH_STALE,	     /**< not confirmed recently; still used while being re-probed */
+	MP_NEIGH_STALE,      /**< not confirmed recently; still used while being re-probed */
 };
 
 enum mp_neigh_verdict {
-	MP_NEIGH_OK,	     /**< mac filled in: send the packet now */
-	MP_NEIGH_HELD,	     /**< packet held until the neighbour answers */
+	MP_NEIGH_OK,         /**< mac filled in: send the packet now */
+	MP_NEIGH_HELD,       /**< packet held until the neighbour answers */
 	MP_NEIGH_QUEUE_FULL, /**< not held: caller drops it as MP_DROP_NEIGH_QUEUE_FULL */
 	MP_NEIGH_TABLE_FULL, /**< not held: caller drops it as MP_DROP_NEIGH_TABLE_FULL */
 };
@@ -147,7 +143,7 @@ struct mp_neigh_stats {
 	uint64_t learned;    /**< confirmations received (learn calls that hit or created) */
 	uint64_t resolved;   /**< INCOMPLETE entries that became REACHABLE */
 	uint64_t probes;     /**< solicitations the caller was asked to send */
-	uint64_t stale;	     /**< REACHABLE entries that aged to STALE */
+	uint64_t stale;      /**< REACHABLE entries that aged to STALE */
 	uint64_t expired;    /**< entries removed after aging out */
 	uint64_t unresolved; /**< INCOMPLETE entries given up after max_probes */
 	uint64_t released;   /**< held packets handed back for sending */
@@ -160,17 +156,16 @@ struct mp_neigh_info {
 	struct rte_ether_addr mac; /**< zero while INCOMPLETE */
 	enum mp_neigh_state state;
 	uint64_t updated_tsc; /**< last confirmation (or creation while INCOMPLETE) */
-	uint32_t held;	      /**< packets currently held */
+	uint32_t held;        /**< packets currently held */
 	uint32_t probes;      /**< solicitations sent since the last confirmation */
 };
 
 /** Create a table. Control path. Returns NULL with rte_errno set on failure. */
-struct mp_neigh_table *
-mp_neigh_create(const struct mp_neigh_params *params);
+struct mp_neigh_table *mp_neigh_create(const struct mp_neigh_params *params);
 
 /** Free a table; any held packet pointers are handed to drop(m, arg) first. Control path. */
-void
-mp_neigh_free(struct mp_neigh_table *t, void (*drop)(struct rte_mbuf *m, void *arg), void *arg);
+void mp_neigh_free(struct mp_neigh_table *t, void (*drop)(struct rte_mbuf *m, void *arg),
+                   void *arg);
 
 /**
  * Find the MAC address for a next hop, holding the packet if it is not known yet.
@@ -185,9 +180,9 @@ mp_neigh_free(struct mp_neigh_table *t, void (*drop)(struct rte_mbuf *m, void *a
  * @param mac    filled on MP_NEIGH_OK
  * @param probe  set to true when the caller should send a solicitation, false otherwise
  */
-enum mp_neigh_verdict
-mp_neigh_resolve(struct mp_neigh_table *t, const struct mp_neigh_key *k, uint64_t now,
-		 struct rte_mbuf *m, struct rte_ether_addr *mac, bool *probe);
+enum mp_neigh_verdict mp_neigh_resolve(struct mp_neigh_table *t, const struct mp_neigh_key *k,
+                                       uint64_t now, struct rte_mbuf *m, struct rte_ether_addr *mac,
+                                       bool *probe);
 
 /**
  * Record that k is at mac (from an ARP packet, a neighbour advertisement or a solicitation's
@@ -198,9 +193,9 @@ mp_neigh_resolve(struct mp_neigh_table *t, const struct mp_neigh_key *k, uint64_
  * @param out  room for queue_len pointers
  * @return number of packets written to out (0 when none were held or k was not added)
  */
-unsigned int
-mp_neigh_learn(struct mp_neigh_table *t, const struct mp_neigh_key *k,
-	       const struct rte_ether_addr *mac, uint64_t now, bool create, struct rte_mbuf **out);
+unsigned int mp_neigh_learn(struct mp_neigh_table *t, const struct mp_neigh_key *k,
+                            const struct rte_ether_addr *mac, uint64_t now, bool create,
+                            struct rte_mbuf **out);
 
 /**
  * Age entries: INCOMPLETE past retrans_tsc asks for another probe (probe(k, arg)) until
@@ -209,28 +204,23 @@ mp_neigh_learn(struct mp_neigh_table *t, const struct mp_neigh_key *k,
  * most budget entries per call, continuing where the previous call stopped, so a worker can
  * call it every loop at a bounded cost. Data-path safe.
  */
-void
-mp_neigh_expire(struct mp_neigh_table *t, uint64_t now, unsigned int budget,
-		void (*probe)(const struct mp_neigh_key *k, void *arg),
-		void (*drop)(struct rte_mbuf *m, void *arg), void *arg);
+void mp_neigh_expire(struct mp_neigh_table *t, uint64_t now, unsigned int budget,
+                     void (*probe)(const struct mp_neigh_key *k, void *arg),
+                     void (*drop)(struct rte_mbuf *m, void *arg), void *arg);
 
 /** Look up an entry without side effects. Returns false when absent. */
-bool
-mp_neigh_get(const struct mp_neigh_table *t, const struct mp_neigh_key *k,
-	     struct mp_neigh_info *info);
+bool mp_neigh_get(const struct mp_neigh_table *t, const struct mp_neigh_key *k,
+                  struct mp_neigh_info *info);
 
 /** Call fn for every entry (order unspecified); stops early when fn returns non-zero. */
-void
-mp_neigh_walk(const struct mp_neigh_table *t, int (*fn)(const struct mp_neigh_info *i, void *arg),
-	      void *arg);
+void mp_neigh_walk(const struct mp_neigh_table *t,
+                   int (*fn)(const struct mp_neigh_info *i, void *arg), void *arg);
 
 /** Number of entries in use. */
-unsigned int
-mp_neigh_count(const struct mp_neigh_table *t);
+unsigned int mp_neigh_count(const struct mp_neigh_table *t);
 
 /** The table's event counters. */
-const struct mp_neigh_stats *
-mp_neigh_stats(const struct mp_neigh_table *t);
+const struct mp_neigh_stats *mp_neigh_stats(const struct mp_neigh_table *t);
 
 /** Build a key. addr points to 4 (AF_INET) or 16 (AF_INET6) bytes in network order. */
 static inline void
@@ -271,21 +261,19 @@ struct mp_net_iface {
 };
 
 /** Build the interface view of config port c running on ethdev port_id. Control path. */
-void
-mp_net_iface_init(struct mp_net_iface *ifc, const struct mp_conf_port *c, uint16_t port_id,
-		  const struct rte_ether_addr *mac, uint16_t mtu, bool rx_ip_csum, bool rx_l4_csum);
+void mp_net_iface_init(struct mp_net_iface *ifc, const struct mp_conf_port *c, uint16_t port_id,
+                       const struct rte_ether_addr *mac, uint16_t mtu, bool rx_ip_csum,
+                       bool rx_l4_csum);
 
 /** The own address on ifc that a packet to dst (same family) should come from, or NULL. */
-const struct mp_net_addr *
-mp_net_iface_source(const struct mp_net_iface *ifc, int family, const uint8_t *dst);
+const struct mp_net_addr *mp_net_iface_source(const struct mp_net_iface *ifc, int family,
+                                              const uint8_t *dst);
 
 /** True when addr (4 or 16 bytes by family) is one of ifc's own unicast addresses. */
-bool
-mp_net_iface_owns(const struct mp_net_iface *ifc, int family, const uint8_t *addr);
+bool mp_net_iface_owns(const struct mp_net_iface *ifc, int family, const uint8_t *addr);
 
 /** True when addr lies inside prefix p (same family). */
-bool
-mp_net_addr_in_prefix(const struct mp_net_addr *p, int family, const uint8_t *addr);
+bool mp_net_addr_in_prefix(const struct mp_net_addr *p, int family, const uint8_t *addr);
 
 /* ---------------------------------------------------------------------------------------- */
 /* Routes: connected prefixes of every port plus static routes, in rte_fib / rte_fib6       */
@@ -293,8 +281,8 @@ mp_net_addr_in_prefix(const struct mp_net_addr *p, int family, const uint8_t *ad
 #define MP_NH_NONE 0 /**< next-hop id meaning "no route" */
 
 struct mp_nexthop {
-	uint16_t port;	 /**< egress meshpath port index */
-	uint8_t family;	 /**< AF_INET or AF_INET6 */
+	uint16_t port;   /**< egress meshpath port index */
+	uint8_t family;  /**< AF_INET or AF_INET6 */
 	uint8_t gateway; /**< 1: send to addr; 0: on-link, the destination is the next hop */
 	uint8_t addr[16];
 };
@@ -306,24 +294,19 @@ struct mp_route_table;
  * route (a gateway without a port is resolved to the port whose prefix contains it). Control
  * path. Returns NULL after logging the reason.
  */
-struct mp_route_table *
-mp_route_build(const struct mp_conf *conf, const struct mp_net_iface *ifaces, unsigned int n,
-	       int socket_id);
+struct mp_route_table *mp_route_build(const struct mp_conf *conf, const struct mp_net_iface *ifaces,
+                                      unsigned int n, int socket_id);
 
-void
-mp_route_free(struct mp_route_table *rt);
+void mp_route_free(struct mp_route_table *rt);
 
 /** Longest-prefix match; NULL when no route. dst in network order. Data-path safe. */
-const struct mp_nexthop *
-mp_route_lookup4(const struct mp_route_table *rt, uint32_t dst);
+const struct mp_nexthop *mp_route_lookup4(const struct mp_route_table *rt, uint32_t dst);
 
 /** Longest-prefix match for IPv6; NULL when no route. Data-path safe. */
-const struct mp_nexthop *
-mp_route_lookup6(const struct mp_route_table *rt, const uint8_t dst[16]);
+const struct mp_nexthop *mp_route_lookup6(const struct mp_route_table *rt, const uint8_t dst[16]);
 
 /** Number of routes installed (connected + static), for the start-up log. */
-unsigned int
-mp_route_count(const struct mp_route_table *rt);
+unsigned int mp_route_count(const struct mp_route_table *rt);
 
 /* ---------------------------------------------------------------------------------------- */
 /* The per-worker data path                                                                  */
@@ -345,19 +328,19 @@ struct mp_net_txq {
 
 /** Everything one worker's data path reads and writes. One per worker; never shared. */
 struct mp_net_ctx {
-	uint16_t queue;	    /**< this worker's queue on every port */
+	uint16_t queue;     /**< this worker's queue on every port */
 	uint16_t worker;    /**< worker index */
 	uint16_t n_workers; /**< peers that get neighbour updates */
 	uint16_t n_ports;
 	const struct mp_net_iface *ifaces;   /**< n_ports, shared read-only */
 	const struct mp_route_table *routes; /**< shared read-only */
-	struct mp_neigh_table *neigh;	     /**< this worker's own */
-	struct mp_counters *cnt;	     /**< this worker's own */
-	struct rte_mempool *pool;	     /**< for packets meshpath builds (ARP, NDP) */
-	struct rte_ring *const *rings;	     /**< every worker's update ring, by worker index */
-	uint64_t now;			     /**< TSC at the start of this loop iteration */
-	uint64_t next_expire;		     /**< TSC of the next neighbour aging pass */
-	uint64_t expire_period;		     /**< TSC between aging passes */
+	struct mp_neigh_table *neigh;        /**< this worker's own */
+	struct mp_counters *cnt;             /**< this worker's own */
+	struct rte_mempool *pool;            /**< for packets meshpath builds (ARP, NDP) */
+	struct rte_ring *const *rings;       /**< every worker's update ring, by worker index */
+	uint64_t now;                        /**< TSC at the start of this loop iteration */
+	uint64_t next_expire;                /**< TSC of the next neighbour aging pass */
+	uint64_t expire_period;              /**< TSC between aging passes */
 	struct mp_net_txq txq[MP_MAX_PORTS];
 };
 
@@ -365,43 +348,35 @@ struct mp_net_ctx {
  * Set up the TX buffers of a context whose other fields are filled in. Control path.
  * @param burst  packets buffered per port before a TX burst is sent
  */
-int
-mp_net_ctx_init(struct mp_net_ctx *c, uint32_t burst, int socket_id);
+int mp_net_ctx_init(struct mp_net_ctx *c, uint32_t burst, int socket_id);
 
 /** Free what mp_net_ctx_init() allocated, dropping any buffered packets. Control path. */
-void
-mp_net_ctx_fini(struct mp_net_ctx *c);
+void mp_net_ctx_fini(struct mp_net_ctx *c);
 
 /**
  * Run a received burst to completion: parse, verify checksums, answer ARP/NDP and ICMP echo for
  * own addresses, count and free everything else. Every packet is consumed. Data path.
  */
-void
-mp_net_input(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
+void mp_net_input(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
 
 /**
  * Send an IP packet whose data starts at its L3 header: route, resolve the next hop (holding
  * the packet while it resolves), add the Ethernet header and queue it for TX. in_port is the
  * egress port for IPv6 link-local destinations. Consumes m. Data path.
  */
-void
-mp_net_output(struct mp_net_ctx *c, struct rte_mbuf *m, int family, const uint8_t *dst,
-	      uint16_t in_port);
+void mp_net_output(struct mp_net_ctx *c, struct rte_mbuf *m, int family, const uint8_t *dst,
+                   uint16_t in_port);
 
 /** Queue a complete frame for TX on port; counts it. Consumes m. Data path. */
-void
-mp_net_tx(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf *m);
+void mp_net_tx(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf *m);
 
 /** Per-loop housekeeping: neighbour updates from peers, neighbour aging. Data path. */
-void
-mp_net_poll(struct mp_net_ctx *c);
+void mp_net_poll(struct mp_net_ctx *c);
 
 /** Send every buffered TX packet. Data path. */
-void
-mp_net_flush(struct mp_net_ctx *c);
+void mp_net_flush(struct mp_net_ctx *c);
 
 /** Drop m under reason d: count and free. Data path. */
-void
-mp_net_drop(struct mp_net_ctx *c, struct rte_mbuf *m, enum mp_drop d);
+void mp_net_drop(struct mp_net_ctx *c, struct rte_mbuf *m, enum mp_drop d);
 
 #endif /* MP_NET_H */

@@ -9,10 +9,10 @@
 
 #include "net_priv.h"
 
-#define NDP_NS		 135
-#define NDP_NA		 136
-#define NDP_OPT_SLLA	 1
-#define NDP_OPT_TLLA	 2
+#define NDP_NS             135
+#define NDP_NA             136
+#define NDP_OPT_SLLA       1
+#define NDP_OPT_TLLA       2
 #define NDP_NA_F_SOLICITED 0x40
 #define NDP_NA_F_OVERRIDE  0x20
 
@@ -28,7 +28,7 @@ struct ndp_msg {
 
 struct ndp_lladdr_opt {
 	uint8_t type;
-	uint8_t len; /* in units of 8 bytes */
+	uint8_t len;               /* in units of 8 bytes */
 	struct rte_ether_addr mac; /* at offset 2: naturally aligned, no packing needed */
 };
 
@@ -62,7 +62,7 @@ ndp_options(const uint8_t *opt, uint32_t len, uint8_t want, const struct rte_eth
 /* Build an NS or NA from scratch and queue it on port. */
 static void
 ndp_send(struct mp_net_ctx *c, uint16_t port, uint8_t type, uint8_t flags, const uint8_t *src,
-	 const uint8_t *dst, const uint8_t *target, const struct rte_ether_addr *eth_dst)
+         const uint8_t *dst, const uint8_t *target, const struct rte_ether_addr *eth_dst)
 {
 	const struct mp_net_iface *ifc = &c->ifaces[port];
 	struct rte_ether_hdr *eth;
@@ -127,15 +127,15 @@ net_ndp_solicit(struct mp_net_ctx *c, const struct mp_neigh_key *k)
 		return;
 	}
 	net_ip6_solicited_node(dst, k->addr);
-	rte_ether_addr_copy(&(struct rte_ether_addr){{0x33, 0x33, dst[12], dst[13], dst[14], dst[15]}},
-			    &mc);
+	rte_ether_addr_copy(
+	        &(struct rte_ether_addr){{0x33, 0x33, dst[12], dst[13], dst[14], dst[15]}}, &mc);
 	ndp_send(c, k->port, NDP_NS, 0, src->addr, dst, k->addr, &mc);
 }
 
 static void
 ndp_ns_input(struct mp_net_ctx *c, uint16_t port, const struct rte_ipv6_hdr *ip,
-	     const struct ndp_msg *ns, const struct rte_ether_addr *slla,
-	     const struct rte_ether_addr *eth_src)
+             const struct ndp_msg *ns, const struct rte_ether_addr *slla,
+             const struct rte_ether_addr *eth_src)
 {
 	static const struct rte_ether_addr all_nodes_mac = {{0x33, 0x33, 0, 0, 0, 0x01}};
 	bool dad = memcmp(ip->src_addr, ip6_unspecified, 16) == 0;
@@ -149,7 +149,7 @@ ndp_ns_input(struct mp_net_ctx *c, uint16_t port, const struct rte_ipv6_hdr *ip,
 	if (dad) {
 		/* Someone probes our address (duplicate address detection): defend it. */
 		ndp_send(c, port, NDP_NA, NDP_NA_F_OVERRIDE, ns->target, ip6_all_nodes, ns->target,
-			 &all_nodes_mac);
+		         &all_nodes_mac);
 		return;
 	}
 	if (slla != NULL) {
@@ -157,12 +157,11 @@ ndp_ns_input(struct mp_net_ctx *c, uint16_t port, const struct rte_ipv6_hdr *ip,
 		net_neigh_learn(c, &k, slla, true);
 	}
 	ndp_send(c, port, NDP_NA, NDP_NA_F_SOLICITED | NDP_NA_F_OVERRIDE, ns->target, ip->src_addr,
-		 ns->target, slla != NULL ? slla : eth_src);
+	         ns->target, slla != NULL ? slla : eth_src);
 }
 
 void
-net_ndp_input(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf *m,
-	      const struct mp_pkt_info *pi)
+net_ndp_input(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf *m, const struct mp_pkt_info *pi)
 {
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
 	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)p;
@@ -177,7 +176,7 @@ net_ndp_input(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf *m,
 	if (ip->hop_limits != NET_NDP_HOP_LIMIT || msg->code != 0 || len < sizeof(*msg) ||
 	    net_ip6_is_multicast(msg->target) ||
 	    !ndp_options((const uint8_t *)(msg + 1), len - (uint32_t)sizeof(*msg),
-			 msg->type == NDP_NS ? NDP_OPT_SLLA : NDP_OPT_TLLA, &lla)) {
+	                 msg->type == NDP_NS ? NDP_OPT_SLLA : NDP_OPT_TLLA, &lla)) {
 		mp_net_drop(c, m, MP_DROP_NDP_BAD);
 		return;
 	}

@@ -13,10 +13,10 @@
 #include "net_priv.h"
 
 /* Entries the neighbour aging visits per pass, and passes per second. */
-#define NET_EXPIRE_BUDGET	 256
-#define NET_EXPIRE_PER_SEC	 100
+#define NET_EXPIRE_BUDGET    256
+#define NET_EXPIRE_PER_SEC   100
 /* Neighbour updates taken from the ring per loop. */
-#define NET_UPDATES_PER_POLL	 32
+#define NET_UPDATES_PER_POLL 32
 
 void
 mp_net_drop(struct mp_net_ctx *c, struct rte_mbuf *m, enum mp_drop d)
@@ -51,7 +51,8 @@ mp_net_ctx_init(struct mp_net_ctx *c, uint32_t burst, int socket_id)
 
 		q->cnt = c->cnt;
 		q->port = p;
-		q->buf = rte_zmalloc_socket("mp_txbuf", RTE_ETH_TX_BUFFER_SIZE(burst), 0, socket_id);
+		q->buf =
+		        rte_zmalloc_socket("mp_txbuf", RTE_ETH_TX_BUFFER_SIZE(burst), 0, socket_id);
 		if (q->buf == NULL)
 			return -ENOMEM;
 		rte_eth_tx_buffer_init(q->buf, (uint16_t)burst);
@@ -99,7 +100,7 @@ mp_net_flush(struct mp_net_ctx *c)
 
 void
 net_xmit_l2(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf *m,
-	    const struct rte_ether_addr *dst, uint16_t ethertype)
+            const struct rte_ether_addr *dst, uint16_t ethertype)
 {
 	struct rte_ether_hdr *eth;
 
@@ -126,7 +127,7 @@ net_solicit(struct mp_net_ctx *c, const struct mp_neigh_key *k)
 
 static void
 net_send_released(struct mp_net_ctx *c, const struct mp_neigh_key *k,
-		  const struct rte_ether_addr *mac, struct rte_mbuf **out, unsigned int n)
+                  const struct rte_ether_addr *mac, struct rte_mbuf **out, unsigned int n)
 {
 	uint16_t type = k->family == AF_INET ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6;
 	unsigned int i;
@@ -137,7 +138,7 @@ net_send_released(struct mp_net_ctx *c, const struct mp_neigh_key *k,
 
 void
 net_neigh_learn(struct mp_net_ctx *c, const struct mp_neigh_key *k,
-		const struct rte_ether_addr *mac, bool create)
+                const struct rte_ether_addr *mac, bool create)
 {
 	struct rte_mbuf *out[MP_MAX_NEIGH_QUEUE];
 	struct mp_neigh_update u = {.key = *k, .mac = *mac};
@@ -161,7 +162,7 @@ net_neigh_learn(struct mp_net_ctx *c, const struct mp_neigh_key *k,
 
 void
 mp_net_output(struct mp_net_ctx *c, struct rte_mbuf *m, int family, const uint8_t *dst,
-	      uint16_t in_port)
+              uint16_t in_port)
 {
 	const struct mp_nexthop *nh;
 	struct mp_nexthop ll;
@@ -194,7 +195,7 @@ mp_net_output(struct mp_net_ctx *c, struct rte_mbuf *m, int family, const uint8_
 	switch (mp_neigh_resolve(c->neigh, &k, c->now, m, &mac, &probe)) {
 	case MP_NEIGH_OK:
 		net_xmit_l2(c, nh->port, m, &mac,
-			    family == AF_INET ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6);
+		            family == AF_INET ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6);
 		break;
 	case MP_NEIGH_HELD:
 		break;
@@ -212,7 +213,7 @@ mp_net_output(struct mp_net_ctx *c, struct rte_mbuf *m, int family, const uint8_
 /* Checksums: trust the device's verdict where it gave one, verify in software otherwise. */
 static enum mp_drop
 net_verify(struct mp_net_ctx *c, const struct mp_net_iface *ifc, struct rte_mbuf *m,
-	   const uint8_t *p, const struct mp_pkt_info *pi)
+           const uint8_t *p, const struct mp_pkt_info *pi)
 {
 	uint64_t ip = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
 	uint64_t l4 = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
@@ -267,7 +268,7 @@ net_ip4_local(const struct mp_net_ctx *c, const uint8_t *dst)
 
 static void
 net_ip4_input(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf *m, const uint8_t *p,
-	      const struct mp_pkt_info *pi)
+              const struct mp_pkt_info *pi)
 {
 	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(p + pi->l3_off);
 
@@ -287,7 +288,7 @@ net_ip4_input(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf *m, const uin
 
 static void
 net_ip6_input(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf *m, const uint8_t *p,
-	      const struct mp_pkt_info *pi)
+              const struct mp_pkt_info *pi)
 {
 	const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)(p + pi->l3_off);
 	bool local = net_ip6_local(&c->ifaces[port], ip->dst_addr);
@@ -296,7 +297,7 @@ net_ip6_input(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf *m, const uin
 	/* Global addresses of other ports are ours too; link-local only on its own port. */
 	for (q = 0; !local && q < c->n_ports; q++)
 		local = q != port && !net_ip6_is_linklocal(ip->dst_addr) &&
-			mp_net_iface_owns(&c->ifaces[q], AF_INET6, ip->dst_addr);
+		        mp_net_iface_owns(&c->ifaces[q], AF_INET6, ip->dst_addr);
 	if (!local) {
 		mp_net_drop(c, m, MP_DROP_NOT_LOCAL);
 		return;
@@ -314,7 +315,7 @@ net_ip6_input(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf *m, const uin
 /* Parse and validate one frame; on success pi describes it and its padding is trimmed. */
 static enum mp_drop
 net_classify(struct mp_net_ctx *c, const struct mp_net_iface *ifc, struct rte_mbuf *m,
-	     struct mp_pkt_info *pi)
+             struct mp_pkt_info *pi)
 {
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
 	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)p;
@@ -399,7 +400,7 @@ mp_net_poll(struct mp_net_ctx *c)
 	unsigned int n, i, k;
 
 	n = rte_ring_sc_dequeue_burst_elem(c->rings[c->worker], u, sizeof(u[0]),
-					   NET_UPDATES_PER_POLL, NULL);
+	                                   NET_UPDATES_PER_POLL, NULL);
 	for (i = 0; i < n; i++) {
 		mp_count_event(c->cnt, MP_EV_NEIGH_SHARED_IN);
 		k = mp_neigh_learn(c->neigh, &u[i].key, &u[i].mac, c->now, false, out);
@@ -408,6 +409,6 @@ mp_net_poll(struct mp_net_ctx *c)
 	if (c->now >= c->next_expire) {
 		c->next_expire = c->now + c->expire_period;
 		mp_neigh_expire(c->neigh, c->now, NET_EXPIRE_BUDGET, net_expire_probe,
-				net_expire_drop, c);
+		                net_expire_drop, c);
 	}
 }

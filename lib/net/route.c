@@ -63,8 +63,7 @@ route_prefix_of(struct mp_net_addr *out, const struct mp_net_addr *a)
 }
 
 static int
-route_gateway_port(const struct mp_net_iface *ifaces, unsigned int n, int family,
-		   const uint8_t *gw)
+route_gateway_port(const struct mp_net_iface *ifaces, unsigned int n, int family, const uint8_t *gw)
 {
 	unsigned int p, i;
 
@@ -78,7 +77,7 @@ route_gateway_port(const struct mp_net_iface *ifaces, unsigned int n, int family
 
 static int
 route_add_static(struct mp_route_table *rt, const struct mp_conf_route *r,
-		 const struct mp_net_iface *ifaces, unsigned int n)
+                 const struct mp_net_iface *ifaces, unsigned int n)
 {
 	struct mp_net_addr dst = {.family = r->dst.family, .prefix = r->dst.prefix};
 	struct mp_nexthop nh = {.family = r->dst.family};
@@ -104,20 +103,20 @@ route_add_static(struct mp_route_table *rt, const struct mp_conf_route *r,
 
 struct mp_route_table *
 mp_route_build(const struct mp_conf *conf, const struct mp_net_iface *ifaces, unsigned int n,
-	       int socket_id)
+               int socket_id)
 {
 	unsigned int max_nh = MP_MAX_ROUTES + n * (MP_MAX_PORT_ADDRS + 1) + 1;
 	struct rte_fib_conf c4 = {
-		.type = RTE_FIB_DIR24_8,
-		.default_nh = MP_NH_NONE,
-		.max_routes = (int)max_nh,
-		.dir24_8 = {.nh_sz = RTE_FIB_DIR24_8_2B, .num_tbl8 = ROUTE_TBL8},
+	        .type = RTE_FIB_DIR24_8,
+	        .default_nh = MP_NH_NONE,
+	        .max_routes = (int)max_nh,
+	        .dir24_8 = {.nh_sz = RTE_FIB_DIR24_8_2B, .num_tbl8 = ROUTE_TBL8},
 	};
 	struct rte_fib6_conf c6 = {
-		.type = RTE_FIB6_TRIE,
-		.default_nh = MP_NH_NONE,
-		.max_routes = (int)max_nh,
-		.trie = {.nh_sz = RTE_FIB6_TRIE_2B, .num_tbl8 = ROUTE_TBL8},
+	        .type = RTE_FIB6_TRIE,
+	        .default_nh = MP_NH_NONE,
+	        .max_routes = (int)max_nh,
+	        .trie = {.nh_sz = RTE_FIB6_TRIE_2B, .num_tbl8 = ROUTE_TBL8},
 	};
 	struct mp_route_table *rt;
 	char name[32];
@@ -125,7 +124,7 @@ mp_route_build(const struct mp_conf *conf, const struct mp_net_iface *ifaces, un
 	int rc;
 
 	rt = rte_zmalloc_socket("mp_routes", sizeof(*rt) + max_nh * sizeof(rt->nh[0]),
-				RTE_CACHE_LINE_SIZE, socket_id);
+	                        RTE_CACHE_LINE_SIZE, socket_id);
 	if (rt == NULL) {
 		MP_LOG(ERR, "no memory for the route table: raise -m in eal.args");
 		return NULL;
@@ -136,8 +135,9 @@ mp_route_build(const struct mp_conf *conf, const struct mp_net_iface *ifaces, un
 	snprintf(name, sizeof(name), "mp_fib6_%u", seq);
 	rt->fib6 = rte_fib6_create(name, socket_id, &c6);
 	if (rt->fib4 == NULL || rt->fib6 == NULL) {
-		MP_LOG(ERR, "cannot create the FIBs (%s): the IPv4 table needs 32 MB, raise -m in "
-			    "eal.args",
+		MP_LOG(ERR,
+		       "cannot create the FIBs (%s): the IPv4 table needs 32 MB, raise -m in "
+		       "eal.args",
 		       rte_strerror(rte_errno));
 		goto fail;
 	}

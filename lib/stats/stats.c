@@ -76,10 +76,11 @@ mp_stats_print(const struct mp_stats_source *src, FILE *f)
 	mp_stats_neigh_sum(src, &ns);
 	fprintf(f, "meshpath: final counters\n");
 	for (i = 0; i < src->n_ports; i++)
-		fprintf(f, "  port %-12s rx %" PRIu64 " pkts %" PRIu64 " bytes, tx %" PRIu64
-			   " pkts %" PRIu64 " bytes\n",
-			src->port_name[i], sum.port[i].rx_pkts, sum.port[i].rx_bytes,
-			sum.port[i].tx_pkts, sum.port[i].tx_bytes);
+		fprintf(f,
+		        "  port %-12s rx %" PRIu64 " pkts %" PRIu64 " bytes, tx %" PRIu64
+		        " pkts %" PRIu64 " bytes\n",
+		        src->port_name[i], sum.port[i].rx_pkts, sum.port[i].rx_bytes,
+		        sum.port[i].tx_pkts, sum.port[i].tx_bytes);
 	for (i = 1; i < MP_DROP_MAX; i++)
 		if (sum.drops[i] != 0)
 			fprintf(f, "  drop  %-28s %" PRIu64 "\n", mp_drop_name(i), sum.drops[i]);
@@ -87,20 +88,21 @@ mp_stats_print(const struct mp_stats_source *src, FILE *f)
 		if (sum.events[i] != 0)
 			fprintf(f, "  event %-28s %" PRIu64 "\n", mp_event_name(i), sum.events[i]);
 	fprintf(f,
-		"  neighbour created %" PRIu64 " learned %" PRIu64 " resolved %" PRIu64
-		" probes %" PRIu64 " expired %" PRIu64 " unresolved %" PRIu64 "\n",
-		ns.created, ns.learned, ns.resolved, ns.probes, ns.expired, ns.unresolved);
+	        "  neighbour created %" PRIu64 " learned %" PRIu64 " resolved %" PRIu64
+	        " probes %" PRIu64 " expired %" PRIu64 " unresolved %" PRIu64 "\n",
+	        ns.created, ns.learned, ns.resolved, ns.probes, ns.expired, ns.unresolved);
 	for (i = 0; i < src->n_workers; i++) {
 		const struct mp_counters *c = src->counters[i];
 		uint64_t rx = stats_rx_pkts(c, src->n_ports);
 
 		fprintf(f,
-			"  worker %u (lcore %u): busy %" PRIu64 " cycles in %" PRIu64
-			" polls, idle %" PRIu64 " cycles in %" PRIu64 " polls, %.1f busy cycles per "
-			"rx packet (tsc %" PRIu64 " Hz)\n",
-			i, src->lcore[i], c->busy_cycles, c->busy_polls, c->idle_cycles,
-			c->idle_polls, rx ? (double)c->busy_cycles / (double)rx : 0.0,
-			rte_get_tsc_hz());
+		        "  worker %u (lcore %u): busy %" PRIu64 " cycles in %" PRIu64
+		        " polls, idle %" PRIu64 " cycles in %" PRIu64
+		        " polls, %.1f busy cycles per "
+		        "rx packet (tsc %" PRIu64 " Hz)\n",
+		        i, src->lcore[i], c->busy_cycles, c->busy_polls, c->idle_cycles,
+		        c->idle_polls, rx ? (double)c->busy_cycles / (double)rx : 0.0,
+		        rte_get_tsc_hz());
 	}
 	fflush(f);
 }

@@ -92,8 +92,7 @@ tel_ports(const char *cmd __rte_unused, const char *params __rte_unused, struct 
 		rte_tel_data_start_dict(p);
 		rte_tel_data_add_dict_u64(p, "ethdev", stats_src->port_id[i]);
 		if (rte_eth_link_get_nowait(stats_src->port_id[i], &link) == 0)
-			rte_tel_data_add_dict_string(p, "link",
-						     link.link_status ? "up" : "down");
+			rte_tel_data_add_dict_string(p, "link", link.link_status ? "up" : "down");
 		rte_tel_data_add_dict_u64(p, "rx_pkts", sum.port[i].rx_pkts);
 		rte_tel_data_add_dict_u64(p, "rx_bytes", sum.port[i].rx_bytes);
 		rte_tel_data_add_dict_u64(p, "tx_pkts", sum.port[i].tx_pkts);
@@ -111,8 +110,7 @@ tel_ports(const char *cmd __rte_unused, const char *params __rte_unused, struct 
 }
 
 static int
-tel_workers(const char *cmd __rte_unused, const char *params __rte_unused,
-	    struct rte_tel_data *d)
+tel_workers(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
 {
 	char name[32];
 	unsigned int w, p;
@@ -173,13 +171,15 @@ mp_stats_init(const struct mp_stats_source *src)
 		telemetry_cb fn;
 		const char *help;
 	} cmds[] = {
-		{"/meshpath/stats", tel_summary,
-		 "Totals: packets, bytes, drops, busy/idle cycles. No parameters."},
-		{"/meshpath/ports", tel_ports, "Per-port counters and device stats. No parameters."},
-		{"/meshpath/drops", tel_drops, "Packets dropped, by reason. No parameters."},
-		{"/meshpath/events", tel_events, "Data-path events (ARP, NDP, ICMP). No parameters."},
-		{"/meshpath/workers", tel_workers, "Per-worker busy/idle cycles. No parameters."},
-		{"/meshpath/neigh", tel_neigh, "Neighbour table events. No parameters."},
+	        {"/meshpath/stats", tel_summary,
+	         "Totals: packets, bytes, drops, busy/idle cycles. No parameters."},
+	        {"/meshpath/ports", tel_ports,
+	         "Per-port counters and device stats. No parameters."},
+	        {"/meshpath/drops", tel_drops, "Packets dropped, by reason. No parameters."},
+	        {"/meshpath/events", tel_events,
+	         "Data-path events (ARP, NDP, ICMP). No parameters."},
+	        {"/meshpath/workers", tel_workers, "Per-worker busy/idle cycles. No parameters."},
+	        {"/meshpath/neigh", tel_neigh, "Neighbour table events. No parameters."},
 	};
 	unsigned int i;
 	int rc;
