@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/conf internals: the declarative schema that drives validation, the error collector and
+ * the address helpers.
+ *
+ * A section of the file (the top level, `workers`, one element of `ports`, ...) is described by
+ * a struct conf_schema: a table of struct conf_key, one row per key. conf_walk_group() reads a
+ * libconfig group against such a table: it stores plain integers itself, recurses into
+ * sub-groups and lists of groups, calls a handler for keys that need parsing (strings,
+ * addresses, arrays), reports required keys that are missing and members that are not in the
+ * table ("did you mean" comes from the same table), then runs the section's finish hook for
+ * checks that involve several keys. Adding a key is one row in a table.
+ */
+#ifndef CONF_PRIV_H
+#define CONF_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libconfig.h>
+
+#include "mp_conf.h"
+
+struct conf_ctx;
+struct conf_key;
+
+/** Parses one setting that is more than a ranged integer; reports its own errors. */
+typedef void(conf_handler_fn)(struct conf_ctx *ctx, const struct conf_key *k,
+                              const config_setting_t *s, void *obj);
+
+/** Cross-key checks for a section, run after every key of it was read. */
+typedef void(conf_finish_fn)(struct conf_ctx *ctx, const config_setting_t *grp, void *obj);
+
+enum conf_kind {
+	CONF_INT,    /**< integer in [min, max], stored at off (size 2 or 4) */
+	CONF_GROUP,  /**< group { }, keys of `sub` stored into the same object */
+	CONF_LIST,   /**< list ( { }, ... ) of `sub` groups, stored in an array at off */
+	CONF_CUSTOM, /**< anything else: `fn` parses it */
+};
+
+/* Room for setting names in messages: "ports[15].addresses[7]". */
+#define CONF_WHAT_LEN 160
+
+#define CONF_F_REQUIRED (1u << 0)
+#define CONF_F_POW2     (1u << 1) /**< CONF_INT: must be a power of two */
+
+struct conf_schema;
+
+struct conf_key {
+	const char *name;
+	enum conf_kind kind;
+	unsigned int flags;
+	long long min; /**< CONF_INT: smallest value */
+	long long max; /**< CONF_INT: largest value; CONF_LIST: most elements */
+	long long def; /**< CONF_INT: default, applied by conf_schema_defaults() */
+	size_t off;    /**< CONF_INT: field; CONF_LIST: first element of the array */
+	size_t size;   /**< CONF_INT: field size; CONF_LIST: element size */
+	size_t n_off;  /**< CONF_LIST: unsigned int element count */
+	const struct conf_schema *sub; /**< CONF_GROUP, CONF_LIST */
+	conf_handler_fn *fn;           /**< CONF_CUSTOM */
+	/** What to write when the key is missing (required keys) or a list is empty. */
+	const char *hint;
+};
+
+/* Table rows. `st` is the struct the section is stored in, `f` the field. */
+#define CONF_INT_KEY(n, st, f, lo, hi, d, fl)                                           \
+	{                                                                               \
+		.name = (n), .kind = CONF_INT, .flags = (fl), .min = (lo), .max = (hi), \
+		.def = (d), .off = offsetof(st, f), .size = sizeof(((st *)0)->f),       \
+	}
+#define CONF_GROUP_KEY(n, s, fl, h)                                                      \
+	{                                                                                \
+		.name = (n), .kind = CONF_GROUP, .flags = (fl), .sub = (s), .hint = (h), \
+	}
+#define CONF_LIST_KEY(n, st, arr, cnt, s, fl, h)                             \
+	{                                                                    \
+		.name = (n), .kind = CONF_LIST, .flags = (fl),               \
+		.max = sizeof(((st *)0)->arr) / sizeof(((st *)0)->arr[0]),   \
+		.off = offsetof(st, arr), .size = sizeof(((st *)0)->arr[0]), \
+		.n_off = offsetof(st, cnt), .sub = (s), .hint = (h),         \
+	}
+#define CONF_CUSTOM_KEY(n, handler, fl, h)                                                     \
+	{                                                                                      \
+		.name = (n), .kind = CONF_CUSTOM, .flags = (fl), .fn = (handler), .hint = (h), \
+	}
+
+struct conf_schema {
+	const struct conf_key *keys;
+	unsigned int n_keys; /**< at most 64: `seen` is a bit mask */
+	conf_finish_fn *finish;
+	/** CONF_LIST elements: shown when an element is not a group, e.g. "{ dst = ...; }". */
+	const char *elem_example;
+};
+
+/** Where the walker is, for messages. */
+struct conf_where {
+	char key_prefix[64]; /**< "" at the top, "workers.", "ports[0]." */
+	char label[64];      /**< "the file", "workers", "ports[0]" */
+	char named[128];     /**< label plus the element's name: "ports[0] (\"cli\")" */
+	char in[144];        /**< "at the top level", "in workers", "in ports[0] (\"cli\")" */
+};
+
+struct conf_msg {
+	const char *file; /**< NULL for the main file */
+	unsigned int line;
+	unsigned int seq; /**< keeps messages on one line in the order they were found */
+	char *text;
+};
+
+struct conf_ctx {
+	const char *path;
+	const char *dir;  /**< path's directory with its '/', "" when none: where @include looks */
+	const char *text; /**< the main file's contents, to quote integer literals */
+	struct mp_conf *conf;
+	FILE *err;
+	struct conf_msg *msgs;
+	unsigned int n_msgs;
+	unsigned int cap_msgs;
+	unsigned int n_errors;
+	const struct conf_where *where; /**< section being walked */
+};
+
+/* conf_schema.c */
+
+/** Record an error at setting `s` (its file and line; the top of the file when NULL). */
+void conf_err(struct conf_ctx *ctx, const config_setting_t *s, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+/**
+ * snprintf for names and labels in messages. Truncation is accepted (a cut name still reads),
+ * which is what this says to the compiler's -Wformat-truncation.
+ */
+void conf_fmt(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/** "workers.burst": `name` in the section being walked. */
+const char *conf_key_name(const struct conf_ctx *ctx, const char *name, char *buf, size_t len);
+
+/**
+ * libconfig names an @include'd file as written, relative to the including file's directory:
+ * the prefix that makes such a name usable from the current directory ("" if not needed).
+ */
+const char *conf_file_dir(const char *dir, const char *file);
+
+/** Print the collected errors sorted by file and line, free them, return how many. */
+int conf_err_flush(struct conf_ctx *ctx);
+
+/** Apply the CONF_INT defaults of a schema and its sub-groups to obj. */
+void conf_schema_defaults(const struct conf_schema *schema, void *obj);
+
+/** Read group `grp` against `schema` into `obj`; returns the bit mask of keys present. */
+uint64_t conf_walk_group(struct conf_ctx *ctx, const config_setting_t *grp,
+                         const struct conf_schema *schema, void *obj,
+                         const struct conf_where *where);
+
+/** "an integer", "a string", ... for a libconfig type, to finish "must be X, not Y". */
+const char *conf_type_name(int type);
+
+/** The member `name` of group `grp` when present, else `grp`: the line to blame. */
+const config_setting_t *conf_member_or(const config_setting_t *grp, const char *name);
+
+/** Index into `names` of the closest candidate within edit distance 2, or -1. */
+int conf_suggest(const char *word, const char *const *names, unsigned int n);
+
+/** The string value of `s`, or NULL after reporting "'<what>' must be a string, not ...". */
+const char *conf_get_string(struct conf_ctx *ctx, const config_setting_t *s, const char *what);
+
+/**
+ * Check that `s` is an array or list whose elements can be read one by one (libconfig arrays
+ * are `[ ]`, lists `( )`); reports "must be <expected>" otherwise. Returns the length or -1.
+ */
+int conf_get_seq(struct conf_ctx *ctx, const config_setting_t *s, const char *what,
+                 const char *expected);
+
+/**
+ * Read an integer in [min, max] from `s`, reporting wrong types and out-of-range values
+ * against the name `what` ("workers.burst"). Returns 0 and sets *v, or -1.
+ */
+int conf_get_int(struct conf_ctx *ctx, const config_setting_t *s, const char *what, long long min,
+                 long long max, unsigned int flags, long long *v);
+
+/* conf_net.c */
+
+extern const struct conf_schema conf_port_schema;
+extern const struct conf_schema conf_route_schema;
+
+/* conf_addr.c */
+
+enum conf_addr_err {
+	CONF_ADDR_OK = 0,
+	CONF_ADDR_BAD,        /**< not an IPv4 or IPv6 address */
+	CONF_ADDR_NO_PREFIX,  /**< "/len" required but missing */
+	CONF_ADDR_BAD_PREFIX, /**< "/len" not a number or too long for the family */
+	CONF_ADDR_HAS_PREFIX, /**< "/len" given where a plain address is expected */
+};
+
+/** Parse "ADDR/LEN" (with_prefix) or "ADDR" into a. */
+enum conf_addr_err conf_addr_parse(const char *s, int with_prefix, struct mp_conf_addr *a);
+
+/** Most bits in a prefix of the address's family: 32 or 128. */
+unsigned int conf_addr_bits(const struct mp_conf_addr *a);
+
+/** a with the bits after its prefix cleared. */
+struct mp_conf_addr conf_addr_network(const struct mp_conf_addr *a);
+
+/** Same family and same address bits (prefix lengths ignored). */
+bool conf_addr_same(const struct mp_conf_addr *a, const struct mp_conf_addr *b);
+
+/** `host` lies inside the prefix net/net->prefix. */
+bool conf_addr_in_prefix(const struct mp_conf_addr *net, const struct mp_conf_addr *host);
+
+/** Why an address cannot be a host address (unspecified, multicast...), or NULL when it can. */
+const char *conf_addr_special(const struct mp_conf_addr *a);
+
+#endif /* CONF_PRIV_H */
