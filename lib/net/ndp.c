@@ -108,6 +108,7 @@ ndp_send(struct mp_net_ctx *c, uint16_t port, uint8_t type, uint8_t flags, const
 	pi.l3_off = sizeof(*eth);
 	pi.l3_len = sizeof(*ip);
 	pi.l4_off = sizeof(*eth) + sizeof(*ip);
+	pi.l4_len = 4; /* type, code, checksum: what mp_cksum_fill() needs to see */
 	pi.l4_proto = IPPROTO_ICMPV6;
 	pi.pkt_len = len;
 	mp_cksum_fill((uint8_t *)eth, &pi);
