@@ -279,7 +279,7 @@ run(struct mp_conf *conf, const char *prog, int n_extra, char **extra)
 	       mp.n_ports);
 	mp_control_run(&mp);
 	for (i = 0; i < mp.n_ports; i++)
-		rte_eth_dev_stop(mp.ports[i].port_id);
+		mp_port_stop(&mp.ports[i]);
 	mp_stats_print(&mp.stats, stdout);
 	rc = 0;
 out:

@@ -43,6 +43,10 @@ struct mp_port {
 int mp_port_setup(struct mp_port *p, uint16_t index, const struct mp_conf_port *c,
                   uint16_t n_queues, struct rte_mempool *pool);
 
+/** Stop the device (RX and TX); counters and state stay readable. Safe to call twice. */
+void
+mp_port_stop(struct mp_port *p);
+
 /** Stop and close the device. Safe on a port that never started. */
 void mp_port_close(struct mp_port *p);
 

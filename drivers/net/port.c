@@ -204,12 +204,18 @@ mp_port_setup(struct mp_port *p, uint16_t index, const struct mp_conf_port *c, u
 }
 
 void
-mp_port_close(struct mp_port *p)
+mp_port_stop(struct mp_port *p)
 {
 	if (p->started) {
 		rte_eth_dev_stop(p->port_id);
 		p->started = false;
 	}
+}
+
+void
+mp_port_close(struct mp_port *p)
+{
+	mp_port_stop(p);
 	rte_eth_dev_close(p->port_id);
 }
 
