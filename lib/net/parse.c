@@ -230,8 +230,7 @@ parse_ip6_ext(const uint8_t *p, uint32_t end, struct mp_pkt_info *pi, uint32_t *
 	for (n = 0;; n++) {
 		switch (nh) {
 		case IPPROTO_HOPOPTS:
-			/* RFC 8200 4.1: only right after the fixed header; routers must find it
-			 * there. */
+			/* RFC 8200 4.1: only right after the fixed header, where routers look. */
 			if (n != 0)
 				return MP_DROP_IP6_EXT_ORDER;
 			/* fall through */
