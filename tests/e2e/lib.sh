@@ -8,6 +8,7 @@ E2E_DIR=$(mktemp -d "/tmp/mp-e2e-$E2E_ID.XXXXXX")
 E2E_NETNS=()
 E2E_LINKS=()
 E2E_PIDS=()
+E2E_HOOKS=() # commands run first on exit, e.g. to put back a system setting
 MESHPATH_PID=
 E2E_FAILS=0
 E2E_CHECKS=0
@@ -22,6 +23,7 @@ e2e_cleanup() {
 		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 		kill -KILL "$pid" 2>/dev/null
 	done
+	for hook in "${E2E_HOOKS[@]}"; do eval "$hook"; done
 	for l in "${E2E_LINKS[@]}"; do ip link del "$l" 2>/dev/null; done
 	for ns in "${E2E_NETNS[@]}"; do ip netns del "$ns" 2>/dev/null; done
 	if [ "$rc" -ne 0 ] && [ -f "$E2E_DIR/meshpath.log" ]; then
@@ -50,6 +52,11 @@ check() {
 		echo "FAIL - $what"
 		E2E_FAILS=$((E2E_FAILS + 1))
 	fi
+}
+
+# quiet COMMAND...: run without output, for checks whose command talks.
+quiet() {
+	"$@" >/dev/null 2>&1
 }
 
 # Finish: non-zero exit when any check failed.
