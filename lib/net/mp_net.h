@@ -37,7 +37,7 @@ enum mp_l3 {
 };
 
 #define MP_PKT_F_VLAN       (1u << 0) /**< at least one VLAN tag; vlan_tci is the outermost */
-#define MP_PKT_F_FRAG       (1u << 1) /**< IP fragment (any); L4 fields unset unless FRAG_FIRST */
+#define MP_PKT_F_FRAG       (1u << 1) /**< IP fragment: l4_proto/l4_off set, L4 not parsed */
 #define MP_PKT_F_FRAG_FIRST (1u << 2) /**< fragment at offset 0 */
 #define MP_PKT_F_IP4_OPTS   (1u << 3) /**< IPv4 header carries options */
 #define MP_PKT_F_IP6_EXT    (1u << 4) /**< IPv6 header followed by extension headers */
