@@ -208,7 +208,10 @@ void mp_neigh_expire(struct mp_neigh_table *t, uint64_t now, unsigned int budget
                      void (*probe)(const struct mp_neigh_key *k, void *arg),
                      void (*drop)(struct rte_mbuf *m, void *arg), void *arg);
 
-/** Look up an entry without side effects. Returns false when absent. */
+/**
+ * Look up an entry without side effects. Returns false when absent. Only on the owning worker
+ * (or while it is stopped): the index is not safe for concurrent readers.
+ */
 bool mp_neigh_get(const struct mp_neigh_table *t, const struct mp_neigh_key *k,
                   struct mp_neigh_info *info);
 
@@ -216,10 +219,10 @@ bool mp_neigh_get(const struct mp_neigh_table *t, const struct mp_neigh_key *k,
 void mp_neigh_walk(const struct mp_neigh_table *t,
                    int (*fn)(const struct mp_neigh_info *i, void *arg), void *arg);
 
-/** Number of entries in use. */
+/** Number of entries in use. A plain counter: other threads may read it (value may lag). */
 unsigned int mp_neigh_count(const struct mp_neigh_table *t);
 
-/** The table's event counters. */
+/** The table's event counters; one writer, so other threads may read them (values may lag). */
 const struct mp_neigh_stats *mp_neigh_stats(const struct mp_neigh_table *t);
 
 /** Build a key. addr points to 4 (AF_INET) or 16 (AF_INET6) bytes in network order. */
