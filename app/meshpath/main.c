@@ -119,7 +119,7 @@ setup_ports(struct meshpath *mp)
 			return rc;
 		mp_net_iface_init(&mp->ifaces[i], &mp->conf->ports[i], p->port_id, &p->mac, p->mtu,
 		                  p->rx_ip_csum, p->rx_l4_csum);
-		snprintf(mp->stats.port_name[i], MP_NAME_LEN, "%s", p->name);
+		memcpy(mp->stats.port_name[i], p->name, MP_NAME_LEN);
 		mp->stats.port_id[i] = p->port_id;
 	}
 	mp->stats.n_ports = mp->n_ports;
