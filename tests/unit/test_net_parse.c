@@ -6,7 +6,9 @@
  * Packets are built byte by byte here, with their own reference checksum (big-endian word
  * sums, written without DPDK), so a test never checks the library against itself. Every
  * parse runs on a copy placed in a heap block of exactly the frame's length: under
- * AddressSanitizer one byte read past the frame fails the test.
+ * AddressSanitizer one byte read past the frame fails the test. The library's word sums are
+ * also compared with DPDK's rte_raw_cksum(), which they replace, at every length and start
+ * offset.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +19,8 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <rte_ip.h>
 
 #include "mp_net.h"
 #include "test_net.h"
@@ -36,6 +40,12 @@
 #define FUZZ_FRAMES    100000
 #define FUZZ_MAX_LEN   256
 #define EXT_CHAIN_LONG 32
+#define SUM_SEED       0x636b73756du /* fixed: a failure must replay */
+#define SUM_MAX_LEN    2048
+#define SUM_OFFSETS    8 /* start offsets 0..7: every position inside an 8-byte word */
+#define SUM_TRIALS     64
+#define ICMP_CKSUM     2  /* checksum field of an ICMP header */
+#define IP4_CKSUM      10 /* checksum field of an IPv4 header */
 
 /* ---------------------------------------------------------------------------------------- */
 /* Packet builder                                                                            */
@@ -1484,6 +1494,150 @@ test_fuzz_mutate(void **state)
 	print_message("fuzz_mutate: %u of %d frames accepted\n", accepted, FUZZ_FRAMES);
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* Word sums against DPDK's rte_raw_cksum()                                                  */
+
+enum sum_fill {
+	SUM_RANDOM,
+	SUM_ZEROS, /* the only sum that folds to 0 rather than 0xffff */
+	SUM_ONES,  /* a carry out of every add */
+	SUM_FILL_MAX,
+};
+
+static void
+sum_fill_bytes(uint8_t *b, uint32_t n, enum sum_fill how, uint64_t *seed)
+{
+	for (uint32_t i = 0; i < n; i++)
+		b[i] = how == SUM_RANDOM ? (uint8_t)xorshift64(seed) : how == SUM_ZEROS ? 0 : 0xff;
+}
+
+/* The folded sum behind the checksum mp_cksum_fill() stored at field: in memory order, as
+ * rte_raw_cksum() returns it. */
+static uint16_t
+filled_sum(const uint8_t *field)
+{
+	uint16_t v;
+
+	memcpy(&v, field, sizeof(v));
+	return (uint16_t)~v;
+}
+
+/*
+ * The sums are private to lib/net/cksum.c; mp_cksum_fill() shows them exactly: it writes the
+ * complement of the folded sum of the bytes it covers, its own checksum field zeroed. Two
+ * made-up layouts reach both sums it takes: an ICMP message (L4 sum, no pseudo-header) of
+ * len bytes at off, and an IPv4 header of len bytes at off (L3 sum, the field at another
+ * word). Each sits in a heap block that ends where the covered bytes end, so under
+ * AddressSanitizer a load past the last byte fails the test.
+ */
+static void
+sum_check(uint32_t off, uint32_t len, enum sum_fill how, uint64_t *seed)
+{
+	/* ICMP's field is written even when len < 4: keep it inside the block. */
+	uint32_t size = off + (len > ICMP_CKSUM + 2 ? len : ICMP_CKSUM + 2);
+	struct mp_pkt_info pi = {0};
+	uint8_t *b = malloc(size);
+	uint16_t want;
+
+	assert_non_null(b);
+	sum_fill_bytes(b, size, how, seed);
+	memset(b + off + ICMP_CKSUM, 0, 2);
+	want = rte_raw_cksum(b + off, len);
+	pi.l3 = MP_L3_NONE;
+	pi.l4_proto = IPPROTO_ICMP;
+	pi.l4_off = (uint16_t)off;
+	pi.l4_len = 4;
+	pi.pkt_len = off + len;
+	mp_cksum_fill(b, &pi);
+	if (filled_sum(b + off + ICMP_CKSUM) != want)
+		fail_msg("L4 sum of %u bytes at offset %u (fill %d): %#x, rte_raw_cksum %#x", len,
+		         off, how, filled_sum(b + off + ICMP_CKSUM), want);
+	/* Once the field is inside the message, the message verifies. */
+	if (len >= ICMP_CKSUM + 2 && mp_cksum_verify(b, &pi, false, false) != MP_DROP_NONE)
+		fail_msg("L4 sum of %u bytes at offset %u (fill %d): filled, then not verified",
+		         len, off, how);
+	free(b);
+
+	if (len < IP4_CKSUM + 2)
+		return;
+	b = malloc(off + len);
+	assert_non_null(b);
+	sum_fill_bytes(b, off + len, how, seed);
+	memset(b + off + IP4_CKSUM, 0, 2);
+	want = rte_raw_cksum(b + off, len);
+	memset(&pi, 0, sizeof(pi));
+	pi.l3 = MP_L3_IPV4;
+	pi.l3_off = (uint16_t)off;
+	pi.l3_len = (uint16_t)len;
+	pi.pkt_len = off + len;
+	mp_cksum_fill(b, &pi);
+	if (filled_sum(b + off + IP4_CKSUM) != want)
+		fail_msg("L3 sum of %u bytes at offset %u (fill %d): %#x, rte_raw_cksum %#x", len,
+		         off, how, filled_sum(b + off + IP4_CKSUM), want);
+	free(b);
+}
+
+static void
+test_cksum_sum_vs_rte(void **state)
+{
+	uint64_t seed = SUM_SEED;
+
+	(void)state;
+	for (uint32_t off = 0; off < SUM_OFFSETS; off++)
+		for (uint32_t len = 0; len <= SUM_MAX_LEN; len++)
+			for (int how = 0; how < SUM_FILL_MAX; how++)
+				sum_check(off, len, (enum sum_fill)how, &seed);
+}
+
+/* mp_cksum_pseudo() against DPDK's pseudo-header sums, the IP header at every offset. */
+static void
+test_cksum_pseudo_vs_rte(void **state)
+{
+	static const uint8_t protos[] = {IPPROTO_TCP, IPPROTO_UDP};
+	uint64_t seed = SUM_SEED ^ 0xa5a5a5a5;
+	uint8_t b[SUM_OFFSETS + IP6_LEN];
+
+	(void)state;
+	for (uint32_t off = 0; off < SUM_OFFSETS; off++) {
+		for (int t = 0; t < SUM_TRIALS; t++) {
+			struct mp_pkt_info pi = {.l3_off = (uint16_t)off};
+			uint16_t l4_bytes = (uint16_t)xorshift64(&seed);
+			struct rte_ipv4_hdr h4;
+			struct rte_ipv6_hdr h6;
+			uint16_t want, got;
+
+			pi.l4_proto = protos[t % 2];
+			/* IPv4: total length = header + l4_bytes, which DPDK subtracts back. */
+			sum_fill_bytes(b, sizeof(b), SUM_RANDOM, &seed);
+			l4_bytes %= 0xffff - IP4_LEN;
+			b[off] = 0x45;
+			b[off + 2] = (uint8_t)((IP4_LEN + l4_bytes) >> 8);
+			b[off + 3] = (uint8_t)(IP4_LEN + l4_bytes);
+			b[off + 9] = pi.l4_proto;
+			memcpy(&h4, b + off, sizeof(h4));
+			pi.l3 = MP_L3_IPV4;
+			want = rte_ipv4_phdr_cksum(&h4, 0);
+			got = ref_fold(mp_cksum_pseudo(b, &pi, l4_bytes));
+			if (got != want)
+				fail_msg("IPv4 pseudo-header at offset %u: %#x, DPDK %#x", off, got,
+				         want);
+
+			/* IPv6 without extension headers: DPDK's pseudo-header is right. */
+			sum_fill_bytes(b, sizeof(b), SUM_RANDOM, &seed);
+			b[off + 4] = (uint8_t)(l4_bytes >> 8);
+			b[off + 5] = (uint8_t)l4_bytes;
+			b[off + 6] = pi.l4_proto;
+			memcpy(&h6, b + off, sizeof(h6));
+			pi.l3 = MP_L3_IPV6;
+			want = rte_ipv6_phdr_cksum(&h6, 0);
+			got = ref_fold(mp_cksum_pseudo(b, &pi, l4_bytes));
+			if (got != want)
+				fail_msg("IPv6 pseudo-header at offset %u: %#x, DPDK %#x", off, got,
+				         want);
+		}
+	}
+}
+
 int
 test_net_parse_run(void)
 {
@@ -1514,6 +1668,8 @@ test_net_parse_run(void)
 	        cmocka_unit_test(test_cksum_fill),
 	        cmocka_unit_test(test_cksum_fill_udp_zero),
 	        cmocka_unit_test(test_cksum_pseudo),
+	        cmocka_unit_test(test_cksum_sum_vs_rte),
+	        cmocka_unit_test(test_cksum_pseudo_vs_rte),
 	        cmocka_unit_test(test_fuzz_random),
 	        cmocka_unit_test(test_fuzz_mutate),
 	};
