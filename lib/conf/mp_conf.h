@@ -20,19 +20,34 @@
 #define MP_EAL_ARG_LEN 256
 
 /* Defaults; conf/README.md quotes these. */
-#define MP_CONF_DEF_MAIN_LCORE	    0
-#define MP_CONF_DEF_BURST	    32
-#define MP_CONF_DEF_MBUFS	    8191
-#define MP_CONF_DEF_MBUF_CACHE	    256
-#define MP_CONF_DEF_RX_DESC	    1024
-#define MP_CONF_DEF_TX_DESC	    1024
-#define MP_CONF_DEF_MTU		    1500
-#define MP_CONF_DEF_RING_SIZE	    1024
-#define MP_CONF_DEF_NEIGH_ENTRIES   1024
-#define MP_CONF_DEF_NEIGH_QUEUE	    8
-#define MP_CONF_DEF_NEIGH_REACH_MS  30000
+#define MP_CONF_DEF_MAIN_LCORE       0
+#define MP_CONF_DEF_BURST            32
+#define MP_CONF_DEF_MBUFS            8191
+#define MP_CONF_DEF_MBUF_CACHE       256
+#define MP_CONF_DEF_RX_DESC          1024
+#define MP_CONF_DEF_TX_DESC          1024
+#define MP_CONF_DEF_MTU              1500
+#define MP_CONF_DEF_RING_SIZE        1024
+#define MP_CONF_DEF_NEIGH_ENTRIES    1024
+#define MP_CONF_DEF_NEIGH_QUEUE      8
+#define MP_CONF_DEF_NEIGH_REACH_MS   30000
 #define MP_CONF_DEF_NEIGH_RETRANS_MS 1000
-#define MP_CONF_DEF_NEIGH_PROBES    3
+#define MP_CONF_DEF_NEIGH_PROBES     3
+
+/* L4 load balancing (conf/README.md, sections listeners, clusters, flows). */
+#define MP_CONF_DEF_MAGLEV_SIZE     65537
+#define MP_CONF_DEF_WEIGHT          1
+#define MP_CONF_DEF_HC_INTERVAL_MS  2000
+#define MP_CONF_DEF_HC_TIMEOUT_MS   1000
+#define MP_CONF_DEF_HC_RISE         2
+#define MP_CONF_DEF_HC_FALL         3
+#define MP_CONF_DEF_FLOWS           262144
+#define MP_CONF_DEF_TCP_SYN_MS      10000
+#define MP_CONF_DEF_TCP_EST_MS      3600000
+#define MP_CONF_DEF_TCP_FIN_MS      30000
+#define MP_CONF_DEF_TCP_CLOSE_MS    10000
+#define MP_CONF_DEF_UDP_MS          30000
+#define MP_CONF_DEF_CONNECT_FAIL_MS 3000
 
 /** An address with a prefix length; v4 and v6 are in network byte order. */
 struct mp_conf_addr {
@@ -45,20 +60,72 @@ struct mp_conf_addr {
 };
 
 struct mp_conf_port {
-	char name[MP_NAME_LEN];		/**< `name`: unique, used by routes and stats */
-	char devargs[MP_DEVARGS_LEN];	/**< `device`: PCI address or vdev string */
-	uint16_t mtu;			/**< `mtu`: L3 MTU */
-	uint16_t rx_desc;		/**< `rx_desc`: RX ring descriptors per queue */
-	uint16_t tx_desc;		/**< `tx_desc`: TX ring descriptors per queue */
+	char name[MP_NAME_LEN];       /**< `name`: unique, used by routes and stats */
+	char devargs[MP_DEVARGS_LEN]; /**< `device`: PCI address or vdev string */
+	uint16_t mtu;                 /**< `mtu`: L3 MTU */
+	uint16_t rx_desc;             /**< `rx_desc`: RX ring descriptors per queue */
+	uint16_t tx_desc;             /**< `tx_desc`: TX ring descriptors per queue */
 	unsigned int n_addrs;
-	struct mp_conf_addr addrs[MP_MAX_PORT_ADDRS]; /**< `addresses`: "10.0.0.1/24", "fd00::1/64" */
-	int line;			/**< line of the port's group, for later messages */
+	struct mp_conf_addr
+	        addrs[MP_MAX_PORT_ADDRS]; /**< `addresses`: "10.0.0.1/24", "fd00::1/64" */
+	int line;                         /**< line of the port's group, for later messages */
 };
 
 struct mp_conf_route {
 	struct mp_conf_addr dst;     /**< `dst`: destination prefix */
 	struct mp_conf_addr gateway; /**< `gateway`: next hop; family 0 when on-link via `port` */
-	int port;		     /**< `port` (by name) resolved to an index; -1 when not given */
+	int port; /**< `port` (by name) resolved to an index; -1 when not given */
+	int line;
+};
+
+enum mp_lb_policy {
+	MP_LB_MAGLEV = 0,  /**< "maglev" (default): consistent hashing of the 5-tuple */
+	MP_LB_ROUND_ROBIN, /**< "round_robin": weighted round robin */
+	MP_LB_RANDOM,      /**< "random": weighted random */
+	MP_LB_LEAST_CONN,  /**< "least_connections": fewest active flows relative to weight */
+};
+
+enum mp_l4_proto {
+	MP_L4_TCP = 6,  /**< "tcp" (the value is IPPROTO_TCP) */
+	MP_L4_UDP = 17, /**< "udp" (the value is IPPROTO_UDP) */
+};
+
+struct mp_conf_endpoint {
+	struct mp_conf_addr addr; /**< `address`: without prefix (prefix holds 32 or 128) */
+	uint16_t port;            /**< `port` */
+	uint32_t weight;          /**< `weight`: 1..65535, default 1; 0 is drained */
+	int line;
+};
+
+/** Active TCP-connect health checks; absent group = passive checks only. */
+struct mp_conf_health {
+	bool enabled;         /**< the `health` group is present */
+	uint32_t interval_ms; /**< `interval_ms` */
+	uint32_t timeout_ms;  /**< `timeout_ms`: < interval_ms */
+	uint32_t rise;        /**< `rise`: successes to mark an endpoint up */
+	uint32_t fall;        /**< `fall`: failures to mark it down */
+};
+
+struct mp_conf_cluster {
+	char name[MP_NAME_LEN];      /**< `name`: unique */
+	enum mp_lb_policy policy;    /**< `policy` */
+	uint32_t maglev_size;        /**< `maglev_size`: a prime > 100 x endpoints, default 65537 */
+	unsigned int first_endpoint; /**< index of the first of n_endpoints in conf->endpoints */
+	unsigned int n_endpoints;    /**< `endpoints`: list of groups, at least one */
+	unsigned int n_snat;
+	struct mp_conf_addr snat[MP_MAX_SNAT_ADDRS]; /**< `snat`: source addresses (no prefix);
+	                                                  empty: the egress port's address */
+	struct mp_conf_health health;                /**< `health` group */
+	int line;
+};
+
+struct mp_conf_listener {
+	char name[MP_NAME_LEN];  /**< `name`: unique */
+	enum mp_l4_proto proto;  /**< `protocol`: "tcp" or "udp" */
+	struct mp_conf_addr vip; /**< `address`: the virtual IP, without prefix */
+	uint16_t port;           /**< `port` */
+	uint16_t port_last;      /**< `port_last`: end of a port range, default = port */
+	int cluster;             /**< `cluster` (by name) resolved to an index */
 	int line;
 };
 
@@ -70,37 +137,53 @@ struct mp_conf {
 	char eal_argv[MP_MAX_EAL_ARGS][MP_EAL_ARG_LEN]; /**< `eal.args`, in order */
 
 	/* workers */
-	unsigned int main_lcore;		    /**< `workers.main_lcore`: control thread */
-	unsigned int main_cpu;			    /**< `workers.main_cpu`: defaults to main_lcore */
+	unsigned int main_lcore; /**< `workers.main_lcore`: control thread */
+	unsigned int main_cpu;   /**< `workers.main_cpu`: defaults to main_lcore */
 	unsigned int n_workers;
 	unsigned int worker_lcores[MP_MAX_WORKERS]; /**< `workers.lcores` */
-	unsigned int worker_cpus[MP_MAX_WORKERS];   /**< `workers.cpus`: defaults to the lcore ids */
-	uint32_t burst;				    /**< `workers.burst` */
+	unsigned int worker_cpus[MP_MAX_WORKERS]; /**< `workers.cpus`: defaults to the lcore ids */
+	uint32_t burst;                           /**< `workers.burst` */
 
 	/* mempool */
-	uint32_t mbufs;	     /**< `mempool.mbufs` */
+	uint32_t mbufs;      /**< `mempool.mbufs` */
 	uint32_t mbuf_cache; /**< `mempool.cache` */
 
 	/* rings */
 	uint32_t ring_size; /**< `rings.size`: per-worker message rings, power of two */
 
 	/* neighbour */
-	uint32_t neigh_entries;	   /**< `neighbour.entries`: per worker */
-	uint32_t neigh_queue;	   /**< `neighbour.queue`: packets held per unresolved neighbour */
+	uint32_t neigh_entries;    /**< `neighbour.entries`: per worker */
+	uint32_t neigh_queue;      /**< `neighbour.queue`: packets held per unresolved neighbour */
 	uint32_t neigh_reach_ms;   /**< `neighbour.reachable_ms` */
 	uint32_t neigh_retrans_ms; /**< `neighbour.retrans_ms` */
-	uint32_t neigh_probes;	   /**< `neighbour.probes` */
+	uint32_t neigh_probes;     /**< `neighbour.probes` */
 
 	unsigned int n_ports;
 	struct mp_conf_port ports[MP_MAX_PORTS];
 
 	unsigned int n_routes;
 	struct mp_conf_route routes[MP_MAX_ROUTES];
+
+	/* flows: connection tracking limits and timeouts (per worker) */
+	uint32_t max_flows;          /**< `flows.max`: per worker */
+	uint32_t tcp_syn_ms;         /**< `flows.tcp_syn_ms`: handshake not completed */
+	uint32_t tcp_established_ms; /**< `flows.tcp_established_ms`: idle established flow */
+	uint32_t tcp_fin_ms;         /**< `flows.tcp_fin_ms`: after the first FIN */
+	uint32_t tcp_close_ms;       /**< `flows.tcp_close_ms`: after both FINs or a RST */
+	uint32_t udp_ms;             /**< `flows.udp_ms`: idle UDP flow */
+	uint32_t connect_fail_ms; /**< `flows.connect_fail_ms`: SYN unanswered = passive failure */
+	uint16_t tcp_mss_clamp;   /**< `flows.tcp_mss_clamp`: 0 = off, else 536..9000 */
+
+	unsigned int n_listeners;
+	struct mp_conf_listener listeners[MP_MAX_LISTENERS];
+	unsigned int n_clusters;
+	struct mp_conf_cluster clusters[MP_MAX_CLUSTERS];
+	unsigned int n_endpoints;
+	struct mp_conf_endpoint endpoints[MP_MAX_ENDPOINTS];
 };
 
 /** Fill every field with its documented default (no ports, no routes, no workers). */
-void
-mp_conf_defaults(struct mp_conf *conf);
+void mp_conf_defaults(struct mp_conf *conf);
 
 /**
  * Read and validate a config file.
@@ -110,11 +193,9 @@ mp_conf_defaults(struct mp_conf *conf);
  * @param err   where each error goes, one line each: "PATH:LINE: message"
  * @return 0 when valid, otherwise the number of errors printed (> 0)
  */
-int
-mp_conf_load(const char *path, struct mp_conf *conf, FILE *err);
+int mp_conf_load(const char *path, struct mp_conf *conf, FILE *err);
 
 /** Format an address as "10.0.0.1/24" or "fd00::1/64" (without "/len" when with_prefix is 0). */
-const char *
-mp_conf_addr_str(const struct mp_conf_addr *a, int with_prefix, char *buf, size_t len);
+const char *mp_conf_addr_str(const struct mp_conf_addr *a, int with_prefix, char *buf, size_t len);
 
 #endif /* MP_CONF_H */
