@@ -19,6 +19,10 @@
 #define MP_MAX_WORKERS     64
 #define MP_MAX_PORT_ADDRS  8
 #define MP_MAX_ROUTES      1024
+#define MP_MAX_LISTENERS   256
+#define MP_MAX_CLUSTERS    256
+#define MP_MAX_ENDPOINTS   4096 /* over all clusters */
+#define MP_MAX_SNAT_ADDRS  16   /* per cluster */
 #define MP_MAX_BURST       256
 #define MP_MAX_NEIGH_QUEUE 256 /* packets held per unresolved neighbour */
 #define MP_MAX_EAL_ARGS    64
