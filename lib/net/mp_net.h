@@ -93,7 +93,8 @@ enum mp_drop mp_cksum_verify(const uint8_t *p, const struct mp_pkt_info *pi, boo
 /** Write the IPv4 header checksum (when IPv4) and the L4 checksum of a parsed frame. */
 void mp_cksum_fill(uint8_t *p, const struct mp_pkt_info *pi);
 
-/** Ones' complement sum of the pseudo-header for an L4 segment of l4_bytes (not folded). */
+/** Ones' complement sum of the pseudo-header for an L4 segment of l4_bytes, folded to 16 bits
+ * but not complemented, so callers can keep adding to it. */
 uint32_t mp_cksum_pseudo(const uint8_t *p, const struct mp_pkt_info *pi, uint32_t l4_bytes);
 
 /* ---------------------------------------------------------------------------------------- */
