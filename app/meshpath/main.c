@@ -127,6 +127,9 @@ setup_ports(struct meshpath *mp)
 	if (mp->routes == NULL)
 		return -EINVAL;
 	MP_LOG(INFO, "%u routes installed", mp_route_count(mp->routes));
+	mp->local = mp_local_build(mp->conf, mp->ifaces, mp->n_ports, (int)rte_socket_id());
+	if (mp->local == NULL)
+		return -EINVAL;
 	return 0;
 }
 
@@ -179,6 +182,7 @@ setup_worker(struct meshpath *mp, unsigned int idx, unsigned int lcore)
 	w->net.n_ports = (uint16_t)mp->n_ports;
 	w->net.ifaces = mp->ifaces;
 	w->net.routes = mp->routes;
+	w->net.local = mp->local;
 	w->net.cnt = &w->counters;
 	w->net.pool = mp->pool;
 	w->net.rings = mp->rings;
@@ -215,6 +219,7 @@ teardown(struct meshpath *mp)
 		rte_ring_free(mp->rings[i]);
 		rte_free(w);
 	}
+	mp_local_free(mp->local);
 	mp_route_free(mp->routes);
 	rte_mempool_free(mp->pool);
 }
@@ -254,6 +259,12 @@ run(struct mp_conf *conf, const char *prog, int n_extra, char **extra)
 		       "--in-memory to use dpdk-dumpcap",
 		       rte_strerror(rte_errno));
 
+	rc = mp_pkt_info_register();
+	if (rc < 0) {
+		MP_LOG(ERR, "cannot register the packet metadata field: %s", rte_strerror(-rc));
+		rc = 1;
+		goto out;
+	}
 	rc = setup_pool(&mp);
 	if (rc == 0)
 		rc = setup_ports(&mp);

@@ -30,6 +30,7 @@ struct meshpath {
 	struct mp_port ports[MP_MAX_PORTS];
 	struct mp_net_iface ifaces[MP_MAX_PORTS];
 	struct mp_route_table *routes;
+	struct mp_local_table *local;
 	unsigned int n_workers;
 	struct mp_worker *workers[MP_MAX_WORKERS];
 	struct rte_ring *rings[MP_MAX_WORKERS];

@@ -15,22 +15,26 @@ mp_worker_main(void *arg)
 	struct mp_worker *w = arg;
 	struct mp_net_ctx *c = &w->net;
 	struct mp_counters *cnt = &w->counters;
-	struct rte_mbuf *pkts[MP_MAX_BURST];
+	struct rte_mbuf *pkts[MP_MAX_BURST], *l4[MP_MAX_BURST];
 	uint16_t burst = (uint16_t)w->burst;
 
 	MP_LOG(INFO, "worker %u running on lcore %u (queue %u)", c->worker, w->lcore, c->queue);
 	while (!__atomic_load_n(w->quit, __ATOMIC_RELAXED)) {
 		uint64_t start = rte_rdtsc(), end;
 		unsigned int total = 0;
-		uint16_t p, n;
+		uint16_t p, n, i;
 
 		c->now = start;
 		for (p = 0; p < c->n_ports; p++) {
 			n = rte_eth_rx_burst(c->ifaces[p].port_id, c->queue, pkts, burst);
 			if (n == 0)
 				continue;
-			mp_net_input(c, p, pkts, n);
 			total += n;
+			n = mp_net_input(c, p, pkts, n, l4);
+			/* The L4 stage (listeners) is not wired in yet: what reaches a VIP or an SNAT
+			 * address is counted as unserved. */
+			for (i = 0; i < n; i++)
+				mp_net_drop(c, l4[i], MP_DROP_NO_LISTENER);
 		}
 		mp_net_poll(c);
 		mp_net_flush(c);

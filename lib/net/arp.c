@@ -23,7 +23,11 @@ net_arp_input(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf *m, const str
 	const struct mp_net_iface *ifc = &c->ifaces[port];
 	struct rte_arp_hdr *arp = rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *, pi->l3_off);
 	struct rte_arp_ipv4 *a = &arp->arp_data;
-	bool for_us = mp_net_iface_owns(ifc, AF_INET, (const uint8_t *)&a->arp_tip);
+	const struct mp_local_entry *le =
+		mp_local_lookup(c->local, AF_INET, (const uint8_t *)&a->arp_tip, port);
+	/* Answer for addresses on this port's link: its own, and VIPs and SNAT addresses in its
+	 * subnet. Addresses of other ports are not ours to announce here. */
+	bool for_us = le != NULL && le->port == port;
 	struct rte_ether_hdr *eth;
 	uint32_t sip;
 

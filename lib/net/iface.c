@@ -63,18 +63,6 @@ mp_net_addr_in_prefix(const struct mp_net_addr *p, int family, const uint8_t *ad
 	return ((p->addr[full] ^ addr[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
 }
 
-bool
-mp_net_iface_owns(const struct mp_net_iface *ifc, int family, const uint8_t *addr)
-{
-	size_t len = family == AF_INET ? 4 : 16;
-	unsigned int i;
-
-	for (i = 0; i < ifc->n_addrs; i++)
-		if (ifc->addrs[i].family == family && memcmp(ifc->addrs[i].addr, addr, len) == 0)
-			return true;
-	return false;
-}
-
 const struct mp_net_addr *
 mp_net_iface_source(const struct mp_net_iface *ifc, int family, const uint8_t *dst)
 {

@@ -17,6 +17,7 @@
 
 #include <rte_ether.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 
 #include "mp_base.h"
 #include "mp_drop.h"
@@ -273,9 +274,6 @@ void mp_net_iface_init(struct mp_net_iface *ifc, const struct mp_conf_port *c, u
 const struct mp_net_addr *mp_net_iface_source(const struct mp_net_iface *ifc, int family,
                                               const uint8_t *dst);
 
-/** True when addr (4 or 16 bytes by family) is one of ifc's own unicast addresses. */
-bool mp_net_iface_owns(const struct mp_net_iface *ifc, int family, const uint8_t *addr);
-
 /** True when addr lies inside prefix p (same family). */
 bool mp_net_addr_in_prefix(const struct mp_net_addr *p, int family, const uint8_t *addr);
 
@@ -312,6 +310,64 @@ const struct mp_nexthop *mp_route_lookup6(const struct mp_route_table *rt, const
 /** Number of routes installed (connected + static), for the start-up log. */
 unsigned int mp_route_count(const struct mp_route_table *rt);
 
+
+/* ---------------------------------------------------------------------------------------- */
+/* Local addresses: what meshpath answers for, and on which port                             */
+
+enum mp_local_kind {
+	MP_LOCAL_NONE = 0,
+	MP_LOCAL_HOST, /**< a port's own address (link-local included): ping, ARP/NDP */
+	MP_LOCAL_VIP,  /**< a listener's virtual IP: the L4 stage */
+	MP_LOCAL_SNAT, /**< a cluster's source-NAT address: replies for the L4 stage */
+	MP_LOCAL_GROUP, /**< an IPv6 multicast group joined on a port (all-nodes, solicited-node) */
+};
+
+/** Port value of addresses that belong to the node rather than to one port. */
+#define MP_LOCAL_ANY_PORT UINT16_MAX
+
+struct mp_local_entry {
+	uint8_t family;
+	uint8_t kind;	/**< enum mp_local_kind */
+	uint16_t port;	/**< port answering ARP/NDP for it (the port whose subnet holds it) */
+	uint8_t addr[16];
+};
+
+struct mp_local_table;
+
+/**
+ * Build the table from the ports (their addresses, link-local and NDP groups) and the config's
+ * listeners and clusters (VIPs and SNAT addresses, each on the port whose connected prefix holds
+ * it). Control path; read-only afterwards. NULL after logging the reason.
+ */
+struct mp_local_table *mp_local_build(const struct mp_conf *conf,
+				      const struct mp_net_iface *ifaces, unsigned int n_ports,
+				      int socket_id);
+
+void mp_local_free(struct mp_local_table *t);
+
+/**
+ * What addr is to meshpath when it arrives on port: a node-wide address (global host address,
+ * VIP, SNAT) or one scoped to that port (link-local, multicast group). NULL when not local.
+ * Data-path safe (read-only table).
+ */
+const struct mp_local_entry *mp_local_lookup(const struct mp_local_table *t, int family,
+					     const uint8_t *addr, uint16_t port);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Per-packet metadata: the parse result travels with the mbuf (a dynfield)                  */
+
+extern int mp_pkt_info_offset;
+
+/** Register the dynfield. Control path, once, before any worker starts. 0 or -rte_errno. */
+int mp_pkt_info_register(void);
+
+/** The parse result of m (valid for packets mp_net_input() hands to the L4 stage). */
+static inline struct mp_pkt_info *
+mp_pkt_info_of(struct rte_mbuf *m)
+{
+	return RTE_MBUF_DYNFIELD(m, mp_pkt_info_offset, struct mp_pkt_info *);
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* The per-worker data path                                                                  */
 
@@ -338,6 +394,7 @@ struct mp_net_ctx {
 	uint16_t n_ports;
 	const struct mp_net_iface *ifaces;   /**< n_ports, shared read-only */
 	const struct mp_route_table *routes; /**< shared read-only */
+	const struct mp_local_table *local;  /**< shared read-only */
 	struct mp_neigh_table *neigh;        /**< this worker's own */
 	struct mp_counters *cnt;             /**< this worker's own */
 	struct rte_mempool *pool;            /**< for packets meshpath builds (ARP, NDP) */
@@ -358,10 +415,16 @@ int mp_net_ctx_init(struct mp_net_ctx *c, uint32_t burst, int socket_id);
 void mp_net_ctx_fini(struct mp_net_ctx *c);
 
 /**
- * Run a received burst to completion: parse, verify checksums, answer ARP/NDP and ICMP echo for
- * own addresses, count and free everything else. Every packet is consumed. Data path.
+ * Run a received burst through the network layer: parse, verify checksums, answer ARP/NDP and
+ * ICMP echo for own addresses and VIPs, count and free what nobody serves. Packets for a VIP or
+ * an SNAT address (other than echo requests) go to l4[] for the L4 stage, their parse result in
+ * mp_pkt_info_of(m) and their padding trimmed. Data path.
+ *
+ * @param l4  room for n packets
+ * @return the number of packets written to l4
  */
-void mp_net_input(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
+uint16_t mp_net_input(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf **pkts, uint16_t n,
+		      struct rte_mbuf **l4);
 
 /**
  * Send an IP packet whose data starts at its L3 header: route, resolve the next hop (holding

@@ -140,10 +140,12 @@ ndp_ns_input(struct mp_net_ctx *c, uint16_t port, const struct rte_ipv6_hdr *ip,
 {
 	static const struct rte_ether_addr all_nodes_mac = {{0x33, 0x33, 0, 0, 0, 0x01}};
 	bool dad = memcmp(ip->src_addr, ip6_unspecified, 16) == 0;
+	const struct mp_local_entry *le;
 	struct mp_neigh_key k;
 
 	mp_count_event(c->cnt, MP_EV_NDP_NS_IN);
-	if (!mp_net_iface_owns(&c->ifaces[port], AF_INET6, ns->target)) {
+	le = mp_local_lookup(c->local, AF_INET6, ns->target, port);
+	if (le == NULL || le->port != port || le->kind == MP_LOCAL_GROUP) {
 		mp_count_drop(c->cnt, MP_DROP_NOT_LOCAL);
 		return;
 	}

@@ -233,83 +233,50 @@ net_verify(struct mp_net_ctx *c, const struct mp_net_iface *ifc, struct rte_mbuf
 	return mp_cksum_verify(p, pi, skip_l3, skip_l4);
 }
 
-static bool
-net_ip6_local(const struct mp_net_iface *ifc, const uint8_t *dst)
-{
-	static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 0x01};
-	uint8_t sn[16];
-	unsigned int i;
+/* Where a packet for a local address goes: echo requests are answered here (for VIPs too, so
+ * operators can ping them), the rest of what reaches a VIP or an SNAT address is the L4 stage's,
+ * and what reaches a host address is served here or dropped. */
+enum net_verdict {
+	NET_CONSUMED,
+	NET_TO_L4,
+};
 
-	if (!net_ip6_is_multicast(dst))
-		return mp_net_iface_owns(ifc, AF_INET6, dst);
-	if (memcmp(dst, all_nodes, 16) == 0)
-		return true;
-	for (i = 0; i < ifc->n_addrs; i++) {
-		if (ifc->addrs[i].family != AF_INET6)
-			continue;
-		net_ip6_solicited_node(sn, ifc->addrs[i].addr);
-		if (memcmp(dst, sn, 16) == 0)
-			return true;
-	}
-	return false;
+static bool
+net_is_echo(const uint8_t *p, const struct mp_pkt_info *pi)
+{
+	uint8_t type = p[pi->l4_off];
+
+	if (pi->l4_len == 0 || (pi->flags & MP_PKT_F_FRAG))
+		return false;
+	return (pi->l4_proto == IPPROTO_ICMP && type == RTE_IP_ICMP_ECHO_REQUEST) ||
+	       (pi->l4_proto == IPPROTO_ICMPV6 && type == NET_ICMP6_ECHO_REQUEST);
 }
 
-/* Is the IPv4 destination ours on any port? (A host answers on all of its addresses.) */
-static bool
-net_ip4_local(const struct mp_net_ctx *c, const uint8_t *dst)
+static enum net_verdict
+net_ip_input(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf *m, const uint8_t *p,
+	     const struct mp_pkt_info *pi)
 {
-	uint16_t p;
+	int family = pi->l3 == MP_L3_IPV4 ? AF_INET : AF_INET6;
+	const uint8_t *dst = family == AF_INET ? p + pi->l3_off + 16 : p + pi->l3_off + 24;
+	const struct mp_local_entry *le = mp_local_lookup(c->local, family, dst, port);
 
-	for (p = 0; p < c->n_ports; p++)
-		if (mp_net_iface_owns(&c->ifaces[p], AF_INET, dst))
-			return true;
-	return false;
-}
-
-static void
-net_ip4_input(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf *m, const uint8_t *p,
-              const struct mp_pkt_info *pi)
-{
-	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(p + pi->l3_off);
-
-	if (!net_ip4_local(c, (const uint8_t *)&ip->dst_addr)) {
+	if (le == NULL) {
 		mp_net_drop(c, m, MP_DROP_NOT_LOCAL);
-		return;
+		return NET_CONSUMED;
 	}
+	if ((le->kind == MP_LOCAL_VIP || le->kind == MP_LOCAL_SNAT) && !net_is_echo(p, pi))
+		return NET_TO_L4;
 	if (pi->flags & MP_PKT_F_FRAG) {
 		mp_net_drop(c, m, MP_DROP_FRAGMENT);
-		return;
+		return NET_CONSUMED;
 	}
-	if (pi->l4_proto == IPPROTO_ICMP)
+	if (pi->l4_proto == IPPROTO_ICMP && family == AF_INET)
 		net_icmp4_input(c, port, m, pi);
-	else
-		mp_net_drop(c, m, MP_DROP_NO_LISTENER);
-}
-
-static void
-net_ip6_input(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf *m, const uint8_t *p,
-              const struct mp_pkt_info *pi)
-{
-	const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)(p + pi->l3_off);
-	bool local = net_ip6_local(&c->ifaces[port], ip->dst_addr);
-	uint16_t q;
-
-	/* Global addresses of other ports are ours too; link-local only on its own port. */
-	for (q = 0; !local && q < c->n_ports; q++)
-		local = q != port && !net_ip6_is_linklocal(ip->dst_addr) &&
-		        mp_net_iface_owns(&c->ifaces[q], AF_INET6, ip->dst_addr);
-	if (!local) {
-		mp_net_drop(c, m, MP_DROP_NOT_LOCAL);
-		return;
-	}
-	if (pi->flags & MP_PKT_F_FRAG) {
-		mp_net_drop(c, m, MP_DROP_FRAGMENT);
-		return;
-	}
-	if (pi->l4_proto == IPPROTO_ICMPV6)
+	else if (pi->l4_proto == IPPROTO_ICMPV6 && family == AF_INET6)
 		net_icmp6_input(c, port, m, pi);
 	else
 		mp_net_drop(c, m, MP_DROP_NO_LISTENER);
+	return NET_CONSUMED;
 }
 
 /* Parse and validate one frame; on success pi describes it and its padding is trimmed. */
@@ -340,16 +307,17 @@ net_classify(struct mp_net_ctx *c, const struct mp_net_iface *ifc, struct rte_mb
 	return MP_DROP_NONE;
 }
 
-void
-mp_net_input(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+uint16_t
+mp_net_input(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf **pkts, uint16_t n,
+	     struct rte_mbuf **l4)
 {
 	const struct mp_net_iface *ifc = &c->ifaces[port];
 	struct mp_port_counters *pc = &c->cnt->port[port];
-	struct mp_pkt_info pi;
-	uint16_t i;
+	uint16_t i, n_l4 = 0;
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
+		struct mp_pkt_info *pi = mp_pkt_info_of(m);
 		const uint8_t *p;
 		enum mp_drop d;
 
@@ -357,27 +325,27 @@ mp_net_input(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf **pkts, uint16
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		pc->rx_pkts++;
 		pc->rx_bytes += m->pkt_len;
-		d = net_classify(c, ifc, m, &pi);
+		d = net_classify(c, ifc, m, pi);
 		if (d != MP_DROP_NONE) {
 			mp_net_drop(c, m, d);
 			continue;
 		}
 		p = rte_pktmbuf_mtod(m, const uint8_t *);
-		switch (pi.l3) {
+		switch (pi->l3) {
 		case MP_L3_ARP:
-			net_arp_input(c, port, m, &pi);
+			net_arp_input(c, port, m, pi);
 			break;
 		case MP_L3_IPV4:
-			net_ip4_input(c, port, m, p, &pi);
-			break;
 		case MP_L3_IPV6:
-			net_ip6_input(c, port, m, p, &pi);
+			if (net_ip_input(c, port, m, p, pi) == NET_TO_L4)
+				l4[n_l4++] = m;
 			break;
 		default:
 			mp_net_drop(c, m, MP_DROP_ETHERTYPE);
 			break;
 		}
 	}
+	return n_l4;
 }
 
 static void

@@ -8,6 +8,7 @@
 
 /* Hop limit / TTL of packets meshpath originates. */
 #define NET_DEFAULT_TTL   64
+#define NET_ICMP6_ECHO_REQUEST 128
 /* RFC 4861: NDP messages are sent and accepted with hop limit 255 only. */
 #define NET_NDP_HOP_LIMIT 255
 
