@@ -58,6 +58,7 @@ struct mp_pkt_info {
 	uint8_t l3;         /**< enum mp_l3 */
 	uint8_t l4_proto;   /**< IPPROTO_TCP/UDP/ICMP/ICMPV6/...; final next header for IPv6 */
 	uint16_t frag_ext_off; /**< IPv6: offset of the fragment header, 0 when none */
+	uint8_t local;		/**< enum mp_local_kind of the destination: set by mp_net_input() */
 };
 
 /**
@@ -417,8 +418,8 @@ void mp_net_ctx_fini(struct mp_net_ctx *c);
 /**
  * Run a received burst through the network layer: parse, verify checksums, answer ARP/NDP and
  * ICMP echo for own addresses and VIPs, count and free what nobody serves. Packets for a VIP or
- * an SNAT address (other than echo requests) go to l4[] for the L4 stage, their parse result in
- * mp_pkt_info_of(m) and their padding trimmed. Data path.
+ * an SNAT address (other than echo requests), and TCP/UDP for a host address, go to l4[] for the
+ * L4 stage, their parse result in mp_pkt_info_of(m) (local set) and padding trimmed. Data path.
  *
  * @param l4  room for n packets
  * @return the number of packets written to l4

@@ -254,7 +254,7 @@ net_is_echo(const uint8_t *p, const struct mp_pkt_info *pi)
 
 static enum net_verdict
 net_ip_input(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf *m, const uint8_t *p,
-	     const struct mp_pkt_info *pi)
+	     struct mp_pkt_info *pi)
 {
 	int family = pi->l3 == MP_L3_IPV4 ? AF_INET : AF_INET6;
 	const uint8_t *dst = family == AF_INET ? p + pi->l3_off + 16 : p + pi->l3_off + 24;
@@ -264,7 +264,13 @@ net_ip_input(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf *m, const uint
 		mp_net_drop(c, m, MP_DROP_NOT_LOCAL);
 		return NET_CONSUMED;
 	}
+	pi->local = le->kind;
 	if ((le->kind == MP_LOCAL_VIP || le->kind == MP_LOCAL_SNAT) && !net_is_echo(p, pi))
+		return NET_TO_L4;
+	/* TCP and UDP to a host address: replies of flows whose cluster has no SNAT pool (the
+	 * port's own address stands in), and later the local TCP stack's connections. */
+	if (le->kind == MP_LOCAL_HOST && !(pi->flags & MP_PKT_F_FRAG) &&
+	    (pi->l4_proto == IPPROTO_TCP || pi->l4_proto == IPPROTO_UDP))
 		return NET_TO_L4;
 	if (pi->flags & MP_PKT_F_FRAG) {
 		mp_net_drop(c, m, MP_DROP_FRAGMENT);
