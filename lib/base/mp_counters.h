@@ -17,20 +17,25 @@
 #include "mp_drop.h"
 
 /* MP_EVENT(symbol, "name in stats") : things the data path did, other than drops. */
-#define MP_EVENT_LIST(MP_EVENT)                                      \
-	MP_EVENT(ARP_REQ_IN, "arp_requests_in")                      \
-	MP_EVENT(ARP_REPLY_IN, "arp_replies_in")                     \
-	MP_EVENT(ARP_REPLY_OUT, "arp_replies_out")                   \
-	MP_EVENT(ARP_REQ_OUT, "arp_requests_out")                    \
-	MP_EVENT(NDP_NS_IN, "ndp_solicitations_in")                  \
-	MP_EVENT(NDP_NA_IN, "ndp_advertisements_in")                 \
-	MP_EVENT(NDP_NA_OUT, "ndp_advertisements_out")               \
-	MP_EVENT(NDP_NS_OUT, "ndp_solicitations_out")                \
-	MP_EVENT(ICMP_ECHO_OUT, "icmp_echo_replies_out")             \
-	MP_EVENT(ICMP6_ECHO_OUT, "icmp6_echo_replies_out")           \
-	MP_EVENT(NEIGH_SHARED_OUT, "neigh_updates_shared")           \
-	MP_EVENT(NEIGH_SHARED_IN, "neigh_updates_received")          \
-	MP_EVENT(CSUM_SW_VERIFIED, "checksums_verified_in_software") \
+#define MP_EVENT_LIST(MP_EVENT)                                          \
+	MP_EVENT(ARP_REQ_IN, "arp_requests_in")                          \
+	MP_EVENT(ARP_REPLY_IN, "arp_replies_in")                         \
+	MP_EVENT(ARP_REPLY_OUT, "arp_replies_out")                       \
+	MP_EVENT(ARP_REQ_OUT, "arp_requests_out")                        \
+	MP_EVENT(NDP_NS_IN, "ndp_solicitations_in")                      \
+	MP_EVENT(NDP_NA_IN, "ndp_advertisements_in")                     \
+	MP_EVENT(NDP_NA_OUT, "ndp_advertisements_out")                   \
+	MP_EVENT(NDP_NS_OUT, "ndp_solicitations_out")                    \
+	MP_EVENT(ICMP_ECHO_OUT, "icmp_echo_replies_out")                 \
+	MP_EVENT(ICMP6_ECHO_OUT, "icmp6_echo_replies_out")               \
+	MP_EVENT(NEIGH_SHARED_OUT, "neigh_updates_shared")               \
+	MP_EVENT(NEIGH_SHARED_IN, "neigh_updates_received")              \
+	MP_EVENT(L4_STEERED_OUT, "l4_packets_steered_to_other_workers")  \
+	MP_EVENT(L4_STEERED_IN, "l4_packets_steered_from_other_workers") \
+	MP_EVENT(L4_FLOWS_OPENED, "l4_flows_opened")                     \
+	MP_EVENT(L4_FLOWS_CLOSED, "l4_flows_closed")                     \
+	MP_EVENT(L4_RST_OUT, "l4_resets_sent")                           \
+	MP_EVENT(CSUM_SW_VERIFIED, "checksums_verified_in_software")     \
 	MP_EVENT(CSUM_HW_VERIFIED, "checksums_verified_by_device")
 
 enum mp_event {
