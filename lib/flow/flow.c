@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The per-worker flow table: creation, flow create and destroy, and expiry.
+ *
+ * Entries live in one preallocated array; a stack of free indexes hands them out, most recently
+ * freed first so a busy table keeps reusing warm cache lines. One rte_hash holds both keys of
+ * every flow; its data word is the flow pointer with the direction in bit 0, so a lookup needs
+ * nothing else. The hash is created without concurrency flags: only the owning worker touches
+ * it. Its extendable table lets it take all 2 x max_flows keys, so once a free entry exists the
+ * adds cannot fail for lack of room in a bucket.
+ *
+ * Expiry is lazy. Every flow's timer is armed from create to free. Packets only move last_tsc
+ * forward; when the timer fires, flow_timer_fn() looks at last_tsc and the state's timeout and
+ * either re-arms for the rest or expires the flow. A busy flow therefore costs one timer
+ * operation per timeout period, not one per packet, and still expires exactly one timeout after
+ * its last packet (to the wheel's tick).
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_cycles.h> /* MS_PER_S */
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+
+#include "flow_priv.h"
+
+/* The hash reads and compares keys as five 64-bit words. */
+static_assert(sizeof(struct mp_flow_key) == 5 * sizeof(uint64_t), "mp_flow_key is 40 bytes");
+static_assert(sizeof(struct mp_flow) == 3 * RTE_CACHE_LINE_SIZE, "mp_flow is 192 bytes");
+static_assert(offsetof(struct mp_flow, addr) == RTE_CACHE_LINE_SIZE, "addresses on line 1");
+static_assert(offsetof(struct mp_flow, timer) == 2 * RTE_CACHE_LINE_SIZE, "timer on line 2");
+
+#define FLOW_KEY_WORDS (sizeof(struct mp_flow_key) / sizeof(uint64_t))
+
+/* rte_hash refuses fewer entries than a bucket holds (its private RTE_HASH_BUCKET_ENTRIES). */
+#define FLOW_HASH_MIN_ENTRIES 8u
+#define FLOW_KEYS_PER_FLOW    2u
+
+static const char *const flow_stat_names[] = {
+#define MP_FLOW_STAT_NAME(sym, name) name,
+        MP_FLOW_STAT_LIST(MP_FLOW_STAT_NAME)
+#undef MP_FLOW_STAT_NAME
+};
+
+const char *
+mp_flow_stat_name(enum mp_flow_stat s)
+{
+	if ((unsigned int)s >= RTE_DIM(flow_stat_names))
+		return "?";
+	return flow_stat_names[s];
+}
+
+/* Keys are 8-byte aligned in mp_flow_key, but the hash's copies need not be: load by memcpy. */
+static inline void
+flow_key_words(const void *key, uint64_t w[FLOW_KEY_WORDS])
+{
+	memcpy(w, key, sizeof(struct mp_flow_key));
+}
+
+static uint32_t
+flow_hash(const void *key, uint32_t key_len, uint32_t init_val)
+{
+	uint64_t w[FLOW_KEY_WORDS];
+	unsigned int i;
+
+	RTE_SET_USED(key_len); /* always sizeof(struct mp_flow_key) */
+	flow_key_words(key, w);
+	for (i = 0; i < FLOW_KEY_WORDS; i++)
+		init_val = rte_hash_crc_8byte(w[i], init_val);
+	return init_val;
+}
+
+/*
+ * rte_hash has fast compares for 16, 32, 48... byte keys and falls back to memcmp() for 40; five
+ * word compares without a branch are quicker than either and keep the key 8 bytes shorter.
+ */
+static int
+flow_key_cmp(const void *a, const void *b, size_t len)
+{
+	uint64_t x[FLOW_KEY_WORDS], y[FLOW_KEY_WORDS], diff = 0;
+	unsigned int i;
+
+	RTE_SET_USED(len);
+	flow_key_words(a, x);
+	flow_key_words(b, y);
+	for (i = 0; i < FLOW_KEY_WORDS; i++)
+		diff |= x[i] ^ y[i];
+	return diff != 0;
+}
+
+/* ms at hz cycles per second, without overflowing for any 32-bit ms and any plausible hz. */
+static uint64_t
+ms_to_tsc(uint32_t ms, uint64_t hz)
+{
+	return hz / MS_PER_S * ms + hz % MS_PER_S * ms / MS_PER_S;
+}
+
+void
+mp_flow_params_from_conf(struct mp_flow_params *p, const struct mp_conf *conf, uint64_t tsc_hz)
+{
+	memset(p, 0, sizeof(*p));
+	p->max_flows = conf->max_flows;
+	p->syn_tsc = ms_to_tsc(conf->tcp_syn_ms, tsc_hz);
+	p->established_tsc = ms_to_tsc(conf->tcp_established_ms, tsc_hz);
+	p->fin_tsc = ms_to_tsc(conf->tcp_fin_ms, tsc_hz);
+	p->close_tsc = ms_to_tsc(conf->tcp_close_ms, tsc_hz);
+	p->udp_tsc = ms_to_tsc(conf->udp_ms, tsc_hz);
+	p->connect_fail_tsc = ms_to_tsc(conf->connect_fail_ms, tsc_hz);
+	p->mss_clamp = conf->tcp_mss_clamp;
+}
+
+static void
+flow_timeouts(struct mp_flow_table *t, const struct mp_flow_params *p)
+{
+	t->timeout[MP_FLOW_S_NONE] = p->syn_tsc;
+	t->timeout[MP_FLOW_S_SYN_SENT] = p->syn_tsc;
+	t->timeout[MP_FLOW_S_SYN_RECV] = p->syn_tsc;
+	t->timeout[MP_FLOW_S_ESTABLISHED] = p->established_tsc;
+	t->timeout[MP_FLOW_S_FIN_WAIT] = p->fin_tsc;
+	t->timeout[MP_FLOW_S_CLOSE_WAIT] = p->fin_tsc;
+	t->timeout[MP_FLOW_S_LAST_ACK] = p->fin_tsc;
+	t->timeout[MP_FLOW_S_TIME_WAIT] = p->close_tsc;
+	t->timeout[MP_FLOW_S_CLOSE] = p->close_tsc;
+	t->timeout[MP_FLOW_S_UDP] = p->udp_tsc;
+	/* A SYN still unanswered when the flow expires was not answered in time either. */
+	t->connect_fail_tsc = RTE_MIN(p->connect_fail_tsc, p->syn_tsc);
+}
+
+struct mp_flow_table *
+mp_flow_table_create(const struct mp_flow_params *params)
+{
+	struct rte_hash_parameters hp;
+	struct mp_flow_table *t;
+	uint32_t i;
+	int err = ENOMEM; /* rte_zmalloc_socket() does not set rte_errno */
+
+	if (params == NULL || params->name == NULL || params->wheel == NULL ||
+	    params->max_flows == 0 ||
+	    params->max_flows > RTE_HASH_ENTRIES_MAX / FLOW_KEYS_PER_FLOW) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	t = rte_zmalloc_socket("mp_flow", sizeof(*t), RTE_CACHE_LINE_SIZE, params->socket_id);
+	if (t == NULL) {
+		rte_errno = err;
+		return NULL;
+	}
+	t->max_flows = params->max_flows;
+	t->wheel = params->wheel;
+	t->mss_clamp = params->mss_clamp;
+	t->on_expire = params->on_expire;
+	t->on_event = params->on_event;
+	t->arg = params->arg;
+	flow_timeouts(t, params);
+
+	t->flows = rte_zmalloc_socket("mp_flow_entries", (size_t)t->max_flows * sizeof(*t->flows),
+	                              RTE_CACHE_LINE_SIZE, params->socket_id);
+	if (t->flows == NULL)
+		goto err_free_table;
+	t->free_stack = rte_malloc_socket("mp_flow_free", (size_t)t->max_flows * sizeof(uint32_t),
+	                                  RTE_CACHE_LINE_SIZE, params->socket_id);
+	if (t->free_stack == NULL)
+		goto err_free_flows;
+	/* Entry 0 on top: a fresh table fills the array from its start. */
+	for (i = 0; i < t->max_flows; i++)
+		t->free_stack[i] = t->max_flows - 1 - i;
+	t->n_free = t->max_flows;
+
+	memset(&hp, 0, sizeof(hp));
+	hp.name = params->name;
+	hp.entries = RTE_MAX(t->max_flows * FLOW_KEYS_PER_FLOW, FLOW_HASH_MIN_ENTRIES);
+	hp.key_len = sizeof(struct mp_flow_key);
+	hp.hash_func = flow_hash;
+	hp.socket_id = params->socket_id;
+	hp.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
+	rte_errno = 0;
+	t->hash = rte_hash_create(&hp);
+	if (t->hash == NULL) {
+		/* A name clash sets EEXIST; its allocation failures leave rte_errno alone. */
+		if (rte_errno != 0)
+			err = rte_errno;
+		goto err_free_stack;
+	}
+	rte_hash_set_cmp_func(t->hash, flow_key_cmp);
+	return t;
+
+err_free_stack:
+	rte_free(t->free_stack);
+err_free_flows:
+	rte_free(t->flows);
+err_free_table:
+	rte_free(t);
+	rte_errno = err;
+	return NULL;
+}
+
+void
+mp_flow_table_free(struct mp_flow_table *t)
+{
+	uint32_t i;
+
+	if (t == NULL)
+		return;
+	/* The wheel outlives the table: leave no timer of ours linked into it. */
+	for (i = 0; i < t->max_flows; i++) {
+		if (t->flows[i].flags & MP_FLOW_F_USED)
+			mp_timer_cancel(t->wheel, &t->flows[i].timer);
+	}
+	rte_hash_free(t->hash);
+	rte_free(t->free_stack);
+	rte_free(t->flows);
+	rte_free(t);
+}
+
+/* Remove both keys and return the entry to the free stack. The timer must be disarmed. */
+static void
+flow_release(struct mp_flow_table *t, struct mp_flow *f)
+{
+	struct mp_flow_key k;
+	unsigned int dir;
+
+	for (dir = MP_FLOW_DIR_ORIG; dir <= MP_FLOW_DIR_REPLY; dir++) {
+		mp_flow_key_of(f, dir, &k);
+		rte_hash_del_key(t->hash, &k);
+	}
+	f->flags = 0;
+	t->free_stack[t->n_free++] = (uint32_t)(f - t->flows);
+	t->count--;
+}
+
+/*
+ * A flow's timer fired. Report a SYN that went unanswered for connect_fail, then either re-arm
+ * for what is left of the state's timeout (packets moved last_tsc since the timer was armed) or
+ * expire the flow: the caller's callback first, then the entry goes back to the free stack.
+ */
+static void
+flow_timer_fn(struct mp_timer *tm, uint64_t now)
+{
+	struct mp_flow *f = container_of(tm, struct mp_flow, timer);
+	struct mp_flow_table *t = f->table;
+	uint64_t due;
+
+	if (f->state == MP_FLOW_S_SYN_SENT && !(f->flags & MP_FLOW_F_HEALTH_DONE) &&
+	    t->connect_fail_tsc != 0 && now >= f->last_tsc + t->connect_fail_tsc) {
+		f->flags |= MP_FLOW_F_HEALTH_DONE;
+		t->stats[MP_FLOW_STAT_CONNECT_TIMEOUT]++;
+		if (t->on_event != NULL)
+			t->on_event(f, MP_FLOW_EV_CONNECT_TIMEOUT, t->arg);
+	}
+	due = flow_due(t, f);
+	if (due > now) {
+		t->stats[MP_FLOW_STAT_REARMED]++;
+		flow_arm(t, f, due);
+		return;
+	}
+	t->stats[MP_FLOW_STAT_EXPIRED]++;
+	if (t->on_expire != NULL)
+		t->on_expire(f, t->arg);
+	flow_release(t, f);
+}
+
+/* Same family and protocol, one the table handles. */
+static bool
+flow_keys_valid(const struct mp_flow_key *orig, const struct mp_flow_key *reply)
+{
+	if (orig->family != reply->family || orig->proto != reply->proto)
+		return false;
+	if (orig->family != AF_INET && orig->family != AF_INET6)
+		return false;
+	return orig->proto == IPPROTO_TCP || orig->proto == IPPROTO_UDP;
+}
+
+struct mp_flow *
+mp_flow_create(struct mp_flow_table *t, const struct mp_flow_key *orig,
+               const struct mp_flow_key *reply, uint64_t now)
+{
+	struct mp_flow_key k[2];
+	hash_sig_t sig[2];
+	struct mp_flow *f;
+	unsigned int dir;
+
+	if (!flow_keys_valid(orig, reply)) {
+		t->stats[MP_FLOW_STAT_INVALID]++;
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	if (t->n_free == 0) {
+		t->stats[MP_FLOW_STAT_FULL]++;
+		rte_errno = ENOSPC;
+		return NULL;
+	}
+	/*
+	 * Canonical copies: a caller's key with stray bytes past an IPv4 address or in the pad
+	 * would be stored as given but deleted as rebuilt from the entry, and leak its hash slot.
+	 */
+	mp_flow_key_set(&k[0], orig->family, orig->proto, orig->src, orig->dst, orig->sport,
+	                orig->dport);
+	mp_flow_key_set(&k[1], reply->family, reply->proto, reply->src, reply->dst, reply->sport,
+	                reply->dport);
+	sig[0] = rte_hash_hash(t->hash, &k[0]);
+	sig[1] = rte_hash_hash(t->hash, &k[1]);
+	/* Adding a present key would silently repoint it: refuse, the caller picks another port. */
+	if (memcmp(&k[0], &k[1], sizeof(k[0])) == 0 ||
+	    rte_hash_lookup_with_hash(t->hash, &k[0], sig[0]) >= 0 ||
+	    rte_hash_lookup_with_hash(t->hash, &k[1], sig[1]) >= 0) {
+		t->stats[MP_FLOW_STAT_COLLISION]++;
+		rte_errno = EEXIST;
+		return NULL;
+	}
+
+	f = &t->flows[t->free_stack[t->n_free - 1]];
+	for (dir = MP_FLOW_DIR_ORIG; dir <= MP_FLOW_DIR_REPLY; dir++) {
+		if (rte_hash_add_key_with_hash_data(t->hash, &k[dir], sig[dir],
+		                                    flow_hash_data(f, dir)) < 0) {
+			/* Cannot happen with the extendable table sized for every key; stay safe.
+			 */
+			if (dir == MP_FLOW_DIR_REPLY)
+				rte_hash_del_key_with_hash(t->hash, &k[0], sig[0]);
+			t->stats[MP_FLOW_STAT_FULL]++;
+			rte_errno = ENOSPC;
+			return NULL;
+		}
+	}
+	t->n_free--;
+	t->count++;
+
+	memset(f, 0, sizeof(*f));
+	for (dir = MP_FLOW_DIR_ORIG; dir <= MP_FLOW_DIR_REPLY; dir++) {
+		memcpy(f->addr[2 * dir], k[dir].src, sizeof(f->addr[0]));
+		memcpy(f->addr[2 * dir + 1], k[dir].dst, sizeof(f->addr[0]));
+		f->port[2 * dir] = k[dir].sport;
+		f->port[2 * dir + 1] = k[dir].dport;
+	}
+	f->family = k[0].family;
+	f->proto = k[0].proto;
+	f->state = f->proto == IPPROTO_TCP ? MP_FLOW_S_NONE : MP_FLOW_S_UDP;
+	f->flags = MP_FLOW_F_USED;
+	f->last_tsc = now;
+	f->created_tsc = now;
+	f->table = t;
+	mp_timer_init(&f->timer, flow_timer_fn);
+	/*
+	 * A TCP flow's first segment is nearly always the SYN: arm for the connect failure now, so
+	 * the move to SYN_SENT finds the timer where it belongs instead of re-arming it.
+	 */
+	if (f->state == MP_FLOW_S_NONE && t->connect_fail_tsc != 0)
+		flow_arm(t, f, now + t->connect_fail_tsc);
+	else
+		flow_arm(t, f, flow_due(t, f));
+	t->stats[MP_FLOW_STAT_CREATED]++;
+	return f;
+}
+
+void
+mp_flow_destroy(struct mp_flow_table *t, struct mp_flow *f)
+{
+	if (!(f->flags & MP_FLOW_F_USED))
+		return;
+	mp_timer_cancel(t->wheel, &f->timer);
+	flow_release(t, f);
+	t->stats[MP_FLOW_STAT_DESTROYED]++;
+}
+
+uint32_t
+mp_flow_count(const struct mp_flow_table *t)
+{
+	return t->count;
+}
+
+const uint64_t *
+mp_flow_stats(const struct mp_flow_table *t)
+{
+	return t->stats;
+}
+
+void
+mp_flow_walk(struct mp_flow_table *t, int (*fn)(struct mp_flow *f, void *arg), void *arg)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->max_flows; i++) {
+		if ((t->flows[i].flags & MP_FLOW_F_USED) && fn(&t->flows[i], arg) != 0)
+			return;
+	}
+}
