@@ -17,11 +17,6 @@
 #define CONF_MIN_DESC     64
 #define CONF_MAX_DESC     16384
 
-/* Room for "10.0.0.0/24 on \"cli\", ..." lists of prefixes or port names in one message. */
-#define CONF_LIST_TEXT_LEN 512
-/* "ffff:...:ffff/128" */
-#define CONF_ADDR_BUF      (INET6_ADDRSTRLEN + 4)
-
 #define CONF_PORT_EXAMPLE "such as \"net_tap0,iface=mp0\""
 
 /* ------------------------------------------------------------------------------------------ */
@@ -40,23 +35,11 @@ conf_port_name(struct conf_ctx *ctx, const struct conf_key *k, const config_sett
 	char what[CONF_WHAT_LEN];
 	const char *v;
 	unsigned int i;
-	size_t bad;
 
 	conf_key_name(ctx, k->name, what, sizeof(what));
-	v = conf_get_string(ctx, s, k->name);
+	v = conf_get_name(ctx, s, what);
 	if (v == NULL)
 		return;
-	if (v[0] == '\0' || strlen(v) >= MP_NAME_LEN) {
-		conf_err(ctx, s, "%s \"%s\" is %zu characters long: use 1..%d characters", what, v,
-		         strlen(v), MP_NAME_LEN - 1);
-		return;
-	}
-	bad = strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-");
-	if (v[bad] != '\0') {
-		conf_err(ctx, s, "%s \"%s\" contains '%c': use only letters, digits, '_' and '-'",
-		         what, v, v[bad]);
-		return;
-	}
 	for (i = 0; i < conf_port_index(ctx, port); i++) {
 		if (strcmp(ctx->conf->ports[i].name, v) == 0) {
 			conf_err(ctx, s,
@@ -432,46 +415,23 @@ conf_route_port(struct conf_ctx *ctx, const struct conf_key *k, const config_set
 	struct mp_conf_route *route = obj;
 	const struct mp_conf *conf = ctx->conf;
 	char what[CONF_WHAT_LEN];
-	char list[CONF_LIST_TEXT_LEN];
-	size_t used = 0;
 	const char *v;
 	unsigned int i;
-	int hint;
 
 	conf_key_name(ctx, k->name, what, sizeof(what));
 	route->port = -1;
 	v = conf_get_string(ctx, s, k->name);
 	if (v == NULL)
 		return;
-	for (i = 0; i < conf->n_ports; i++) {
-		if (conf->ports[i].name[0] != '\0' && strcmp(conf->ports[i].name, v) == 0) {
-			route->port = (int)i;
-			return;
-		}
+	for (i = 0; i < conf->n_ports; i++)
 		names[i] = conf->ports[i].name;
-	}
-	hint = conf_suggest(v, names, conf->n_ports);
-	if (hint >= 0) {
-		conf_err(ctx, s, "%s \"%s\" is not the name of a port; did you mean \"%s\"?", what,
-		         v, names[hint]);
-		return;
-	}
-	list[0] = '\0';
-	for (i = 0; i < conf->n_ports && used < sizeof(list); i++)
-		used += (size_t)snprintf(list + used, sizeof(list) - used, "%s\"%s\"",
-		                         i != 0 ? ", " : "", names[i]);
-	if (conf->n_ports == 0)
-		conf_err(ctx, s, "%s \"%s\" is not the name of a port: no ports are defined", what,
-		         v);
-	else
-		conf_err(ctx, s, "%s \"%s\" is not the name of a port: use one of %s", what, v,
-		         list);
+	route->port = conf_lookup(ctx, s, what, v, names, conf->n_ports, "the name of a port",
+	                          "no ports are defined");
 }
 
-/* The port address whose prefix holds `gw`, or NULL; only port `only` when it is >= 0. */
-static const struct mp_conf_addr *
-conf_gateway_subnet(const struct mp_conf *conf, const struct mp_conf_addr *gw, int only,
-                    const struct mp_conf_port **on)
+const struct mp_conf_addr *
+conf_onlink_subnet(const struct mp_conf *conf, const struct mp_conf_addr *host, int only,
+                   const struct mp_conf_port **on)
 {
 	unsigned int i, j;
 
@@ -479,7 +439,7 @@ conf_gateway_subnet(const struct mp_conf *conf, const struct mp_conf_addr *gw, i
 		if (only >= 0 && (int)i != only)
 			continue;
 		for (j = 0; j < conf->ports[i].n_addrs; j++) {
-			if (conf_addr_in_prefix(&conf->ports[i].addrs[j], gw)) {
+			if (conf_addr_in_prefix(&conf->ports[i].addrs[j], host)) {
 				*on = &conf->ports[i];
 				return &conf->ports[i].addrs[j];
 			}
@@ -488,8 +448,7 @@ conf_gateway_subnet(const struct mp_conf *conf, const struct mp_conf_addr *gw, i
 	return NULL;
 }
 
-/* "10.0.0.0/24, 10.1.0.0/24": the prefixes of `family` on port `only` (all ports when < 0). */
-static unsigned int
+unsigned int
 conf_prefix_list(const struct mp_conf *conf, int family, int only, char *out, size_t len)
 {
 	char buf[CONF_ADDR_BUF];
@@ -540,7 +499,7 @@ conf_route_check_gateway(struct conf_ctx *ctx, const config_setting_t *grp,
 	if (config_setting_get_member(grp, "port") != NULL && route->port < 0)
 		return;
 
-	subnet = conf_gateway_subnet(conf, &route->gateway, route->port, &on);
+	subnet = conf_onlink_subnet(conf, &route->gateway, route->port, &on);
 	if (subnet != NULL && conf_addr_same(subnet, &route->gateway)) {
 		conf_err(ctx, gs,
 		         "%sgateway %s is port \"%s\"'s own address: use the next-hop router's "

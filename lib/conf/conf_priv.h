@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <netinet/in.h>
+
 #include <libconfig.h>
 
 #include "mp_conf.h"
@@ -44,6 +46,13 @@ enum conf_kind {
 
 #define CONF_F_REQUIRED (1u << 0)
 #define CONF_F_POW2     (1u << 1) /**< CONF_INT: must be a power of two */
+#define CONF_F_PRIME    (1u << 2) /**< CONF_INT: must be a prime number */
+#define CONF_F_ZERO_OFF (1u << 3) /**< CONF_INT: 0 (off) is valid besides [min, max] */
+
+/* What a name (of a port, cluster, listener) may be made of; MP_NAME_LEN bounds its length. */
+#define CONF_NAME_CHARS      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+/* Room for a list of names in a message: "use one of \"a\", \"b\", ...". */
+#define CONF_LOOKUP_TEXT_LEN 512
 
 struct conf_schema;
 
@@ -55,9 +64,9 @@ struct conf_key {
 	long long max; /**< CONF_INT: largest value; CONF_LIST: most elements */
 	long long def; /**< CONF_INT: default, applied by conf_schema_defaults() */
 	size_t off;    /**< CONF_INT: field; CONF_LIST: first element of the array */
-	size_t size;   /**< CONF_INT: field size; CONF_LIST: element size */
+	size_t size;   /**< CONF_INT: field size; CONF_LIST, CONF_CUSTOM list: element size */
 	size_t n_off;  /**< CONF_LIST: unsigned int element count */
-	const struct conf_schema *sub; /**< CONF_GROUP, CONF_LIST */
+	const struct conf_schema *sub; /**< CONF_GROUP, CONF_LIST, CONF_CUSTOM list */
 	conf_handler_fn *fn;           /**< CONF_CUSTOM */
 	/** What to write when the key is missing (required keys) or a list is empty. */
 	const char *hint;
@@ -68,6 +77,11 @@ struct conf_key {
 	{                                                                               \
 		.name = (n), .kind = CONF_INT, .flags = (fl), .min = (lo), .max = (hi), \
 		.def = (d), .off = offsetof(st, f), .size = sizeof(((st *)0)->f),       \
+	}
+#define CONF_REQ_INT_KEY(n, st, f, lo, hi, h)                                                      \
+	{                                                                                          \
+		.name = (n), .kind = CONF_INT, .flags = CONF_F_REQUIRED, .min = (lo), .max = (hi), \
+		.off = offsetof(st, f), .size = sizeof(((st *)0)->f), .hint = (h),                 \
 	}
 #define CONF_GROUP_KEY(n, s, fl, h)                                                      \
 	{                                                                                \
@@ -83,6 +97,16 @@ struct conf_key {
 #define CONF_CUSTOM_KEY(n, handler, fl, h)                                                     \
 	{                                                                                      \
 		.name = (n), .kind = CONF_CUSTOM, .flags = (fl), .fn = (handler), .hint = (h), \
+	}
+
+/*
+ * A list of `s` groups whose elements live outside the section's object (a cluster's endpoints
+ * are in conf->endpoints): `handler` picks the place and calls conf_walk_list().
+ */
+#define CONF_CUSTOM_LIST_KEY(n, handler, s, elem, fl, h)                                      \
+	{                                                                                     \
+		.name = (n), .kind = CONF_CUSTOM, .flags = (fl), .fn = (handler), .sub = (s), \
+		.size = sizeof(elem), .hint = (h),                                            \
 	}
 
 struct conf_schema {
@@ -148,6 +172,15 @@ int conf_err_flush(struct conf_ctx *ctx);
 /** Apply the CONF_INT defaults of a schema and its sub-groups to obj. */
 void conf_schema_defaults(const struct conf_schema *schema, void *obj);
 
+/**
+ * Read the list `s` of k->sub groups into the array `base` of k->size elements: at most `max`
+ * of them, counted in *count. Reports a list that is not one, an empty list when k is
+ * required ("is empty: <k->hint>"), and more than max elements ("has N entries: <limit>").
+ * CONF_LIST keys go through it; so do handlers of lists stored elsewhere.
+ */
+void conf_walk_list(struct conf_ctx *ctx, const struct conf_key *k, const config_setting_t *s,
+                    void *base, unsigned int *count, unsigned int max, const char *limit);
+
 /** Read group `grp` against `schema` into `obj`; returns the bit mask of keys present. */
 uint64_t conf_walk_group(struct conf_ctx *ctx, const config_setting_t *grp,
                          const struct conf_schema *schema, void *obj,
@@ -159,8 +192,28 @@ const char *conf_type_name(int type);
 /** The member `name` of group `grp` when present, else `grp`: the line to blame. */
 const config_setting_t *conf_member_or(const config_setting_t *grp, const char *name);
 
-/** Index into `names` of the closest candidate within edit distance 2, or -1. */
+/**
+ * Index into `names` of the closest candidate within edit distance 2, or -1. NULL and empty
+ * entries (elements whose own name was rejected) are skipped.
+ */
 int conf_suggest(const char *word, const char *const *names, unsigned int n);
+
+/**
+ * Find `v`, the value of `s` (named `what` in messages), in `names`. Returns its index, or -1
+ * after reporting `what "v" is <noun>; did you mean "x"?`, or `...: use one of "a", "b"`, or,
+ * when there is no name to offer, `...: <none>`.
+ */
+int conf_lookup(struct conf_ctx *ctx, const config_setting_t *s, const char *what, const char *v,
+                const char *const *names, unsigned int n, const char *noun, const char *none);
+
+/**
+ * The value of `s` as the name of a port, cluster or listener: 1..MP_NAME_LEN-1 characters of
+ * CONF_NAME_CHARS. Returns it, or NULL after reporting what is wrong; uniqueness is the caller's.
+ */
+const char *conf_get_name(struct conf_ctx *ctx, const config_setting_t *s, const char *what);
+
+/** v is a prime number (Maglev table sizes). */
+bool conf_is_prime(uint64_t v);
 
 /** The string value of `s`, or NULL after reporting "'<what>' must be a string, not ...". */
 const char *conf_get_string(struct conf_ctx *ctx, const config_setting_t *s, const char *what);
@@ -183,6 +236,27 @@ int conf_get_int(struct conf_ctx *ctx, const config_setting_t *s, const char *wh
 
 extern const struct conf_schema conf_port_schema;
 extern const struct conf_schema conf_route_schema;
+
+/* Room for "10.0.0.0/24 on \"cli\", ..." lists of prefixes in one message. */
+#define CONF_LIST_TEXT_LEN 512
+/* "ffff:...:ffff/128" */
+#define CONF_ADDR_BUF      (INET6_ADDRSTRLEN + 4)
+
+/**
+ * The port address whose connected prefix holds `host`, or NULL; *on is set to its port. Only
+ * port `only` is searched when it is >= 0. A route's gateway, a VIP and an SNAT address must
+ * be on-link this way: the port found answers ARP/NDP for them and sends towards them.
+ */
+const struct mp_conf_addr *conf_onlink_subnet(const struct mp_conf *conf,
+                                              const struct mp_conf_addr *host, int only,
+                                              const struct mp_conf_port **on);
+
+/**
+ * Write "10.0.0.0/24 on \"a\", 10.1.0.0/24 on \"b\"": the connected prefixes of `family` on
+ * port `only` (every port when < 0). Returns how many.
+ */
+unsigned int conf_prefix_list(const struct mp_conf *conf, int family, int only, char *out,
+                              size_t len);
 
 /* conf_addr.c */
 

@@ -203,7 +203,11 @@ conf_suggest(const char *word, const char *const *names, unsigned int n)
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		unsigned int d = conf_distance(word, names[i]);
+		unsigned int d;
+
+		if (names[i] == NULL || names[i][0] == '\0')
+			continue;
+		d = conf_distance(word, names[i]);
 
 		if (d < best_d) {
 			best_d = d;
@@ -211,6 +215,15 @@ conf_suggest(const char *word, const char *const *names, unsigned int n)
 		}
 	}
 	return best;
+}
+
+/* The part of "ports[0].mtu" after the last dot: type errors name the key as written. */
+static const char *
+conf_short_name(const char *what)
+{
+	const char *dot = strrchr(what, '.');
+
+	return dot != NULL ? dot + 1 : what;
 }
 
 const char *
@@ -235,6 +248,82 @@ conf_get_seq(struct conf_ctx *ctx, const config_setting_t *s, const char *what,
 		return -1;
 	}
 	return config_setting_length(s);
+}
+
+const char *
+conf_get_name(struct conf_ctx *ctx, const config_setting_t *s, const char *what)
+{
+	const char *v = conf_get_string(ctx, s, conf_short_name(what));
+	size_t bad;
+
+	if (v == NULL)
+		return NULL;
+	if (v[0] == '\0' || strlen(v) >= MP_NAME_LEN) {
+		conf_err(ctx, s, "%s \"%s\" is %zu characters long: use 1..%d characters", what, v,
+		         strlen(v), MP_NAME_LEN - 1);
+		return NULL;
+	}
+	bad = strspn(v, CONF_NAME_CHARS);
+	if (v[bad] != '\0') {
+		conf_err(ctx, s, "%s \"%s\" contains '%c': use only letters, digits, '_' and '-'",
+		         what, v, v[bad]);
+		return NULL;
+	}
+	return v;
+}
+
+int
+conf_lookup(struct conf_ctx *ctx, const config_setting_t *s, const char *what, const char *v,
+            const char *const *names, unsigned int n, const char *noun, const char *none)
+{
+	char list[CONF_LOOKUP_TEXT_LEN];
+	unsigned int i, shown = 0;
+	size_t used = 0;
+	int hint;
+
+	for (i = 0; i < n; i++)
+		if (names[i] != NULL && names[i][0] != '\0' && strcmp(names[i], v) == 0)
+			return (int)i;
+	hint = conf_suggest(v, names, n);
+	if (hint >= 0) {
+		conf_err(ctx, s, "%s \"%s\" is not %s; did you mean \"%s\"?", what, v, noun,
+		         names[hint]);
+		return -1;
+	}
+	list[0] = '\0';
+	for (i = 0; i < n; i++) {
+		if (names[i] == NULL || names[i][0] == '\0')
+			continue;
+		/* Keep room for this name, its quotes and separator, and a closing ", ...". */
+		if (used + strlen(names[i]) + sizeof(", \"\"") + sizeof(", ...") > sizeof(list)) {
+			conf_fmt(list + used, sizeof(list) - used, ", ...");
+			shown++;
+			break;
+		}
+		used += (size_t)snprintf(list + used, sizeof(list) - used, "%s\"%s\"",
+		                         shown != 0 ? ", " : "", names[i]);
+		shown++;
+	}
+	if (shown == 0)
+		conf_err(ctx, s, "%s \"%s\" is not %s: %s", what, v, noun, none);
+	else
+		conf_err(ctx, s, "%s \"%s\" is not %s: use one of %s", what, v, noun, list);
+	return -1;
+}
+
+bool
+conf_is_prime(uint64_t v)
+{
+	uint64_t d;
+
+	if (v < 4)
+		return v >= 2;
+	if (v % 2 == 0 || v % 3 == 0)
+		return false;
+	for (d = 5; d * d <= v; d += 6)
+		if (v % d == 0 || v % (d + 2) == 0)
+			return false;
+	return true;
 }
 
 /*
@@ -285,15 +374,6 @@ conf_int_literal(const struct conf_ctx *ctx, const config_setting_t *s, char *bu
 	return NULL;
 }
 
-/* The part of "ports[0].mtu" after the last dot: type errors name the key as written. */
-static const char *
-conf_short_name(const char *what)
-{
-	const char *dot = strrchr(what, '.');
-
-	return dot != NULL ? dot + 1 : what;
-}
-
 static bool
 conf_is_pow2(long long v)
 {
@@ -318,14 +398,16 @@ conf_get_int(struct conf_ctx *ctx, const config_setting_t *s, const char *what, 
 		         conf_type_name(type));
 		return -1;
 	}
-	if (val < min || val > max) {
+	if ((val < min || val > max) && !((flags & CONF_F_ZERO_OFF) && val == 0)) {
+		char range[64];
+
+		conf_fmt(range, sizeof(range), "%s%lld..%lld",
+		         (flags & CONF_F_ZERO_OFF) ? "0 (off) or " : "", min, max);
 		text = type == CONFIG_TYPE_INT ? conf_int_literal(ctx, s, lit, sizeof(lit)) : NULL;
 		if (text != NULL)
-			conf_err(ctx, s, "%s = %s is out of range: use %lld..%lld", what, text, min,
-			         max);
+			conf_err(ctx, s, "%s = %s is out of range: use %s", what, text, range);
 		else
-			conf_err(ctx, s, "%s = %lld is out of range: use %lld..%lld", what, val,
-			         min, max);
+			conf_err(ctx, s, "%s = %lld is out of range: use %s", what, val, range);
 		return -1;
 	}
 	if ((flags & CONF_F_POW2) && !conf_is_pow2(val)) {
@@ -342,6 +424,24 @@ conf_get_int(struct conf_ctx *ctx, const config_setting_t *s, const char *what, 
 			         lo);
 		else
 			conf_err(ctx, s, "%s = %lld is not a power of two: use %lld or %lld", what,
+			         val, lo, hi);
+		return -1;
+	}
+	if ((flags & CONF_F_PRIME) && !conf_is_prime((uint64_t)val)) {
+		long long lo = val - 1, hi = val + 1;
+
+		while (lo >= min && !conf_is_prime((uint64_t)lo))
+			lo--;
+		while (hi <= max && !conf_is_prime((uint64_t)hi))
+			hi++;
+		if (lo < min)
+			conf_err(ctx, s, "%s = %lld is not a prime number: use %lld", what, val,
+			         hi);
+		else if (hi > max)
+			conf_err(ctx, s, "%s = %lld is not a prime number: use %lld", what, val,
+			         lo);
+		else
+			conf_err(ctx, s, "%s = %lld is not a prime number: use %lld or %lld", what,
 			         val, lo, hi);
 		return -1;
 	}
@@ -383,11 +483,11 @@ conf_schema_defaults(const struct conf_schema *schema, void *obj)
 	}
 }
 
-static void
-conf_read_list(struct conf_ctx *ctx, const struct conf_key *k, const config_setting_t *s, void *obj)
+void
+conf_walk_list(struct conf_ctx *ctx, const struct conf_key *k, const config_setting_t *s,
+               void *base, unsigned int *count, unsigned int max, const char *limit)
 {
 	const struct conf_where *up = ctx->where;
-	unsigned int *count = (unsigned int *)((uint8_t *)obj + k->n_off);
 	int type = config_setting_type(s);
 	int n, i;
 
@@ -411,10 +511,9 @@ conf_read_list(struct conf_ctx *ctx, const struct conf_key *k, const config_sett
 			conf_err(ctx, s, "%s%s is empty: %s", up->key_prefix, k->name, k->hint);
 		return;
 	}
-	if (n > k->max) {
-		conf_err(ctx, s, "%s%s has %d entries: at most %lld are supported", up->key_prefix,
-		         k->name, n, k->max);
-		n = (int)k->max;
+	if ((unsigned int)n > max) {
+		conf_err(ctx, s, "%s%s has %d entries: %s", up->key_prefix, k->name, n, limit);
+		n = (int)max;
 	}
 	for (i = 0; i < n; i++) {
 		const config_setting_t *e = config_setting_get_elem(s, (unsigned int)i);
@@ -428,7 +527,7 @@ conf_read_list(struct conf_ctx *ctx, const struct conf_key *k, const config_sett
 			         conf_type_name(config_setting_type(e)));
 			continue;
 		}
-		elem = (uint8_t *)obj + k->off + (size_t)*count * k->size;
+		elem = (uint8_t *)base + (size_t)*count * k->size;
 		memset(elem, 0, k->size);
 		conf_schema_defaults(k->sub, elem);
 		(*count)++;
@@ -446,6 +545,16 @@ conf_read_list(struct conf_ctx *ctx, const struct conf_key *k, const config_sett
 		conf_fmt(w.in, sizeof(w.in), "in %s", w.named);
 		conf_walk_group(ctx, e, k->sub, elem, &w);
 	}
+}
+
+static void
+conf_read_list(struct conf_ctx *ctx, const struct conf_key *k, const config_setting_t *s, void *obj)
+{
+	char limit[64];
+
+	conf_fmt(limit, sizeof(limit), "at most %lld are supported", k->max);
+	conf_walk_list(ctx, k, s, (uint8_t *)obj + k->off,
+	               (unsigned int *)((uint8_t *)obj + k->n_off), (unsigned int)k->max, limit);
 }
 
 static void
