@@ -2,11 +2,12 @@
 /*
  * meshpath's config schema, first part: the process sections (eal, workers, mempool, rings,
  * neighbour), the top-level table and mp_conf_load(). The network sections (ports, routes) are
- * in conf_net.c; conf_schema.c walks the tables; conf/README.md documents every row.
+ * in conf_net.c, the L4 load-balancing ones (flows, clusters, listeners) in conf_l4.c;
+ * conf_schema.c walks the tables; conf/README.md documents every row.
  *
  * Rows of a table are read in order and sections in the order of conf_top_keys, whatever the
  * order in the file, so a key may depend on the rows above it: `lcores` on `main_lcore`, routes
- * on ports.
+ * on ports, clusters on ports, listeners on clusters.
  */
 #include <errno.h>
 #include <sched.h>
@@ -280,6 +281,11 @@ static const struct conf_key conf_top_keys[] = {
                       "add at least one port, e.g. ports = ( { name = \"p0\"; device = "
                       "\"net_tap0,iface=mp0\"; addresses = [\"10.0.0.254/24\"]; } );"),
         CONF_LIST_KEY("routes", struct mp_conf, routes, n_routes, &conf_route_schema, 0, NULL),
+        CONF_GROUP_KEY("flows", &conf_flows_schema, 0, NULL),
+        CONF_LIST_KEY("clusters", struct mp_conf, clusters, n_clusters, &conf_cluster_schema, 0,
+                      NULL),
+        CONF_LIST_KEY("listeners", struct mp_conf, listeners, n_listeners, &conf_listener_schema, 0,
+                      NULL),
 };
 
 static const struct conf_schema conf_top = {

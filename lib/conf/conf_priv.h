@@ -143,6 +143,8 @@ struct conf_ctx {
 	unsigned int cap_msgs;
 	unsigned int n_errors;
 	const struct conf_where *where; /**< section being walked */
+	/** The cluster whose endpoints are being read, so an endpoint can see its siblings. */
+	const struct mp_conf_cluster *cluster;
 };
 
 /* conf_schema.c */
@@ -257,6 +259,12 @@ const struct mp_conf_addr *conf_onlink_subnet(const struct mp_conf *conf,
  */
 unsigned int conf_prefix_list(const struct mp_conf *conf, int family, int only, char *out,
                               size_t len);
+
+/* conf_l4.c */
+
+extern const struct conf_schema conf_flows_schema;
+extern const struct conf_schema conf_cluster_schema;
+extern const struct conf_schema conf_listener_schema;
 
 /* conf_addr.c */
 

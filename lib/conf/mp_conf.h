@@ -93,7 +93,7 @@ enum mp_l4_proto {
 struct mp_conf_endpoint {
 	struct mp_conf_addr addr; /**< `address`: without prefix (prefix holds 32 or 128) */
 	uint16_t port;            /**< `port` */
-	uint32_t weight;          /**< `weight`: 1..65535, default 1; 0 is drained */
+	uint32_t weight;          /**< `weight`: 0..65535, default 1; 0 is drained */
 	int line;
 };
 

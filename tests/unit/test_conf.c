@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,19 @@
 	"ports = (\n"                                               \
 	"  { name = \"cli\"; device = \"net_tap0,iface=mp0\";\n"    \
 	"    addresses = [\"10.0.0.254/24\", \"fd00::fe/64\"]; }\n" \
+	");\n"
+
+/*
+ * A valid file of seven lines with a client-side and a server-side port, for the L4 sections;
+ * tests append after it, so their lines start at 8.
+ */
+#define L4HEAD                                                           \
+	"workers = { lcores = [1]; };\n"                                 \
+	"ports = (\n"                                                    \
+	"  { name = \"cli\"; device = \"net_tap0\";\n"                   \
+	"    addresses = [\"10.10.0.254/24\", \"fd00:10::fe/64\"]; },\n" \
+	"  { name = \"srv\"; device = \"net_tap1\";\n"                   \
+	"    addresses = [\"10.20.0.254/24\", \"fd00:20::fe/64\"]; }\n"  \
 	");\n"
 
 /* The conf is large (routes table); one static instance keeps it off the test's stack. */
@@ -136,6 +150,14 @@ v4(const char *s)
 }
 
 static void
+assert_v4(const struct mp_conf_addr *a, const char *s, unsigned int prefix)
+{
+	assert_int_equal(a->family, AF_INET);
+	assert_int_equal(a->v4, v4(s));
+	assert_int_equal(a->prefix, prefix);
+}
+
+static void
 assert_v6(const struct mp_conf_addr *a, const char *s, unsigned int prefix)
 {
 	uint8_t want[16];
@@ -163,6 +185,7 @@ test_shipped_configs_valid(void **state)
 	const char *dir = REPO_DIR "/conf/examples";
 	char p[PATH_MAX];
 	unsigned int n_examples = 0;
+	bool seen_l4 = false;
 	struct dirent *d;
 	DIR *dh;
 
@@ -182,9 +205,11 @@ test_shipped_configs_valid(void **state)
 		if (n != 0)
 			fail_msg("%s: %d errors:\n%s", p, n, errs);
 		n_examples++;
+		seen_l4 |= strcmp(d->d_name, "l4-lb.conf") == 0;
 	}
 	closedir(dh);
-	assert_true(n_examples >= 1);
+	assert_true(n_examples >= 2);
+	assert_true(seen_l4);
 }
 
 static void
@@ -264,6 +289,103 @@ test_two_workers_values(void **state)
 /* Values and defaults                                                                        */
 
 static void
+assert_flows_defaults(void)
+{
+	assert_int_equal(conf.max_flows, MP_CONF_DEF_FLOWS);
+	assert_int_equal(conf.tcp_syn_ms, MP_CONF_DEF_TCP_SYN_MS);
+	assert_int_equal(conf.tcp_established_ms, MP_CONF_DEF_TCP_EST_MS);
+	assert_int_equal(conf.tcp_fin_ms, MP_CONF_DEF_TCP_FIN_MS);
+	assert_int_equal(conf.tcp_close_ms, MP_CONF_DEF_TCP_CLOSE_MS);
+	assert_int_equal(conf.udp_ms, MP_CONF_DEF_UDP_MS);
+	assert_int_equal(conf.connect_fail_ms, MP_CONF_DEF_CONNECT_FAIL_MS);
+	assert_int_equal(conf.tcp_mss_clamp, 0);
+}
+
+static void
+test_l4_example_values(void **state)
+{
+	const struct mp_conf_cluster *c;
+	const struct mp_conf_listener *l;
+	unsigned int i;
+
+	(void)state;
+	assert_valid(load_path(REPO_DIR "/conf/examples/l4-lb.conf"));
+	assert_int_equal(conf.n_ports, 2);
+	assert_string_equal(conf.ports[0].devargs, "net_af_packet0,iface=mp-v0");
+	assert_string_equal(conf.ports[1].devargs, "net_af_packet1,iface=mp-v1");
+	assert_v4(&conf.ports[1].addrs[0], "10.20.0.254", 24);
+	assert_v6(&conf.ports[1].addrs[1], "fd00:20::fe", 64);
+	assert_flows_defaults();
+
+	assert_int_equal(conf.n_clusters, 3);
+	assert_int_equal(conf.n_endpoints, 7);
+	c = &conf.clusters[0];
+	assert_string_equal(c->name, "web");
+	assert_int_equal(c->policy, MP_LB_MAGLEV);
+	assert_int_equal(c->maglev_size, 65537);
+	assert_int_equal(c->first_endpoint, 0);
+	assert_int_equal(c->n_endpoints, 3);
+	assert_v4(&conf.endpoints[0].addr, "10.20.0.1", 32);
+	assert_v4(&conf.endpoints[1].addr, "10.20.0.2", 32);
+	assert_v4(&conf.endpoints[2].addr, "10.20.0.3", 32);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(conf.endpoints[i].port, 80);
+	assert_int_equal(conf.endpoints[0].weight, 1);
+	assert_int_equal(conf.endpoints[2].weight, 2);
+	assert_int_equal(c->n_snat, 1);
+	assert_v4(&c->snat[0], "10.20.0.250", 32);
+	assert_true(c->health.enabled);
+	assert_int_equal(c->health.interval_ms, 2000);
+	assert_int_equal(c->health.timeout_ms, 1000);
+	assert_int_equal(c->health.rise, 2);
+	assert_int_equal(c->health.fall, 3);
+
+	c = &conf.clusters[1];
+	assert_string_equal(c->name, "web6");
+	assert_int_equal(c->policy, MP_LB_MAGLEV);
+	assert_int_equal(c->first_endpoint, 3);
+	assert_int_equal(c->n_endpoints, 3);
+	assert_v6(&conf.endpoints[3].addr, "fd00:20::1", 128);
+	assert_v6(&conf.endpoints[5].addr, "fd00:20::3", 128);
+	assert_int_equal(c->n_snat, 1);
+	assert_v6(&c->snat[0], "fd00:20::250", 128);
+	assert_true(c->health.enabled);
+	assert_int_equal(c->health.interval_ms, MP_CONF_DEF_HC_INTERVAL_MS);
+
+	c = &conf.clusters[2];
+	assert_string_equal(c->name, "dns");
+	assert_int_equal(c->policy, MP_LB_ROUND_ROBIN);
+	assert_int_equal(c->first_endpoint, 6);
+	assert_int_equal(c->n_endpoints, 1);
+	assert_v4(&conf.endpoints[6].addr, "10.20.0.1", 32);
+	assert_int_equal(conf.endpoints[6].port, 5353);
+	assert_int_equal(c->n_snat, 0);
+	assert_false(c->health.enabled);
+
+	assert_int_equal(conf.n_listeners, 3);
+	l = &conf.listeners[0];
+	assert_string_equal(l->name, "web-vip");
+	assert_int_equal(l->proto, MP_L4_TCP);
+	assert_v4(&l->vip, "10.10.0.100", 32);
+	assert_int_equal(l->port, 80);
+	assert_int_equal(l->port_last, 80);
+	assert_int_equal(l->cluster, 0);
+	l = &conf.listeners[1];
+	assert_string_equal(l->name, "web6-vip");
+	assert_int_equal(l->proto, MP_L4_TCP);
+	assert_v6(&l->vip, "fd00:10::100", 128);
+	assert_int_equal(l->port, 80);
+	assert_int_equal(l->cluster, 1);
+	l = &conf.listeners[2];
+	assert_string_equal(l->name, "dns-vip");
+	assert_int_equal(l->proto, MP_L4_UDP);
+	assert_v4(&l->vip, "10.10.0.100", 32);
+	assert_int_equal(l->port, 53);
+	assert_int_equal(l->port_last, 53);
+	assert_int_equal(l->cluster, 2);
+}
+
+static void
 test_defaults_function(void **state)
 {
 	(void)state;
@@ -285,6 +407,10 @@ test_defaults_function(void **state)
 	assert_int_equal(conf.neigh_probes, MP_CONF_DEF_NEIGH_PROBES);
 	assert_int_equal(conf.n_ports, 0);
 	assert_int_equal(conf.n_routes, 0);
+	assert_flows_defaults();
+	assert_int_equal(conf.n_listeners, 0);
+	assert_int_equal(conf.n_clusters, 0);
+	assert_int_equal(conf.n_endpoints, 0);
 }
 
 static void
@@ -309,6 +435,10 @@ test_defaults_when_absent(void **state)
 	assert_int_equal(conf.ports[0].tx_desc, MP_CONF_DEF_TX_DESC);
 	assert_int_equal(conf.ports[0].n_addrs, 0);
 	assert_int_equal(conf.n_routes, 0);
+	assert_flows_defaults();
+	assert_int_equal(conf.n_listeners, 0);
+	assert_int_equal(conf.n_clusters, 0);
+	assert_int_equal(conf.n_endpoints, 0);
 }
 
 static void
@@ -914,6 +1044,678 @@ test_route_duplicate_dst(void **state)
 }
 
 /* ---------------------------------------------------------------------------------------- */
+/* L4 load balancing: flows, clusters, listeners                                              */
+
+static void
+test_l4_every_key_parsed(void **state)
+{
+	const struct mp_conf_cluster *c;
+	const struct mp_conf_listener *l;
+
+	(void)state;
+	assert_valid(load(
+	        L4HEAD
+	        "flows = { max = 1024; tcp_syn_ms = 600000; tcp_established_ms = 86400000;\n"
+	        "  tcp_fin_ms = 1000; tcp_close_ms = 600000; udp_ms = 86400000;\n"
+	        "  connect_fail_ms = 60000; tcp_mss_clamp = 1460; };\n"
+	        "clusters = (\n" /* 11 */
+	        "  { name = \"a_1\"; policy = \"least_connections\"; maglev_size = 251;\n"
+	        "    endpoints = ( { address = \"10.20.0.1\"; port = 1; weight = 0; },\n"
+	        "      { address = \"10.30.0.1\"; port = 65535; weight = 65535; } );\n"
+	        "    snat = [\"10.20.0.250\", \"10.10.0.250\"];\n" /* 15 */
+	        "    health = { interval_ms = 100; timeout_ms = 50; rise = 100; fall = 1; };\n"
+	        "  },\n" /* 17 */
+	        "  { name = \"b-2\"; policy = \"random\"; maglev_size = 16777213;\n"
+	        "    endpoints = ( { address = \"fd00:20::1\"; port = 443; } ); },\n"
+	        "  # no listener uses this one: accepted\n" /* 20 */
+	        "  { name = \"unused\"; policy = \"round_robin\";\n"
+	        "    endpoints = ( { address = \"10.20.0.1\"; port = 2; } ); }\n"
+	        ");\n" /* 23 */
+	        "listeners = (\n"
+	        "  { name = \"l\"; protocol = \"udp\"; address = \"10.10.0.100\"; port = 1000;\n"
+	        "    port_last = 1999; cluster = \"a_1\"; },\n"
+	        "  { name = \"m\"; protocol = \"udp\"; address = \"10.10.0.100\"; port = 2000;\n"
+	        "    cluster = \"a_1\"; },\n"
+	        "  # same VIP and ports, other protocol: no overlap\n"
+	        "  { name = \"n\"; protocol = \"tcp\"; address = \"10.10.0.100\"; port = 1000;\n"
+	        "    port_last = 65535; cluster = \"a_1\"; },\n"
+	        "  { name = \"o\"; protocol = \"tcp\"; address = \"fd00:10::100\"; port = 443;\n"
+	        "    cluster = \"b-2\"; }\n"
+	        ");\n"));
+	assert_int_equal(conf.max_flows, 1024);
+	assert_int_equal(conf.tcp_syn_ms, 600000);
+	assert_int_equal(conf.tcp_established_ms, 86400000);
+	assert_int_equal(conf.tcp_fin_ms, 1000);
+	assert_int_equal(conf.tcp_close_ms, 600000);
+	assert_int_equal(conf.udp_ms, 86400000);
+	assert_int_equal(conf.connect_fail_ms, 60000);
+	assert_int_equal(conf.tcp_mss_clamp, 1460);
+
+	assert_int_equal(conf.n_clusters, 3);
+	assert_int_equal(conf.n_endpoints, 4);
+	c = &conf.clusters[0];
+	assert_string_equal(c->name, "a_1");
+	assert_int_equal(c->policy, MP_LB_LEAST_CONN);
+	assert_int_equal(c->maglev_size, 251);
+	assert_int_equal(c->first_endpoint, 0);
+	assert_int_equal(c->n_endpoints, 2);
+	assert_int_equal(c->line, 12);
+	assert_v4(&conf.endpoints[0].addr, "10.20.0.1", 32);
+	assert_int_equal(conf.endpoints[0].port, 1);
+	assert_int_equal(conf.endpoints[0].weight, 0);
+	assert_int_equal(conf.endpoints[0].line, 13);
+	assert_v4(&conf.endpoints[1].addr, "10.30.0.1", 32);
+	assert_int_equal(conf.endpoints[1].port, 65535);
+	assert_int_equal(conf.endpoints[1].weight, 65535);
+	assert_int_equal(c->n_snat, 2);
+	assert_v4(&c->snat[0], "10.20.0.250", 32);
+	assert_v4(&c->snat[1], "10.10.0.250", 32);
+	assert_true(c->health.enabled);
+	assert_int_equal(c->health.interval_ms, 100);
+	assert_int_equal(c->health.timeout_ms, 50);
+	assert_int_equal(c->health.rise, 100);
+	assert_int_equal(c->health.fall, 1);
+
+	c = &conf.clusters[1];
+	assert_string_equal(c->name, "b-2");
+	assert_int_equal(c->policy, MP_LB_RANDOM);
+	assert_int_equal(c->maglev_size, 16777213);
+	assert_int_equal(c->first_endpoint, 2);
+	assert_int_equal(c->n_endpoints, 1);
+	assert_v6(&conf.endpoints[2].addr, "fd00:20::1", 128);
+	assert_int_equal(conf.endpoints[2].port, 443);
+	assert_int_equal(conf.endpoints[2].weight, MP_CONF_DEF_WEIGHT);
+	assert_int_equal(c->n_snat, 0);
+	assert_false(c->health.enabled);
+
+	c = &conf.clusters[2];
+	assert_int_equal(c->policy, MP_LB_ROUND_ROBIN);
+	assert_int_equal(c->first_endpoint, 3);
+	assert_int_equal(c->n_endpoints, 1);
+	assert_int_equal(conf.endpoints[3].port, 2);
+
+	assert_int_equal(conf.n_listeners, 4);
+	l = &conf.listeners[0];
+	assert_string_equal(l->name, "l");
+	assert_int_equal(l->proto, MP_L4_UDP);
+	assert_v4(&l->vip, "10.10.0.100", 32);
+	assert_int_equal(l->port, 1000);
+	assert_int_equal(l->port_last, 1999);
+	assert_int_equal(l->cluster, 0);
+	assert_int_equal(l->line, 25);
+	l = &conf.listeners[1];
+	assert_int_equal(l->port, 2000);
+	assert_int_equal(l->port_last, 2000);
+	l = &conf.listeners[2];
+	assert_int_equal(l->proto, MP_L4_TCP);
+	assert_int_equal(l->port_last, 65535);
+	l = &conf.listeners[3];
+	assert_v6(&l->vip, "fd00:10::100", 128);
+	assert_int_equal(l->cluster, 1);
+}
+
+/* What a cluster, endpoint and listener get when only the required keys are written. */
+static void
+test_l4_defaults(void **state)
+{
+	const struct mp_conf_cluster *c;
+
+	(void)state;
+	assert_valid(load(L4HEAD
+	                  "clusters = ( { name = \"web\";\n"
+	                  "  endpoints = ( { address = \"10.20.0.1\"; port = 80; } );\n"
+	                  "  health = { }; } );\n"
+	                  "listeners = ( { name = \"v\"; protocol = \"tcp\";\n"
+	                  "  address = \"10.10.0.100\"; port = 80; cluster = \"web\"; } );\n"));
+	assert_flows_defaults();
+	c = &conf.clusters[0];
+	assert_int_equal(c->policy, MP_LB_MAGLEV);
+	assert_int_equal(c->maglev_size, MP_CONF_DEF_MAGLEV_SIZE);
+	assert_int_equal(c->n_snat, 0);
+	assert_true(c->health.enabled);
+	assert_int_equal(c->health.interval_ms, MP_CONF_DEF_HC_INTERVAL_MS);
+	assert_int_equal(c->health.timeout_ms, MP_CONF_DEF_HC_TIMEOUT_MS);
+	assert_int_equal(c->health.rise, MP_CONF_DEF_HC_RISE);
+	assert_int_equal(c->health.fall, MP_CONF_DEF_HC_FALL);
+	assert_int_equal(conf.endpoints[0].weight, MP_CONF_DEF_WEIGHT);
+	assert_int_equal(conf.listeners[0].port_last, 80);
+	assert_int_equal(conf.listeners[0].cluster, 0);
+}
+
+static void
+test_l4_unknown_keys(void **state)
+{
+	int n;
+
+	(void)state;
+	n = load(L4HEAD
+	         "flows = { max_flows = 1; };\n"                 /* 8 */
+	         "clusters = ( {\n"                              /* 9 */
+	         "  name = \"web\"; polcy = \"maglev\";\n"       /* 10 */
+	         "  endpoints = (\n"                             /* 11 */
+	         "    { adress = \"10.20.0.1\"; port = 80; },\n" /* 12 */
+	         "    { address = \"10.20.0.2\"; port = 80; wieght = 2; prio = 1; } );\n"
+	         "  health = { interval = 1000; }; } );\n" /* 14 */
+	         "listeners = ( { name = \"v\"; protocol = \"tcp\"; address = \"10.10.0.100\";\n"
+	         "  port = 80; cluster = \"web\"; vip = 1; } );\n" /* 16 */);
+	assert_err(8, "unknown key 'max_flows' in flows: valid keys are max, tcp_syn_ms, "
+	              "tcp_established_ms, tcp_fin_ms, tcp_close_ms, udp_ms, connect_fail_ms, "
+	              "tcp_mss_clamp");
+	assert_err(10, "unknown key 'polcy' in clusters[0] (\"web\"); did you mean 'policy'?");
+	assert_err(12, "clusters[0].endpoints[0] has no 'address': set it to the server's address, "
+	               "e.g. address = \"10.20.0.1\";");
+	assert_err(12, "unknown key 'adress' in clusters[0].endpoints[0]; did you mean 'address'?");
+	assert_err(13, "unknown key 'wieght' in clusters[0].endpoints[1]; did you mean 'weight'?");
+	assert_err(13, "unknown key 'prio' in clusters[0].endpoints[1]: valid keys are address, "
+	               "port, weight");
+	assert_err(14, "unknown key 'interval' in clusters[0].health: valid keys are interval_ms, "
+	               "timeout_ms, rise, fall");
+	assert_err(16, "unknown key 'vip' in listeners[0] (\"v\"): valid keys are name, protocol, "
+	               "address, port, port_last, cluster");
+	assert_int_equal(n, 8);
+}
+
+static void
+test_l4_policy_and_protocol(void **state)
+{
+	int n;
+
+	(void)state;
+	n = load(L4HEAD "clusters = (\n"                                                    /* 8 */
+	                "  { name = \"a\"; policy = \"maglve\";\n"                          /* 9 */
+	                "    endpoints = ( { address = \"10.20.0.1\"; port = 80; } ); },\n" /* 10 */
+	                "  { name = \"b\"; policy = \"hash\";\n"                            /* 11 */
+	                "    endpoints = ( { address = \"10.20.0.1\"; port = 81; } ); },\n" /* 12 */
+	                "  { name = \"c\"; policy = 1;\n"                                   /* 13 */
+	                "    endpoints = ( { address = \"10.20.0.1\"; port = 82; } ); }\n"  /* 14 */
+	                ");\n"                                                              /* 15 */
+	                "listeners = (\n"                                                   /* 16 */
+	                "  { name = \"x\"; protocol = \"tpc\"; address = \"10.10.0.100\";\n"
+	                "    port = 80; cluster = \"a\"; },\n" /* 18 */
+	                "  { name = \"y\"; protocol = \"quic\"; address = \"10.10.0.100\";\n"
+	                "    port = 81; cluster = \"a\"; },\n" /* 20 */
+	                "  { name = \"z\"; protocol = \"TCP\"; address = \"10.10.0.100\";\n"
+	                "    port = 82; cluster = \"a\"; }\n" /* 22 */
+	                ");\n");
+	assert_err(9, "clusters[0].policy \"maglve\" is not a policy; did you mean \"maglev\"?");
+	assert_err(11, "clusters[1].policy \"hash\" is not a policy: use one of \"maglev\", "
+	               "\"round_robin\", \"random\", \"least_connections\"");
+	assert_err(13, "'policy' must be a string, not an integer");
+	assert_err(17, "listeners[0].protocol \"tpc\" is not a protocol; did you mean \"tcp\"?");
+	assert_err(19, "listeners[1].protocol \"quic\" is not a protocol: use one of \"tcp\", "
+	               "\"udp\"");
+	assert_err(21, "listeners[2].protocol \"TCP\" is not a protocol; did you mean \"tcp\"?");
+	assert_int_equal(n, 6);
+}
+
+static void
+test_l4_unknown_cluster(void **state)
+{
+	int n;
+
+	(void)state;
+	n = load(L4HEAD "clusters = ( { name = \"web\";\n"                                  /* 8 */
+	                "  endpoints = ( { address = \"10.20.0.1\"; port = 80; } ); } );\n" /* 9 */
+	                "listeners = (\n"                                                   /* 10 */
+	                "  { name = \"a\"; protocol = \"tcp\"; address = \"10.10.0.100\";\n"
+	                "    port = 80; cluster = \"wbe\"; },\n" /* 12 */
+	                "  { name = \"b\"; protocol = \"tcp\"; address = \"10.10.0.100\";\n"
+	                "    port = 81; cluster = \"dns\"; }\n" /* 14 */
+	                ");\n");
+	assert_err(12, "listeners[0].cluster \"wbe\" is not the name of a cluster; did you mean "
+	               "\"web\"?");
+	assert_err(14, "listeners[1].cluster \"dns\" is not the name of a cluster: use one of "
+	               "\"web\"");
+	assert_int_equal(n, 2);
+	assert_int_equal(conf.listeners[0].cluster, -1);
+
+	assert_only_err(
+	        load(L4HEAD "listeners = ( { name = \"a\"; protocol = \"tcp\";\n"
+	                    "  address = \"10.10.0.100\"; port = 80; cluster = \"web\"; } );\n"),
+	        9,
+	        "listeners[0].cluster \"web\" is not the name of a cluster: no clusters are "
+	        "defined; add it under clusters = ( ... );");
+}
+
+/* A cluster with `n` endpoints 10.20.0.1:1..n, the given maglev_size and policy, on line 8. */
+static int
+load_cluster_of(unsigned int n, unsigned int maglev_size, const char *policy)
+{
+	size_t cap = sizeof(L4HEAD) + 128 + (size_t)n * 48;
+	char *text = malloc(cap);
+	size_t used;
+	unsigned int i;
+	int rc;
+
+	assert_non_null(text);
+	used = (size_t)snprintf(text, cap,
+	                        L4HEAD "clusters = ( { name = \"big\"; policy = \"%s\"; "
+	                               "maglev_size = %u; endpoints = (",
+	                        policy, maglev_size);
+	for (i = 1; i <= n; i++)
+		used += (size_t)snprintf(text + used, cap - used,
+		                         "%s{ address = \"10.20.0.1\"; port = %u; }",
+		                         i > 1 ? "," : "", i);
+	snprintf(text + used, cap - used, "); } );\n");
+	rc = load(text);
+	free(text);
+	return rc;
+}
+
+static void
+test_l4_maglev_size(void **state)
+{
+	(void)state;
+	assert_only_err(
+	        load_cluster_of(3, 65536, "maglev"), 8,
+	        "clusters[0].maglev_size = 65536 is not a prime number: use 65521 or 65537");
+	assert_only_err(load_cluster_of(3, 252, "maglev"), 8,
+	                "clusters[0].maglev_size = 252 is not a prime number: use 251 or 257");
+	assert_only_err(load_cluster_of(3, 16777212, "maglev"), 8,
+	                "clusters[0].maglev_size = 16777212 is not a prime number: use 16777199 or "
+	                "16777213");
+	assert_only_err(load_cluster_of(3, 250, "maglev"), 8,
+	                "clusters[0].maglev_size = 250 is out of range: use 251..16777213");
+	assert_only_err(load_cluster_of(3, 16777216, "maglev"), 8,
+	                "clusters[0].maglev_size = 16777216 is out of range: use 251..16777213");
+
+	/* 251 slots hold 25 endpoints at 10 x; the 26th is one too many. */
+	assert_valid(load_cluster_of(25, 251, "maglev"));
+	assert_only_err(load_cluster_of(26, 251, "maglev"), 8,
+	                "clusters[0].maglev_size = 251 is less than 10 x the cluster's 26 "
+	                "endpoints: Maglev would give some endpoints far more flows than others; "
+	                "use a prime of at least 100 x endpoints, such as 2609");
+	/* Without Maglev the table is not built; the size must still be a valid one. */
+	assert_valid(load_cluster_of(26, 251, "round_robin"));
+	assert_only_err(
+	        load_cluster_of(3, 65536, "random"), 8,
+	        "clusters[0].maglev_size = 65536 is not a prime number: use 65521 or 65537");
+}
+
+static void
+test_l4_family_mismatch(void **state)
+{
+	int n;
+
+	(void)state;
+	n = load(L4HEAD "clusters = (\n"                                       /* 8 */
+	                "  { name = \"mixed\";\n"                              /* 9 */
+	                "    endpoints = (\n"                                  /* 10 */
+	                "      { address = \"10.20.0.1\"; port = 80; },\n"     /* 11 */
+	                "      { address = \"fd00:20::1\"; port = 80; }\n"     /* 12 */
+	                "    );\n"                                             /* 13 */
+	                "    snat = [\"fd00:20::250\", \"10.20.0.250\"]; },\n" /* 14 */
+	                "  { name = \"web6\";\n"                               /* 15 */
+	                "    endpoints = ( { address = \"fd00:20::2\"; port = 80; } ); }\n"
+	                ");\n"            /* 17 */
+	                "listeners = (\n" /* 18 */
+	                "  { name = \"v\"; protocol = \"tcp\"; address = \"10.10.0.100\";\n"
+	                "    port = 80; cluster = \"web6\"; }\n" /* 20 */
+	                ");\n");
+	assert_err(12,
+	           "clusters[0].endpoints[1].address fd00:20::1 is IPv6 but the cluster's first "
+	           "endpoint (line 11) is IPv4: a cluster's endpoints share one family; put the "
+	           "IPv6 endpoints in a cluster of their own");
+	assert_err(14, "clusters[0].snat[0] fd00:20::250 is IPv6 but the cluster's endpoints are "
+	               "IPv4: connections to the endpoints leave from the SNAT addresses; use IPv4 "
+	               "addresses");
+	assert_err(19, "listeners[0].address 10.10.0.100 is IPv4 but cluster \"web6\" has IPv6 "
+	               "endpoints: meshpath does full NAT, not NAT64, so a VIP and its endpoints "
+	               "share one family; use an IPv6 VIP or a cluster of IPv4 endpoints");
+	assert_int_equal(n, 3);
+	assert_int_equal(conf.clusters[0].n_snat, 1);
+	assert_v4(&conf.clusters[0].snat[0], "10.20.0.250", 32);
+}
+
+static void
+test_l4_port_ranges(void **state)
+{
+	int n;
+
+	(void)state;
+	n = load(L4HEAD "clusters = ( { name = \"web\";\n"                                  /* 8 */
+	                "  endpoints = ( { address = \"10.20.0.1\"; port = 80; } ); } );\n" /* 9 */
+	                "listeners = (\n"                                                   /* 10 */
+	                "  { name = \"a\"; protocol = \"tcp\"; address = \"10.10.0.100\";\n"
+	                "    port = 8000; port_last = 8099; cluster = \"web\"; },\n" /* 12 */
+	                "  { name = \"b\"; protocol = \"tcp\"; address = \"10.10.0.100\";\n"
+	                "    port = 8099; cluster = \"web\"; },\n" /* 14 */
+	                "  { name = \"c\"; protocol = \"tcp\"; address = \"10.10.0.100\";\n"
+	                "    port = 7000; port_last = 8000; cluster = \"web\"; },\n" /* 16 */
+	                "  { name = \"d\"; protocol = \"udp\"; address = \"10.10.0.100\";\n"
+	                "    port = 8000; cluster = \"web\"; },\n" /* 18 */
+	                "  { name = \"e\"; protocol = \"tcp\"; address = \"10.10.0.101\";\n"
+	                "    port = 8000; cluster = \"web\"; },\n" /* 20 */
+	                "  { name = \"f\"; protocol = \"tcp\"; address = \"10.10.0.100\";\n"
+	                "    port = 8100; cluster = \"web\"; },\n" /* 22 */
+	                "  { name = \"g\"; protocol = \"tcp\"; address = \"10.10.0.100\";\n"
+	                "    port = 9500; port_last = 9400; cluster = \"web\"; },\n" /* 24 */
+	                "  { name = \"h\"; protocol = \"tcp\"; address = \"10.10.0.100\";\n"
+	                "    port = 0; port_last = 65536; cluster = \"web\"; }\n" /* 26 */
+	                ");\n");
+	assert_err(14,
+	           "listeners[1] (\"b\") takes tcp 10.10.0.100 port 8099, which overlaps "
+	           "listener \"a\" (line 11) on ports 8000..8099: give each listener of one VIP "
+	           "and protocol ports of its own");
+	assert_err(16,
+	           "listeners[2] (\"c\") takes tcp 10.10.0.100 ports 7000..8000, which overlaps "
+	           "listener \"a\" (line 11) on ports 8000..8099: give each listener of one VIP "
+	           "and protocol ports of its own");
+	assert_err(24, "listeners[6].port_last = 9400 is below listeners[6].port = 9500: use "
+	               "9500..65535, or leave port_last out for port 9500 alone");
+	assert_err(26, "listeners[7].port = 0 is out of range: use 1..65535");
+	assert_err(26, "listeners[7].port_last = 65536 is out of range: use 1..65535");
+	assert_int_equal(n, 5);
+	assert_int_equal(conf.listeners[6].port_last, 9500);
+}
+
+static void
+test_l4_onlink(void **state)
+{
+	int n;
+
+	(void)state;
+	n = load("workers = { lcores = [1]; };\n"                                       /* 1 */
+	         "ports = (\n"                                                          /* 2 */
+	         "  { name = \"cli\"; device = \"net_tap0\";\n"                         /* 3 */
+	         "    addresses = [\"10.10.0.254/24\"]; },\n"                           /* 4 */
+	         "  { name = \"srv\"; device = \"net_tap1\";\n"                         /* 5 */
+	         "    addresses = [\"10.20.0.254/24\"]; }\n"                            /* 6 */
+	         ");\n"                                                                 /* 7 */
+	         "routes = ( { dst = \"10.99.0.0/24\"; gateway = \"10.10.0.1\"; } );\n" /* 8 */
+	         "clusters = ( { name = \"web\";\n"                                     /* 9 */
+	         "  # endpoints may sit behind a router\n"                              /* 10 */
+	         "  endpoints = ( { address = \"10.99.0.1\"; port = 80; } );\n"         /* 11 */
+	         "  snat = [\"10.30.0.250\", \"10.99.0.250\"]; } );\n"                  /* 12 */
+	         "listeners = (\n"                                                      /* 13 */
+	         "  { name = \"a\"; protocol = \"tcp\"; address = \"10.99.0.100\";\n"   /* 14 */
+	         "    port = 80; cluster = \"web\"; },\n"                               /* 15 */
+	         "  { name = \"b\"; protocol = \"tcp\"; address = \"fd00:10::100\";\n"  /* 16 */
+	         "    port = 80; cluster = \"web\"; }\n"                                /* 17 */
+	         ");\n");
+	assert_err(12, "clusters[0].snat[0] 10.30.0.250 is not on any port's subnet, so no port "
+	               "would answer ARP for it: use an address inside 10.10.0.0/24 on \"cli\", "
+	               "10.20.0.0/24 on \"srv\", or add an address in its subnet to a port");
+	assert_err(12, "clusters[0].snat[1] 10.99.0.250 is not on any port's subnet, so no port "
+	               "would answer ARP for it: use an address inside 10.10.0.0/24 on \"cli\", "
+	               "10.20.0.0/24 on \"srv\", or add an address in its subnet to a port");
+	assert_err(14, "listeners[0].address 10.99.0.100 is not on any port's subnet, so no port "
+	               "would answer ARP for it: use an address inside 10.10.0.0/24 on \"cli\", "
+	               "10.20.0.0/24 on \"srv\", or add an address in its subnet to a port");
+	assert_err(16, "listeners[1].address fd00:10::100 is not on any port's subnet: no port has "
+	               "an IPv6 address; add one in its subnet to the port that should answer NDP "
+	               "for it");
+	assert_int_equal(n, 4);
+}
+
+/* meshpath's addresses (ports, VIPs, SNAT) are distinct, and no endpoint has one of them. */
+static void
+test_l4_own_addresses(void **state)
+{
+	int n;
+
+	(void)state;
+	n = load(L4HEAD "clusters = (\n"                                                 /* 8 */
+	                "  { name = \"a\";\n"                                            /* 9 */
+	                "    endpoints = ( { address = \"10.20.0.254\"; port = 80; },\n" /* 10 */
+	                "      { address = \"10.20.0.1\"; port = 80; } );\n"             /* 11 */
+	                "    snat = [\"10.20.0.254\", \"10.20.0.1\", \"10.20.0.250\",\n" /* 12 */
+	                "      \"10.20.0.250\"]; },\n"                                   /* 13 */
+	                "  { name = \"b\";\n"                                            /* 14 */
+	                "    endpoints = ( { address = \"10.20.0.250\"; port = 80; },\n" /* 15 */
+	                "      { address = \"10.20.0.2\"; port = 80; } );\n"             /* 16 */
+	                "    snat = [\"10.20.0.250\", \"10.20.0.2\"]; }\n"               /* 17 */
+	                ");\n"                                                           /* 18 */
+	                "listeners = (\n"                                                /* 19 */
+	                "  { name = \"v1\"; protocol = \"tcp\"; address = \"10.10.0.254\";\n"
+	                "    port = 80; cluster = \"a\"; },\n" /* 21 */
+	                "  { name = \"v2\"; protocol = \"tcp\"; address = \"10.20.0.250\";\n"
+	                "    port = 80; cluster = \"a\"; },\n" /* 23 */
+	                "  { name = \"v3\"; protocol = \"tcp\"; address = \"10.20.0.1\";\n"
+	                "    port = 80; cluster = \"a\"; }\n" /* 25 */
+	                ");\n");
+	assert_err(10,
+	           "clusters[0].endpoints[0].address 10.20.0.254 is port \"srv\"'s own address: "
+	           "an endpoint is a server behind meshpath; use the server's address");
+	/* libconfig dates an array element by the token after it. */
+	assert_err(12,
+	           "clusters[0].snat[0] 10.20.0.254 is port \"srv\"'s own address: pick another "
+	           "address in that subnet");
+	assert_err(12, "clusters[0].snat[1] 10.20.0.1 is the address of an endpoint of cluster "
+	               "\"a\" (line 11): an SNAT address is meshpath's own; use one that no server "
+	               "has");
+	assert_err(13, "clusters[0].snat[3] 10.20.0.250 is listed twice in this cluster's snat");
+	assert_err(15, "clusters[1].endpoints[0].address 10.20.0.250 is an SNAT address of cluster "
+	               "\"a\" (line 9): an endpoint is a server behind meshpath; use the server's "
+	               "address");
+	assert_err(17,
+	           "clusters[1].snat[0] 10.20.0.250 is already an SNAT address of cluster \"a\" "
+	           "(line 9): give each cluster SNAT addresses of its own");
+	assert_err(17, "clusters[1].snat[1] 10.20.0.2 is the address of an endpoint of cluster "
+	               "\"b\" (line 16): an SNAT address is meshpath's own; use one that no server "
+	               "has");
+	assert_err(20, "listeners[0].address 10.10.0.254 is port \"cli\"'s own address: pick "
+	               "another address in that subnet");
+	assert_err(22, "listeners[1].address 10.20.0.250 is an SNAT address of cluster \"a\" (line "
+	               "9): give the VIP an address of its own");
+	assert_err(24, "listeners[2].address 10.20.0.1 is the address of an endpoint of cluster "
+	               "\"a\" (line 11): a VIP is meshpath's own address; use one that no server "
+	               "has");
+	assert_int_equal(n, 10);
+}
+
+static void
+test_l4_endpoints(void **state)
+{
+	int n;
+
+	(void)state;
+	n = load(L4HEAD "clusters = ( { name = \"web\"; endpoints = (\n"           /* 8 */
+	                "  { address = \"10.20.0.1\"; port = 80; },\n"             /* 9 */
+	                "  { address = \"10.20.0.1\"; port = 81; },\n"             /* 10 */
+	                "  { address = \"10.20.0.1\"; port = 80; weight = 5; },\n" /* 11 */
+	                "  { address = \"10.20.0.2\"; port = 80; weight = 65536; },\n"
+	                "  { address = \"10.20.0.3\"; port = 0; weight = -1; },\n" /* 13 */
+	                "  { address = \"10.20.0.4/32\"; port = 80; },\n"          /* 14 */
+	                "  { address = \"10.20.0\"; port = 80; },\n"               /* 15 */
+	                "  { address = \"224.0.0.1\"; port = 80; },\n"             /* 16 */
+	                "  { port = 80; },\n"                                      /* 17 */
+	                "  { address = \"10.20.0.5\"; },\n"                        /* 18 */
+	                "  { address = 10; port = 80; },\n"                        /* 19 */
+	                "  \"10.20.0.6\" ); } );\n" /* 20 */);
+	assert_err(11, "clusters[0].endpoints[2] (10.20.0.1 port 80) is already in this cluster at "
+	               "line 9: list each endpoint once (its weight sets its share)");
+	assert_err(12, "clusters[0].endpoints[3].weight = 65536 is out of range: use 0..65535");
+	assert_err(13, "clusters[0].endpoints[4].port = 0 is out of range: use 1..65535");
+	assert_err(13, "clusters[0].endpoints[4].weight = -1 is out of range: use 0..65535");
+	assert_err(14, "clusters[0].endpoints[5].address \"10.20.0.4/32\" must be a plain address "
+	               "without a prefix length: write \"10.20.0.4\"");
+	assert_err(15, "clusters[0].endpoints[6].address \"10.20.0\" is not a valid IPv4 or IPv6 "
+	               "address (expected e.g. \"10.20.0.1\")");
+	assert_err(16, "clusters[0].endpoints[7].address \"224.0.0.1\" is a multicast address: use "
+	               "a unicast address");
+	assert_err(17, "clusters[0].endpoints[8] has no 'address': set it to the server's address, "
+	               "e.g. address = \"10.20.0.1\";");
+	assert_err(18, "clusters[0].endpoints[9] has no 'port': set it to the server's port, e.g. "
+	               "port = 80;");
+	assert_err(19, "'address' must be a string, not an integer");
+	assert_err(20,
+	           "clusters[0].endpoints[11] must be a group { address = \"10.20.0.1\"; port = "
+	           "80; }, not a string");
+	assert_int_equal(n, 11);
+	assert_int_equal(conf.clusters[0].n_endpoints, 11);
+	assert_int_equal(conf.n_endpoints, 11);
+}
+
+static void
+test_l4_required_and_names(void **state)
+{
+	int n;
+
+	(void)state;
+	n = load(L4HEAD "clusters = (\n"                           /* 8 */
+	                "  { policy = \"random\"; },\n"            /* 9 */
+	                "  { name = \"web\"; endpoints = (); },\n" /* 10 */
+	                "  { name = \"web\";\n"                    /* 11 */
+	                "    endpoints = ( { address = \"10.20.0.1\"; port = 80; } ); },\n"
+	                "  { name = \"a b\"; endpoints = 5; },\n"                          /* 13 */
+	                "  { name = \"c\"; endpoints = { address = \"10.20.0.1\"; }; },\n" /* 14 */
+	                "  \"x\" );\n"                                                     /* 15 */
+	                "listeners = (\n"                                                  /* 16 */
+	                "  { },\n"                                                         /* 17 */
+	                "  { name = \"v\"; protocol = \"tcp\"; address = \"10.10.0.100\";\n"
+	                "    port = 80; cluster = \"web\"; },\n" /* 19 */
+	                "  { name = \"v\"; protocol = \"tcp\"; address = \"10.10.0.100\";\n"
+	                "    port = 81; cluster = \"web\"; }\n" /* 21 */
+	                ");\n");
+	assert_err(9,
+	           "clusters[0] has no 'name': set it to a unique name such as \"web\" (letters, "
+	           "digits, '_', '-')");
+	assert_err(9, "clusters[0] has no 'endpoints': add the servers, e.g. endpoints = ( { "
+	              "address = \"10.20.0.1\"; port = 80; } );");
+	assert_err(10, "clusters[1].endpoints is empty: add the servers, e.g. endpoints = ( { "
+	               "address = \"10.20.0.1\"; port = 80; } );");
+	assert_err(11, "cluster name \"web\" is already used by the cluster at line 10: give each "
+	               "cluster its own name");
+	assert_err(13, "clusters[3].name \"a b\" contains ' ': use only letters, digits, '_' and "
+	               "'-'");
+	assert_err(13, "'endpoints' must be a list of groups ( { ... }, ... ), not an integer");
+	assert_err(14, "'endpoints' must be a list of groups, not a group: write endpoints = ( { "
+	               "... } );");
+	assert_err(15,
+	           "clusters[5] must be a group { name = \"web\"; endpoints = ( ... ); }, not a "
+	           "string");
+	assert_err(17, "listeners[0] has no 'name': set it to a unique name such as \"web-vip\" "
+	               "(letters, digits, '_', '-')");
+	assert_err(17, "listeners[0] has no 'protocol': set it to \"tcp\" or \"udp\"");
+	assert_err(17, "listeners[0] has no 'address': set it to the virtual IP that clients "
+	               "connect to, e.g. address = \"10.10.0.100\";");
+	assert_err(17, "listeners[0] has no 'port': set it to the port that clients connect to, "
+	               "e.g. port = 80;");
+	assert_err(17, "listeners[0] has no 'cluster': set it to the name of the cluster that "
+	               "serves it, e.g. cluster = \"web\";");
+	assert_err(20, "listener name \"v\" is already used by the listener at line 18: give each "
+	               "listener its own name");
+	assert_int_equal(n, 14);
+	assert_int_equal(conf.listeners[0].cluster, -1);
+	assert_int_equal(conf.listeners[1].cluster, 1);
+}
+
+static void
+test_l4_ranges(void **state)
+{
+	int n;
+
+	(void)state;
+	n = load(L4HEAD "flows = { max = 1023; tcp_syn_ms = 999; tcp_established_ms = 86400001;\n"
+	                "  tcp_fin_ms = 600001; udp_ms = 0; tcp_mss_clamp = 535; };\n" /* 9 */
+	                "clusters = ( { name = \"web\";\n"                             /* 10 */
+	                "  endpoints = ( { address = \"10.20.0.1\"; port = 80; } );\n" /* 11 */
+	                "  health = { interval_ms = 99; timeout_ms = 60001;\n"         /* 12 */
+	                "    rise = 0; fall = 101; }; } );\n" /* 13 */);
+	assert_err(8, "flows.max = 1023 is out of range: use 1024..16777216");
+	assert_err(8, "flows.tcp_syn_ms = 999 is out of range: use 1000..600000");
+	assert_err(8, "flows.tcp_established_ms = 86400001 is out of range: use 10000..86400000");
+	assert_err(9, "flows.tcp_fin_ms = 600001 is out of range: use 1000..600000");
+	assert_err(9, "flows.udp_ms = 0 is out of range: use 1000..86400000");
+	assert_err(9, "flows.tcp_mss_clamp = 535 is out of range: use 0 (off) or 536..9000");
+	assert_err(12, "clusters[0].health.interval_ms = 99 is out of range: use 100..3600000");
+	assert_err(12, "clusters[0].health.timeout_ms = 60001 is out of range: use 50..60000");
+	assert_err(13, "clusters[0].health.rise = 0 is out of range: use 1..100");
+	assert_err(13, "clusters[0].health.fall = 101 is out of range: use 1..100");
+	assert_int_equal(n, 10);
+
+	assert_only_err(load(L4HEAD "flows = { tcp_mss_clamp = 9001; };\n"), 8,
+	                "flows.tcp_mss_clamp = 9001 is out of range: use 0 (off) or 536..9000");
+	assert_valid(load(L4HEAD "flows = { tcp_mss_clamp = 9000; connect_fail_ms = 100; };\n"));
+	assert_int_equal(conf.tcp_mss_clamp, 9000);
+	assert_int_equal(conf.connect_fail_ms, 100);
+}
+
+/* connect_fail_ms < tcp_syn_ms and health timeout_ms < interval_ms, blamed on what was written. */
+static void
+test_l4_timeout_order(void **state)
+{
+	(void)state;
+	assert_only_err(load(L4HEAD "flows = {\n"
+	                            "  connect_fail_ms = 10000;\n" /* 9 */
+	                            "};\n"),
+	                9,
+	                "flows.connect_fail_ms = 10000 must be below flows.tcp_syn_ms = 10000: an "
+	                "unanswered SYN counts as a failed connect before its flow expires; lower "
+	                "connect_fail_ms or raise tcp_syn_ms");
+	assert_only_err(load(L4HEAD "flows = {\n"
+	                            "  tcp_syn_ms = 2000;\n" /* 9 */
+	                            "};\n"),
+	                9,
+	                "flows.connect_fail_ms = 3000 must be below flows.tcp_syn_ms = 2000: an "
+	                "unanswered SYN counts as a failed connect before its flow expires; lower "
+	                "connect_fail_ms or raise tcp_syn_ms");
+	assert_only_err(load(L4HEAD "clusters = ( { name = \"web\";\n"
+	                            "  endpoints = ( { address = \"10.20.0.1\"; port = 80; } );\n"
+	                            "  health = { timeout_ms = 2000; }; } );\n" /* 10 */),
+	                10,
+	                "clusters[0].health.timeout_ms = 2000 must be below "
+	                "clusters[0].health.interval_ms = 2000: a check must time out before the "
+	                "next one starts; lower timeout_ms or raise interval_ms");
+	assert_only_err(load(L4HEAD "clusters = ( { name = \"web\";\n"
+	                            "  endpoints = ( { address = \"10.20.0.1\"; port = 80; } );\n"
+	                            "  health = {\n"
+	                            "    interval_ms = 500; }; } );\n" /* 11 */),
+	                11,
+	                "clusters[0].health.timeout_ms = 1000 must be below "
+	                "clusters[0].health.interval_ms = 500: a check must time out before the "
+	                "next one starts; lower timeout_ms or raise interval_ms");
+}
+
+static void
+test_l4_too_many(void **state)
+{
+	const unsigned int first = MP_MAX_ENDPOINTS - 96;
+	size_t cap = sizeof(L4HEAD) + 128 + (size_t)(MP_MAX_ENDPOINTS + 1) * 48;
+	char *text = malloc(cap);
+	size_t used;
+	unsigned int i;
+	int n;
+
+	(void)state;
+	assert_non_null(text);
+	used = (size_t)snprintf(text, cap, L4HEAD "clusters = (\n  { name = \"a\"; endpoints = (");
+	for (i = 1; i <= first; i++)
+		used += (size_t)snprintf(text + used, cap - used,
+		                         "%s{ address = \"10.20.0.1\"; port = %u; }",
+		                         i > 1 ? "," : "", i);
+	used += (size_t)snprintf(text + used, cap - used,
+	                         "); },\n  { name = \"b\";\n  endpoints = (");
+	for (i = 1; i <= 97; i++)
+		used += (size_t)snprintf(text + used, cap - used,
+		                         "%s{ address = \"10.20.0.2\"; port = %u; }",
+		                         i > 1 ? "," : "", i);
+	snprintf(text + used, cap - used, "); }\n);\n");
+	n = load(text);
+	free(text);
+	/* A list is dated by its key's line: `endpoints = (` is on 11. */
+	assert_only_err(
+	        n, 11,
+	        "clusters[1].endpoints has 97 entries: at most 4096 endpoints are supported "
+	        "over all clusters and the clusters above use 4000");
+	assert_int_equal(conf.n_endpoints, MP_MAX_ENDPOINTS);
+	assert_int_equal(conf.clusters[1].first_endpoint, first);
+	assert_int_equal(conf.clusters[1].n_endpoints, 96);
+
+	assert_only_err(
+	        load(L4HEAD "clusters = ( { name = \"a\";\n"
+	                    "  endpoints = ( { address = \"10.20.0.1\"; port = 80; } );\n"
+	                    "  snat = [\"10.20.0.100\", \"10.20.0.101\", \"10.20.0.102\", "
+	                    "\"10.20.0.103\", \"10.20.0.104\", \"10.20.0.105\", \"10.20.0.106\", "
+	                    "\"10.20.0.107\", \"10.20.0.108\", \"10.20.0.109\", \"10.20.0.110\", "
+	                    "\"10.20.0.111\", \"10.20.0.112\", \"10.20.0.113\", \"10.20.0.114\", "
+	                    "\"10.20.0.115\", \"10.20.0.116\"]; } );\n"),
+	        10, "clusters[0].snat has 17 entries: at most 16 per cluster are supported");
+	assert_int_equal(conf.clusters[0].n_snat, MP_MAX_SNAT_ADDRS);
+}
+
+/* ---------------------------------------------------------------------------------------- */
 /* Reporting                                                                                  */
 
 static void
@@ -1132,6 +1934,22 @@ main(void)
 	        cmocka_unit_test_teardown(test_route_gateway_subnet, teardown),
 	        cmocka_unit_test_teardown(test_route_port_names, teardown),
 	        cmocka_unit_test_teardown(test_route_duplicate_dst, teardown),
+	        cmocka_unit_test_teardown(test_l4_example_values, teardown),
+	        cmocka_unit_test_teardown(test_l4_every_key_parsed, teardown),
+	        cmocka_unit_test_teardown(test_l4_defaults, teardown),
+	        cmocka_unit_test_teardown(test_l4_unknown_keys, teardown),
+	        cmocka_unit_test_teardown(test_l4_policy_and_protocol, teardown),
+	        cmocka_unit_test_teardown(test_l4_unknown_cluster, teardown),
+	        cmocka_unit_test_teardown(test_l4_maglev_size, teardown),
+	        cmocka_unit_test_teardown(test_l4_family_mismatch, teardown),
+	        cmocka_unit_test_teardown(test_l4_port_ranges, teardown),
+	        cmocka_unit_test_teardown(test_l4_onlink, teardown),
+	        cmocka_unit_test_teardown(test_l4_own_addresses, teardown),
+	        cmocka_unit_test_teardown(test_l4_endpoints, teardown),
+	        cmocka_unit_test_teardown(test_l4_required_and_names, teardown),
+	        cmocka_unit_test_teardown(test_l4_ranges, teardown),
+	        cmocka_unit_test_teardown(test_l4_timeout_order, teardown),
+	        cmocka_unit_test_teardown(test_l4_too_many, teardown),
 	        cmocka_unit_test_teardown(test_multiple_errors_sorted, teardown),
 	        cmocka_unit_test_teardown(test_syntax_error, teardown),
 	        cmocka_unit_test_teardown(test_unreadable_files, teardown),
