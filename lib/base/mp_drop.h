@@ -52,6 +52,7 @@
 	MP_DROP(FLOW_FULL, "l4_flow_table_full", "the worker's flow table is full")               \
 	MP_DROP(SNAT_PORTS, "l4_snat_ports_exhausted", "no free SNAT port for a new flow")        \
 	MP_DROP(NAT_FAILED, "l4_nat_failed", "packet could not be rewritten")                     \
+	MP_DROP(ICMP_RATE, "icmp_error_rate_limited", "ICMP error not sent: over the rate limit") \
 	MP_DROP(NO_SOURCE, "no_source_address", "no own address on the egress port to send from") \
 	MP_DROP(NO_ROUTE, "no_route", "no route to the destination")                              \
 	MP_DROP(NEIGH_QUEUE_FULL, "neigh_queue_full", "waiting-for-resolution queue full")        \

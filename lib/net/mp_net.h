@@ -58,7 +58,7 @@ struct mp_pkt_info {
 	uint8_t l3;         /**< enum mp_l3 */
 	uint8_t l4_proto;   /**< IPPROTO_TCP/UDP/ICMP/ICMPV6/...; final next header for IPv6 */
 	uint16_t frag_ext_off; /**< IPv6: offset of the fragment header, 0 when none */
-	uint8_t local;		/**< enum mp_local_kind of the destination: set by mp_net_input() */
+	uint8_t local;         /**< enum mp_local_kind of the destination: set by mp_net_input() */
 };
 
 /**
@@ -311,15 +311,14 @@ const struct mp_nexthop *mp_route_lookup6(const struct mp_route_table *rt, const
 /** Number of routes installed (connected + static), for the start-up log. */
 unsigned int mp_route_count(const struct mp_route_table *rt);
 
-
 /* ---------------------------------------------------------------------------------------- */
 /* Local addresses: what meshpath answers for, and on which port                             */
 
 enum mp_local_kind {
 	MP_LOCAL_NONE = 0,
-	MP_LOCAL_HOST, /**< a port's own address (link-local included): ping, ARP/NDP */
-	MP_LOCAL_VIP,  /**< a listener's virtual IP: the L4 stage */
-	MP_LOCAL_SNAT, /**< a cluster's source-NAT address: replies for the L4 stage */
+	MP_LOCAL_HOST,  /**< a port's own address (link-local included): ping, ARP/NDP */
+	MP_LOCAL_VIP,   /**< a listener's virtual IP: the L4 stage */
+	MP_LOCAL_SNAT,  /**< a cluster's source-NAT address: replies for the L4 stage */
 	MP_LOCAL_GROUP, /**< an IPv6 multicast group joined on a port (all-nodes, solicited-node) */
 };
 
@@ -328,8 +327,8 @@ enum mp_local_kind {
 
 struct mp_local_entry {
 	uint8_t family;
-	uint8_t kind;	/**< enum mp_local_kind */
-	uint16_t port;	/**< port answering ARP/NDP for it (the port whose subnet holds it) */
+	uint8_t kind;  /**< enum mp_local_kind */
+	uint16_t port; /**< port answering ARP/NDP for it (the port whose subnet holds it) */
 	uint8_t addr[16];
 };
 
@@ -340,9 +339,8 @@ struct mp_local_table;
  * listeners and clusters (VIPs and SNAT addresses, each on the port whose connected prefix holds
  * it). Control path; read-only afterwards. NULL after logging the reason.
  */
-struct mp_local_table *mp_local_build(const struct mp_conf *conf,
-				      const struct mp_net_iface *ifaces, unsigned int n_ports,
-				      int socket_id);
+struct mp_local_table *mp_local_build(const struct mp_conf *conf, const struct mp_net_iface *ifaces,
+                                      unsigned int n_ports, int socket_id);
 
 void mp_local_free(struct mp_local_table *t);
 
@@ -352,7 +350,7 @@ void mp_local_free(struct mp_local_table *t);
  * Data-path safe (read-only table).
  */
 const struct mp_local_entry *mp_local_lookup(const struct mp_local_table *t, int family,
-					     const uint8_t *addr, uint16_t port);
+                                             const uint8_t *addr, uint16_t port);
 
 /* ---------------------------------------------------------------------------------------- */
 /* Per-packet metadata: the parse result travels with the mbuf (a dynfield)                  */
@@ -403,6 +401,8 @@ struct mp_net_ctx {
 	uint64_t now;                        /**< TSC at the start of this loop iteration */
 	uint64_t next_expire;                /**< TSC of the next neighbour aging pass */
 	uint64_t expire_period;              /**< TSC between aging passes */
+	uint64_t icmp_tsc;                   /**< ICMP error rate limit: last refill */
+	uint64_t icmp_tokens;                /**< ICMP errors that may still be sent */
 	struct mp_net_txq txq[MP_MAX_PORTS];
 };
 
@@ -425,7 +425,7 @@ void mp_net_ctx_fini(struct mp_net_ctx *c);
  * @return the number of packets written to l4
  */
 uint16_t mp_net_input(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf **pkts, uint16_t n,
-		      struct rte_mbuf **l4);
+                      struct rte_mbuf **l4);
 
 /**
  * Send an IP packet whose data starts at its L3 header: route, resolve the next hop (holding
@@ -443,6 +443,14 @@ void mp_net_poll(struct mp_net_ctx *c);
 
 /** Send every buffered TX packet. Data path. */
 void mp_net_flush(struct mp_net_ctx *c);
+
+/**
+ * Refuse a TCP segment or UDP datagram (parse result pi, data still at the Ethernet header):
+ * answer a RST or an ICMP port unreachable (rate limited) to its source. The caller counts the
+ * reason; a RST is never answered. Consumes m. Data path.
+ */
+void mp_net_reject(struct mp_net_ctx *c, struct rte_mbuf *m, const struct mp_pkt_info *pi,
+                   uint16_t port);
 
 /** Drop m under reason d: count and free. Data path. */
 void mp_net_drop(struct mp_net_ctx *c, struct rte_mbuf *m, enum mp_drop d);
