@@ -242,6 +242,8 @@ static const struct conf_schema conf_mempool = {
 static const struct conf_key conf_rings_keys[] = {
         CONF_INT_KEY("size", struct mp_conf, ring_size, CONF_MIN_RING, CONF_MAX_RING,
                      MP_CONF_DEF_RING_SIZE, CONF_F_POW2),
+        CONF_INT_KEY("steer_size", struct mp_conf, steer_ring_size, CONF_MIN_RING, CONF_MAX_RING,
+                     MP_CONF_DEF_STEER_RING_SIZE, CONF_F_POW2),
 };
 
 static const struct conf_schema conf_rings = {

@@ -35,11 +35,11 @@
 #define CONF_MAX_MAGLEV       16777213 /* the largest prime below 2^24 */
 /*
  * Maglev's table gives each endpoint about size / endpoints slots; the paper keeps size above
- * 100 x endpoints so that the shares differ by about 1%. Under 10 x they can differ by 10% or
- * more, which is refused.
+ * 100 x endpoints so that the shares differ by about 1%, and lib/lb refuses to build a smaller
+ * table (MP_LB_MAGLEV_SLOTS_PER_EP), so the check here is the same.
  */
 #define CONF_MAGLEV_RATIO     100
-#define CONF_MAGLEV_MIN_RATIO 10
+#define CONF_MAGLEV_MIN_RATIO 100
 #define CONF_MAX_WEIGHT       65535
 #define CONF_MIN_HC_INTERVAL  100
 #define CONF_MAX_HC_INTERVAL  3600000

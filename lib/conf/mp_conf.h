@@ -28,6 +28,7 @@
 #define MP_CONF_DEF_TX_DESC          1024
 #define MP_CONF_DEF_MTU              1500
 #define MP_CONF_DEF_RING_SIZE        1024
+#define MP_CONF_DEF_STEER_RING_SIZE  8192
 #define MP_CONF_DEF_NEIGH_ENTRIES    1024
 #define MP_CONF_DEF_NEIGH_QUEUE      8
 #define MP_CONF_DEF_NEIGH_REACH_MS   30000
@@ -149,7 +150,8 @@ struct mp_conf {
 	uint32_t mbuf_cache; /**< `mempool.cache` */
 
 	/* rings */
-	uint32_t ring_size; /**< `rings.size`: per-worker message rings, power of two */
+	uint32_t ring_size;       /**< `rings.size`: per-worker message rings, power of two */
+	uint32_t steer_ring_size; /**< `rings.steer_size`: per-worker rings of steered packets */
 
 	/* neighbour */
 	uint32_t neigh_entries;    /**< `neighbour.entries`: per worker */

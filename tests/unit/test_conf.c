@@ -1319,12 +1319,12 @@ test_l4_maglev_size(void **state)
 	assert_only_err(load_cluster_of(3, 16777216, "maglev"), 8,
 	                "clusters[0].maglev_size = 16777216 is out of range: use 251..16777213");
 
-	/* 251 slots hold 25 endpoints at 10 x; the 26th is one too many. */
-	assert_valid(load_cluster_of(25, 251, "maglev"));
-	assert_only_err(load_cluster_of(26, 251, "maglev"), 8,
-	                "clusters[0].maglev_size = 251 is less than 10 x the cluster's 26 "
+	/* 251 slots hold 2 endpoints at 100 x; the 3rd is one too many. */
+	assert_valid(load_cluster_of(2, 251, "maglev"));
+	assert_only_err(load_cluster_of(3, 251, "maglev"), 8,
+	                "clusters[0].maglev_size = 251 is less than 100 x the cluster's 3 "
 	                "endpoints: Maglev would give some endpoints far more flows than others; "
-	                "use a prime of at least 100 x endpoints, such as 2609");
+	                "use a prime of at least 100 x endpoints, such as 307");
 	/* Without Maglev the table is not built; the size must still be a valid one. */
 	assert_valid(load_cluster_of(26, 251, "round_robin"));
 	assert_only_err(
@@ -1680,13 +1680,17 @@ test_l4_too_many(void **state)
 
 	(void)state;
 	assert_non_null(text);
-	used = (size_t)snprintf(text, cap, L4HEAD "clusters = (\n  { name = \"a\"; endpoints = (");
+	/* round_robin: 4000 endpoints would need a Maglev table of 400009 slots. */
+	used = (size_t)snprintf(text, cap,
+	                        L4HEAD "clusters = (\n  { name = \"a\"; policy = \"round_robin\"; "
+	                               "endpoints = (");
 	for (i = 1; i <= first; i++)
 		used += (size_t)snprintf(text + used, cap - used,
 		                         "%s{ address = \"10.20.0.1\"; port = %u; }",
 		                         i > 1 ? "," : "", i);
-	used += (size_t)snprintf(text + used, cap - used,
-	                         "); },\n  { name = \"b\";\n  endpoints = (");
+	used += (size_t)snprintf(
+	        text + used, cap - used,
+	        "); },\n  { name = \"b\"; policy = \"round_robin\";\n  endpoints = (");
 	for (i = 1; i <= 97; i++)
 		used += (size_t)snprintf(text + used, cap - used,
 		                         "%s{ address = \"10.20.0.2\"; port = %u; }",
