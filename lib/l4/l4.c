@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The L4 stage's control side: the shared configuration and each worker's state. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_malloc.h>
+#include <rte_ring.h>
+
+#include "l4_priv.h"
+#include "mp_flow.h"
+#include "mp_lb.h"
+#include "mp_timer.h"
+
+/* Flow timers are kept to the millisecond; handlers run at most this many per loop. */
+#define L4_TIMER_TICK_PER_SEC 1000
+
+struct mp_l4_config *
+mp_l4_config_build(const struct mp_conf *conf, int socket_id)
+{
+	struct mp_l4_config *cfg;
+	unsigned int i, j;
+
+	cfg = rte_zmalloc_socket("mp_l4_config", sizeof(*cfg), RTE_CACHE_LINE_SIZE, socket_id);
+	if (cfg == NULL)
+		return NULL;
+	cfg->listeners = mp_l4_listeners_build(conf, socket_id);
+	if (cfg->listeners == NULL)
+		goto fail;
+	for (i = 0; i < conf->n_clusters; i++) {
+		const struct mp_conf_cluster *cc = &conf->clusters[i];
+
+		if (mp_lb_cluster_build(conf, i, NULL, socket_id, stderr, &cfg->clusters[i]) < 0) {
+			MP_LOG(ERR, "cluster %s: cannot build its load-balancing table", cc->name);
+			goto fail;
+		}
+		cfg->n_clusters = i + 1;
+		for (j = 0; j < cc->n_snat; j++) {
+			struct mp_net_addr *a = &cfg->snat[i][j];
+
+			a->family = cc->snat[j].family;
+			memcpy(a->addr,
+			       a->family == AF_INET ? (const void *)&cc->snat[j].v4
+			                            : cc->snat[j].v6,
+			       a->family == AF_INET ? 4 : 16);
+		}
+		cfg->n_snat[i] = cc->n_snat;
+	}
+	return cfg;
+fail:
+	mp_l4_config_free(cfg);
+	return NULL;
+}
+
+void
+mp_l4_config_free(struct mp_l4_config *cfg)
+{
+	unsigned int i;
+
+	if (cfg == NULL)
+		return;
+	for (i = 0; i < cfg->n_clusters; i++)
+		mp_lb_cluster_free(cfg->clusters[i]);
+	mp_l4_listeners_free(cfg->listeners);
+	rte_free(cfg);
+}
+
+struct rte_ring *
+mp_l4_ring_create(unsigned int worker, unsigned int size, int socket_id)
+{
+	char name[RTE_RING_NAMESIZE];
+
+	snprintf(name, sizeof(name), "mp_steer_%u", worker);
+	return rte_ring_create(name, size, socket_id, RING_F_SC_DEQ);
+}
+
+int
+mp_l4_ctx_init(struct mp_l4_ctx *c, const struct mp_conf *conf, int socket_id)
+{
+	uint64_t hz = rte_get_tsc_hz();
+	struct mp_flow_params fp;
+	char name[32];
+	unsigned int i;
+
+	c->rng = 0x9e3779b97f4a7c15ull ^ ((uint64_t)c->net->worker << 32) ^ rte_rdtsc();
+	c->wheel = mp_timer_wheel_create("mp_l4_wheel", socket_id, hz / L4_TIMER_TICK_PER_SEC,
+	                                 rte_rdtsc());
+	if (c->wheel == NULL)
+		return -ENOMEM;
+	mp_flow_params_from_conf(&fp, conf, hz);
+	snprintf(name, sizeof(name), "mp_flows_%u", c->net->worker);
+	fp.name = name;
+	fp.socket_id = socket_id;
+	fp.wheel = c->wheel;
+	fp.on_expire = mp_l4_flow_expired;
+	fp.arg = c;
+	c->flows = mp_flow_table_create(&fp);
+	if (c->flows == NULL) {
+		MP_LOG(ERR,
+		       "worker %u: cannot create a flow table of %u flows (%s): lower flows.max "
+		       "or give the EAL more memory",
+		       c->net->worker, conf->max_flows, rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	c->conf = conf;
+	c->lstats = rte_zmalloc_socket("mp_l4_lstats", MP_MAX_LISTENERS * sizeof(*c->lstats),
+	                               RTE_CACHE_LINE_SIZE, socket_id);
+	c->estats = rte_zmalloc_socket("mp_l4_estats", MP_MAX_ENDPOINTS * sizeof(*c->estats),
+	                               RTE_CACHE_LINE_SIZE, socket_id);
+	if (c->lstats == NULL || c->estats == NULL)
+		return -ENOMEM;
+	for (i = 0; i < c->cfg->n_clusters; i++) {
+		c->lb[i] = mp_lb_state_create(c->cfg->clusters[i], socket_id, c->rng + i);
+		if (c->lb[i] == NULL)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+void
+mp_l4_ctx_fini(struct mp_l4_ctx *c)
+{
+	unsigned int i;
+
+	mp_flow_table_free(c->flows);
+	c->flows = NULL;
+	mp_timer_wheel_free(c->wheel);
+	c->wheel = NULL;
+	rte_free(c->lstats);
+	rte_free(c->estats);
+	c->lstats = NULL;
+	c->estats = NULL;
+	for (i = 0; i < MP_MAX_CLUSTERS; i++) {
+		mp_lb_state_free(c->lb[i]);
+		c->lb[i] = NULL;
+	}
+}

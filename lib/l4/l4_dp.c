@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The L4 stage's data path: steer each packet to the worker that owns its flow, look flows up
+ * in bursts, open new flows on listeners (pick an endpoint, choose an SNAT address and a port
+ * that steers replies back here), NAT and send. No locks, no syscalls, no allocation, no logs.
+ */
+#include <rte_errno.h>
+#include <rte_ring.h>
+#include <rte_tcp.h>
+
+#include "l4_priv.h"
+#include "mp_counters.h"
+#include "mp_flow.h"
+#include "mp_lb.h"
+#include "mp_timer.h"
+
+/* Packets taken from the steering ring per loop, and timer handlers run per loop. */
+#define L4_STEER_BURST     64
+#define L4_TIMER_BUDGET    256
+/* SNAT ports below this are left alone (well-known services on the SNAT address). */
+#define L4_SNAT_PORT_MIN   1024
+#define L4_SNAT_PORT_TRIES 32
+
+static inline uint64_t
+l4_rand(struct mp_l4_ctx *c)
+{
+	/* xorshift64: fast, and good enough to spread SNAT ports. */
+	c->rng ^= c->rng << 13;
+	c->rng ^= c->rng >> 7;
+	c->rng ^= c->rng << 17;
+	return c->rng;
+}
+
+/* An SNAT port whose value names this worker (port % workers == worker), so that replies are
+ * steered here from whichever queue they arrive on. */
+static uint16_t
+l4_snat_port(struct mp_l4_ctx *c)
+{
+	uint32_t nw = c->net->n_workers;
+	uint32_t lo = (L4_SNAT_PORT_MIN + nw - 1) / nw * nw;
+	uint32_t slots = (UINT16_MAX - lo) / nw;
+
+	return (uint16_t)(lo + (uint32_t)(l4_rand(c) % slots) * nw + c->net->worker);
+}
+
+/* The config-wide index of endpoint ep of cluster: what the stats are indexed by. */
+static inline unsigned int
+l4_ep_index(const struct mp_l4_ctx *c, unsigned int cluster, uint32_t ep)
+{
+	return c->conf->clusters[cluster].first_endpoint + ep;
+}
+
+void
+mp_l4_flow_expired(struct mp_flow *f, void *arg)
+{
+	struct mp_l4_ctx *c = arg;
+
+	mp_lb_flow_close(c->lb[f->cluster], (uint16_t)f->endpoint);
+	mp_count_event(c->net->cnt, MP_EV_L4_FLOWS_CLOSED);
+}
+
+/* The meshpath port index of an ethdev port id (steered packets carry only the latter). */
+static uint16_t
+l4_port_index(const struct mp_l4_ctx *c, uint16_t port_id)
+{
+	uint16_t p;
+
+	for (p = 0; p < c->net->n_ports; p++)
+		if (c->net->ifaces[p].port_id == port_id)
+			return p;
+	return 0;
+}
+
+/* The source address for a flow to endpoint addr: the cluster's SNAT pool, else the address of
+ * the port the endpoint is reached through. */
+static const uint8_t *
+l4_snat_addr(struct mp_l4_ctx *c, unsigned int cluster, int family, const uint8_t *ep,
+             uint32_t hash)
+{
+	const struct mp_net_addr *a;
+	const struct mp_nexthop *nh;
+	unsigned int n = c->cfg->n_snat[cluster];
+
+	if (n != 0)
+		return c->cfg->snat[cluster][hash % n].addr;
+	nh = family == AF_INET ? mp_route_lookup4(c->net->routes, *(const uint32_t *)ep)
+	                       : mp_route_lookup6(c->net->routes, ep);
+	if (nh == NULL)
+		return NULL;
+	a = mp_net_iface_source(&c->net->ifaces[nh->port], family, nh->gateway ? nh->addr : ep);
+	return a != NULL ? a->addr : NULL;
+}
+
+static bool
+l4_is_syn(const uint8_t *p, const struct mp_pkt_info *pi)
+{
+	uint8_t flags = p[pi->l4_off + 13];
+
+	return (flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) ==
+	       RTE_TCP_SYN_FLAG;
+}
+
+/* Open a flow for a packet that matched none; NULL when it was dropped (and counted). */
+static struct mp_flow *
+l4_open(struct mp_l4_ctx *c, const struct mp_flow_key *k, struct rte_mbuf *m, uint16_t port)
+{
+	const struct mp_pkt_info *pi = mp_pkt_info_of(m);
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	const struct mp_l4_listener *l;
+	const struct mp_lb_endpoint *e;
+	const struct mp_lb_cluster *cl;
+	const uint8_t *snat, *ep_addr;
+	struct mp_flow_key rk;
+	struct mp_flow *f = NULL;
+	uint32_t hash;
+	unsigned int i;
+	int ep;
+
+	if (pi->local == MP_LOCAL_SNAT) {
+		mp_net_drop(c->net, m, MP_DROP_NO_FLOW);
+		return NULL;
+	}
+	l = pi->local != MP_LOCAL_VIP ? NULL
+	                              : mp_l4_listener_find(c->cfg->listeners, k->family, k->proto,
+	                                                    k->dst, rte_be_to_cpu_16(k->dport));
+	if (l == NULL) {
+		/* A closed port: say so, as a host would. */
+		mp_count_drop(c->net->cnt, MP_DROP_NO_LISTENER);
+		mp_net_reject(c->net, m, pi, port);
+		return NULL;
+	}
+	if (k->proto == IPPROTO_TCP && !l4_is_syn(p, pi)) {
+		mp_net_drop(c->net, m, MP_DROP_NO_FLOW);
+		return NULL;
+	}
+	hash = k->family == AF_INET
+	               ? mp_lb_hash_v4(*(const rte_be32_t *)k->src, *(const rte_be32_t *)k->dst,
+	                               k->sport, k->dport, k->proto, MP_LB_HASH_SEED)
+	               : mp_lb_hash_v6(k->src, k->dst, k->sport, k->dport, k->proto,
+	                               MP_LB_HASH_SEED);
+	cl = c->cfg->clusters[l->cluster];
+	ep = mp_lb_pick(cl, c->lb[l->cluster], hash);
+	if (ep < 0) {
+		c->lstats[l->id].refused++;
+		mp_count_drop(c->net->cnt, MP_DROP_NO_ENDPOINT);
+		mp_net_reject(c->net, m, pi, port);
+		return NULL;
+	}
+	e = mp_lb_endpoint(cl, (uint16_t)ep);
+	ep_addr = e->family == AF_INET ? (const uint8_t *)&e->addr.v4 : e->addr.v6;
+	snat = l4_snat_addr(c, l->cluster, k->family, ep_addr, hash);
+	if (snat == NULL) {
+		mp_net_drop(c->net, m, MP_DROP_NO_ROUTE);
+		return NULL;
+	}
+	for (i = 0; i < L4_SNAT_PORT_TRIES; i++) {
+		mp_flow_key_set(&rk, k->family, k->proto, ep_addr, snat, e->port,
+		                rte_cpu_to_be_16(l4_snat_port(c)));
+		f = mp_flow_create(c->flows, k, &rk, c->net->now);
+		if (f != NULL || rte_errno != EEXIST)
+			break;
+	}
+	if (f == NULL) {
+		c->lstats[l->id].refused++;
+		mp_net_drop(c->net, m,
+		            i == L4_SNAT_PORT_TRIES ? MP_DROP_SNAT_PORTS : MP_DROP_FLOW_FULL);
+		return NULL;
+	}
+	f->endpoint = (uint32_t)ep;
+	f->listener = l->id;
+	f->cluster = l->cluster;
+	c->lstats[l->id].flows++;
+	c->estats[l4_ep_index(c, l->cluster, (uint32_t)ep)].flows++;
+	mp_lb_flow_open(c->lb[l->cluster], (uint16_t)ep);
+	mp_count_event(c->net->cnt, MP_EV_L4_FLOWS_OPENED);
+	return f;
+}
+
+/* Track, NAT and send one packet of flow f. */
+static void
+l4_forward(struct mp_l4_ctx *c, struct mp_flow *f, unsigned int dir, struct rte_mbuf *m,
+           uint16_t port)
+{
+	struct mp_pkt_info *pi = mp_pkt_info_of(m);
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	int family = pi->l3 == MP_L3_IPV4 ? AF_INET : AF_INET6;
+	struct mp_l4_endpoint_stats *es = &c->estats[l4_ep_index(c, f->cluster, f->endpoint)];
+	struct mp_l4_listener_stats *ls = &c->lstats[f->listener];
+	uint32_t len = pi->pkt_len - pi->l3_off;
+	uint8_t *l3;
+
+	ls->pkts[dir]++;
+	ls->bytes[dir] += len;
+	es->bytes[dir] += len;
+	switch (mp_flow_track(c->flows, f, dir, p, pi, c->net->now)) {
+	case MP_FLOW_EV_CONNECT_OK:
+		es->connect_ok++;
+		break;
+	case MP_FLOW_EV_CONNECT_RST:
+		es->connect_failed++;
+		break;
+	default:
+		break;
+	}
+	if (!mp_flow_nat(c->flows, f, dir, p, pi)) {
+		mp_net_drop(c->net, m, MP_DROP_NAT_FAILED);
+		return;
+	}
+	l3 = (uint8_t *)rte_pktmbuf_adj(m, pi->l3_off);
+	/* Checksums were updated in software: no stale receive flags may reach a TX offload. */
+	m->ol_flags = 0;
+	mp_net_output(c->net, m, family, family == AF_INET ? l3 + 16 : l3 + 24, port);
+}
+
+/* Look up a burst of packets this worker owns and forward each. */
+static void
+l4_process(struct mp_l4_ctx *c, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct mp_flow_key keys[L4_STEER_BURST];
+	const struct mp_flow_key *kp[L4_STEER_BURST];
+	struct rte_mbuf *ms[L4_STEER_BURST];
+	struct mp_flow *flows[L4_STEER_BURST];
+	uint8_t dir[L4_STEER_BURST];
+	unsigned int i, k = 0;
+	bool opened = false;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if (!mp_flow_key_from_pkt(&keys[k], rte_pktmbuf_mtod(m, const uint8_t *),
+		                          mp_pkt_info_of(m))) {
+			mp_net_drop(c->net, m, MP_DROP_L4_PROTO);
+			continue;
+		}
+		kp[k] = &keys[k];
+		ms[k++] = m;
+	}
+	mp_flow_lookup_bulk(c->flows, kp, k, flows, dir);
+	for (i = 0; i < k; i++) {
+		struct mp_flow *f = flows[i];
+		unsigned int d = dir[i];
+
+		/* A flow opened earlier in this burst is not in the bulk answer: ask again. */
+		if (f == NULL && opened) {
+			struct mp_flow *again;
+			uint8_t d2;
+
+			if (mp_flow_lookup_bulk(c->flows, &kp[i], 1, &again, &d2) == 1) {
+				f = again;
+				d = d2;
+			}
+		}
+		if (f == NULL) {
+			f = l4_open(c, &keys[i], ms[i], port);
+			if (f == NULL)
+				continue;
+			opened = true;
+			d = MP_FLOW_DIR_ORIG;
+		}
+		l4_forward(c, f, d, ms[i], port);
+	}
+}
+
+void
+mp_l4_input(struct mp_l4_ctx *c, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct rte_mbuf *mine[L4_STEER_BURST];
+	uint16_t self = c->net->worker, nw = c->net->n_workers;
+	unsigned int i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		uint16_t owner = mp_l4_owner(pkts[i], c->port_rss[port], self, nw);
+
+		if (owner != self) {
+			if (rte_ring_mp_enqueue(c->rings[owner], pkts[i]) != 0)
+				mp_net_drop(c->net, pkts[i], MP_DROP_RING_FULL);
+			else
+				mp_count_event(c->net->cnt, MP_EV_L4_STEERED_OUT);
+			continue;
+		}
+		mine[k++] = pkts[i];
+		if (k == L4_STEER_BURST) {
+			l4_process(c, port, mine, (uint16_t)k);
+			k = 0;
+		}
+	}
+	if (k != 0)
+		l4_process(c, port, mine, (uint16_t)k);
+}
+
+void
+mp_l4_poll(struct mp_l4_ctx *c)
+{
+	struct rte_mbuf *pkts[L4_STEER_BURST];
+	unsigned int n, i, start;
+
+	n = rte_ring_sc_dequeue_burst(c->rings[c->net->worker], (void **)pkts, L4_STEER_BURST,
+	                              NULL);
+	if (n != 0) {
+		c->net->cnt->events[MP_EV_L4_STEERED_IN] += n;
+		/* Keep runs of one ingress port together: output needs it only for link-local
+		 * destinations, but bursts stay bursts. */
+		for (start = 0, i = 1; i <= n; i++) {
+			if (i < n && pkts[i]->port == pkts[start]->port)
+				continue;
+			l4_process(c, l4_port_index(c, pkts[start]->port), &pkts[start],
+			           (uint16_t)(i - start));
+			start = i;
+		}
+	}
+	mp_timer_wheel_advance(c->wheel, c->net->now, L4_TIMER_BUDGET);
+}

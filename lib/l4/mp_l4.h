@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The L4 load-balancer stage: packets for a listener's VIP become full-NAT flows to a cluster's
+ * endpoints (client -> VIP:port becomes SNAT:port -> endpoint; replies are translated back).
+ *
+ * It ties together lib/flow (connection tracking and NAT), lib/lb (endpoint choice) and lib/net
+ * (output). Flows live on one worker: the one whose queue received the flow's first packet, or,
+ * on ports without RSS, the one a software hash of the 5-tuple names. The SNAT port of a flow
+ * encodes its worker (port % workers == worker), so replies are steered back to it wherever they
+ * arrive. Steering between workers goes over per-worker rings.
+ */
+#ifndef MP_L4_H
+#define MP_L4_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#include "mp_base.h"
+#include "mp_conf.h"
+#include "mp_net.h"
+
+/* ---------------------------------------------------------------------------------------- */
+/* Listeners                                                                                 */
+
+struct mp_l4_listener {
+	uint8_t vip[16];  /**< network order; IPv4 in the first 4 bytes */
+	uint16_t id;      /**< index in the config */
+	uint16_t cluster; /**< index in the config */
+	uint16_t port_lo; /**< host order */
+	uint16_t port_hi;
+	uint8_t proto; /**< IPPROTO_TCP or IPPROTO_UDP */
+	uint8_t family;
+};
+
+struct mp_l4_listeners;
+
+/** Build the listener table from a validated config. Control path; NULL after logging. */
+struct mp_l4_listeners *mp_l4_listeners_build(const struct mp_conf *conf, int socket_id);
+
+void mp_l4_listeners_free(struct mp_l4_listeners *t);
+
+unsigned int mp_l4_listeners_count(const struct mp_l4_listeners *t);
+
+/** The listener for (family, protocol, VIP, destination port in host order), or NULL. */
+const struct mp_l4_listener *mp_l4_listener_find(const struct mp_l4_listeners *t, int family,
+                                                 uint8_t proto, const uint8_t *vip, uint16_t port);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Steering: which worker owns a packet                                                      */
+
+/**
+ * The worker that owns an L4 packet (parse result in mp_pkt_info_of(m)) that arrived on a port:
+ * for an SNAT address, the worker encoded in the destination port; for a VIP, the receiving
+ * worker when the port spreads flows by RSS (rss true), else a hash of the 5-tuple. Data path.
+ */
+uint16_t mp_l4_owner(struct rte_mbuf *m, bool rss, uint16_t self, uint16_t n_workers);
+
+/** Software 5-tuple hash used for steering; the same on every worker. */
+uint32_t mp_l4_tuple_hash(const uint8_t *frame, const struct mp_pkt_info *pi);
+
+/* ---------------------------------------------------------------------------------------- */
+/* The stage                                                                                 */
+
+struct mp_flow;
+struct mp_flow_table;
+struct mp_lb_cluster;
+struct mp_lb_state;
+struct mp_timer_wheel;
+struct rte_ring;
+
+/** What every worker's L4 stage reads: built on the control thread, immutable once published. */
+struct mp_l4_config {
+	struct mp_l4_listeners *listeners;
+	unsigned int n_clusters;
+	struct mp_lb_cluster *clusters[MP_MAX_CLUSTERS];
+	unsigned int n_snat[MP_MAX_CLUSTERS];
+	struct mp_net_addr snat[MP_MAX_CLUSTERS][MP_MAX_SNAT_ADDRS];
+};
+
+/** Build listeners, clusters (all endpoints up) and SNAT pools. Control path; NULL on error. */
+struct mp_l4_config *mp_l4_config_build(const struct mp_conf *conf, int socket_id);
+
+void mp_l4_config_free(struct mp_l4_config *cfg);
+
+/** Per-listener counters of one worker (one writer; telemetry sums them). */
+struct mp_l4_listener_stats {
+	uint64_t flows;    /**< flows opened */
+	uint64_t pkts[2];  /**< by direction: client to endpoint, endpoint to client */
+	uint64_t bytes[2]; /**< by direction, IP length */
+	uint64_t refused;  /**< new flows refused: no endpoint up, table full, no SNAT port */
+};
+
+/** Per-endpoint counters of one worker, indexed by conf endpoint index. */
+struct mp_l4_endpoint_stats {
+	uint64_t flows;    /**< flows opened to it */
+	uint64_t bytes[2]; /**< by direction */
+	uint64_t connect_ok;
+	uint64_t connect_failed; /**< reset or unanswered handshakes (passive health) */
+};
+
+/** One worker's L4 stage. Never shared. */
+struct mp_l4_ctx {
+	struct mp_net_ctx *net; /**< the same worker's network layer (output, counters) */
+	const struct mp_l4_config *cfg;
+	struct mp_flow_table *flows;
+	struct mp_timer_wheel *wheel;
+	struct rte_ring *const *rings; /**< every worker's steering ring, by worker index */
+	const bool *port_rss;          /**< by port: the device spreads flows by RSS */
+	uint64_t rng;                  /**< xorshift state for SNAT port choice */
+	struct mp_lb_state *lb[MP_MAX_CLUSTERS];
+	const struct mp_conf *conf; /**< for endpoint indexes (first_endpoint of each cluster) */
+	struct mp_l4_listener_stats *lstats; /**< MP_MAX_LISTENERS */
+	struct mp_l4_endpoint_stats *estats; /**< MP_MAX_ENDPOINTS */
+};
+
+/**
+ * Set up a worker's L4 stage: its flow table (conf limits and timeouts) and timer wheel, and a
+ * load-balancing state per cluster. net, cfg, rings and port_rss must be set. Control path.
+ */
+int mp_l4_ctx_init(struct mp_l4_ctx *c, const struct mp_conf *conf, int socket_id);
+
+void mp_l4_ctx_fini(struct mp_l4_ctx *c);
+
+/**
+ * Run a burst from mp_net_input(): packets another worker owns go to its ring, the rest are
+ * matched to flows (or open new ones on a listener), NATed and sent. Consumes every packet.
+ * Data path.
+ */
+void mp_l4_input(struct mp_l4_ctx *c, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
+
+/** Per-loop work: packets other workers steered here, flow timers. Data path. */
+void mp_l4_poll(struct mp_l4_ctx *c);
+
+/** Create a worker's steering ring (pointers; many producers, one consumer). Control path. */
+struct rte_ring *mp_l4_ring_create(unsigned int worker, unsigned int size, int socket_id);
+
+#endif /* MP_L4_H */
