@@ -12,6 +12,7 @@
 
 #include "mp_base.h"
 #include "mp_counters.h"
+#include "mp_l4.h"
 #include "mp_net.h"
 
 /** What the stats read. Filled by the app before mp_stats_init(); must outlive the process. */
@@ -20,6 +21,8 @@ struct mp_stats_source {
 	const struct mp_counters *counters[MP_MAX_WORKERS];
 	const struct mp_neigh_table *neigh[MP_MAX_WORKERS];
 	unsigned int lcore[MP_MAX_WORKERS];
+	const struct mp_l4_ctx *l4[MP_MAX_WORKERS]; /**< each worker's L4 stage */
+	const struct mp_conf *conf;                 /**< names of listeners and clusters */
 	unsigned int n_ports;
 	uint16_t port_id[MP_MAX_PORTS];
 	char port_name[MP_MAX_PORTS][MP_NAME_LEN];

@@ -11,9 +11,9 @@
 #include <rte_ethdev.h>
 #include <rte_telemetry.h>
 
-#include "mp_stats.h"
+#include "stats_priv.h"
 
-static const struct mp_stats_source *stats_src;
+const struct mp_stats_source *mp_stats_src;
 
 static int
 tel_summary(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
@@ -22,8 +22,8 @@ tel_summary(const char *cmd __rte_unused, const char *params __rte_unused, struc
 	uint64_t rx = 0, tx = 0, rxb = 0, txb = 0, drops = 0;
 	unsigned int i;
 
-	mp_stats_sum(stats_src, &sum);
-	for (i = 0; i < stats_src->n_ports; i++) {
+	mp_stats_sum(mp_stats_src, &sum);
+	for (i = 0; i < mp_stats_src->n_ports; i++) {
 		rx += sum.port[i].rx_pkts;
 		rxb += sum.port[i].rx_bytes;
 		tx += sum.port[i].tx_pkts;
@@ -32,8 +32,8 @@ tel_summary(const char *cmd __rte_unused, const char *params __rte_unused, struc
 	for (i = 1; i < MP_DROP_MAX; i++)
 		drops += sum.drops[i];
 	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_u64(d, "workers", stats_src->n_workers);
-	rte_tel_data_add_dict_u64(d, "ports", stats_src->n_ports);
+	rte_tel_data_add_dict_u64(d, "workers", mp_stats_src->n_workers);
+	rte_tel_data_add_dict_u64(d, "ports", mp_stats_src->n_ports);
 	rte_tel_data_add_dict_u64(d, "rx_pkts", rx);
 	rte_tel_data_add_dict_u64(d, "rx_bytes", rxb);
 	rte_tel_data_add_dict_u64(d, "tx_pkts", tx);
@@ -54,7 +54,7 @@ tel_drops(const char *cmd __rte_unused, const char *params __rte_unused, struct 
 	struct mp_counters sum;
 	unsigned int i;
 
-	mp_stats_sum(stats_src, &sum);
+	mp_stats_sum(mp_stats_src, &sum);
 	rte_tel_data_start_dict(d);
 	for (i = 1; i < MP_DROP_MAX; i++)
 		rte_tel_data_add_dict_u64(d, mp_drop_name(i), sum.drops[i]);
@@ -67,7 +67,7 @@ tel_events(const char *cmd __rte_unused, const char *params __rte_unused, struct
 	struct mp_counters sum;
 	unsigned int i;
 
-	mp_stats_sum(stats_src, &sum);
+	mp_stats_sum(mp_stats_src, &sum);
 	rte_tel_data_start_dict(d);
 	for (i = 0; i < MP_EV_MAX; i++)
 		rte_tel_data_add_dict_u64(d, mp_event_name(i), sum.events[i]);
@@ -80,9 +80,9 @@ tel_ports(const char *cmd __rte_unused, const char *params __rte_unused, struct 
 	struct mp_counters sum;
 	unsigned int i;
 
-	mp_stats_sum(stats_src, &sum);
+	mp_stats_sum(mp_stats_src, &sum);
 	rte_tel_data_start_dict(d);
-	for (i = 0; i < stats_src->n_ports; i++) {
+	for (i = 0; i < mp_stats_src->n_ports; i++) {
 		struct rte_tel_data *p = rte_tel_data_alloc();
 		struct rte_eth_stats es;
 		struct rte_eth_link link;
@@ -90,21 +90,21 @@ tel_ports(const char *cmd __rte_unused, const char *params __rte_unused, struct 
 		if (p == NULL)
 			return -ENOMEM;
 		rte_tel_data_start_dict(p);
-		rte_tel_data_add_dict_u64(p, "ethdev", stats_src->port_id[i]);
-		if (rte_eth_link_get_nowait(stats_src->port_id[i], &link) == 0)
+		rte_tel_data_add_dict_u64(p, "ethdev", mp_stats_src->port_id[i]);
+		if (rte_eth_link_get_nowait(mp_stats_src->port_id[i], &link) == 0)
 			rte_tel_data_add_dict_string(p, "link", link.link_status ? "up" : "down");
 		rte_tel_data_add_dict_u64(p, "rx_pkts", sum.port[i].rx_pkts);
 		rte_tel_data_add_dict_u64(p, "rx_bytes", sum.port[i].rx_bytes);
 		rte_tel_data_add_dict_u64(p, "tx_pkts", sum.port[i].tx_pkts);
 		rte_tel_data_add_dict_u64(p, "tx_bytes", sum.port[i].tx_bytes);
 		/* What the device itself saw, for drops before meshpath's code runs. */
-		if (rte_eth_stats_get(stats_src->port_id[i], &es) == 0) {
+		if (rte_eth_stats_get(mp_stats_src->port_id[i], &es) == 0) {
 			rte_tel_data_add_dict_u64(p, "dev_imissed", es.imissed);
 			rte_tel_data_add_dict_u64(p, "dev_ierrors", es.ierrors);
 			rte_tel_data_add_dict_u64(p, "dev_oerrors", es.oerrors);
 			rte_tel_data_add_dict_u64(p, "dev_rx_nombuf", es.rx_nombuf);
 		}
-		rte_tel_data_add_dict_container(d, stats_src->port_name[i], p, 0);
+		rte_tel_data_add_dict_container(d, mp_stats_src->port_name[i], p, 0);
 	}
 	return 0;
 }
@@ -116,23 +116,24 @@ tel_workers(const char *cmd __rte_unused, const char *params __rte_unused, struc
 	unsigned int w, p;
 
 	rte_tel_data_start_dict(d);
-	for (w = 0; w < stats_src->n_workers; w++) {
-		const struct mp_counters *c = stats_src->counters[w];
+	for (w = 0; w < mp_stats_src->n_workers; w++) {
+		const struct mp_counters *c = mp_stats_src->counters[w];
 		struct rte_tel_data *t = rte_tel_data_alloc();
 		uint64_t rx = 0;
 
 		if (t == NULL)
 			return -ENOMEM;
-		for (p = 0; p < stats_src->n_ports; p++)
+		for (p = 0; p < mp_stats_src->n_ports; p++)
 			rx += c->port[p].rx_pkts;
 		rte_tel_data_start_dict(t);
-		rte_tel_data_add_dict_u64(t, "lcore", stats_src->lcore[w]);
+		rte_tel_data_add_dict_u64(t, "lcore", mp_stats_src->lcore[w]);
 		rte_tel_data_add_dict_u64(t, "rx_pkts", rx);
 		rte_tel_data_add_dict_u64(t, "busy_cycles", c->busy_cycles);
 		rte_tel_data_add_dict_u64(t, "idle_cycles", c->idle_cycles);
 		rte_tel_data_add_dict_u64(t, "busy_polls", c->busy_polls);
 		rte_tel_data_add_dict_u64(t, "idle_polls", c->idle_polls);
-		rte_tel_data_add_dict_u64(t, "neigh_entries", mp_neigh_count(stats_src->neigh[w]));
+		rte_tel_data_add_dict_u64(t, "neigh_entries",
+		                          mp_neigh_count(mp_stats_src->neigh[w]));
 		snprintf(name, sizeof(name), "worker%u", w);
 		rte_tel_data_add_dict_container(d, name, t, 0);
 	}
@@ -146,9 +147,9 @@ tel_neigh(const char *cmd __rte_unused, const char *params __rte_unused, struct 
 	uint64_t entries = 0;
 	unsigned int w;
 
-	mp_stats_neigh_sum(stats_src, &s);
-	for (w = 0; w < stats_src->n_workers; w++)
-		entries += mp_neigh_count(stats_src->neigh[w]);
+	mp_stats_neigh_sum(mp_stats_src, &s);
+	for (w = 0; w < mp_stats_src->n_workers; w++)
+		entries += mp_neigh_count(mp_stats_src->neigh[w]);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "entries", entries);
 	rte_tel_data_add_dict_u64(d, "created", s.created);
@@ -184,11 +185,11 @@ mp_stats_init(const struct mp_stats_source *src)
 	unsigned int i;
 	int rc;
 
-	stats_src = src;
+	mp_stats_src = src;
 	for (i = 0; i < RTE_DIM(cmds); i++) {
 		rc = rte_telemetry_register_cmd(cmds[i].cmd, cmds[i].fn, cmds[i].help);
 		if (rc < 0)
 			return rc;
 	}
-	return 0;
+	return mp_stats_l4_init();
 }

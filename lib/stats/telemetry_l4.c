@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Telemetry of the L4 load balancer: /meshpath/l4/listeners, /meshpath/l4/clusters (with every
+ * endpoint's state and counters) and /meshpath/l4/flows. Sums the workers' counters when asked.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_telemetry.h>
+
+#include "mp_flow.h"
+#include "mp_lb.h"
+#include "stats_priv.h"
+
+static const char *const policy_names[] = {
+        [MP_LB_MAGLEV] = "maglev",
+        [MP_LB_ROUND_ROBIN] = "round_robin",
+        [MP_LB_RANDOM] = "random",
+        [MP_LB_LEAST_CONN] = "least_connections",
+};
+
+/* DPDK 22.11 telemetry takes only [A-Za-z0-9_/] in dict keys (and drops the entry silently
+ * otherwise): config names may hold '-', so keys are sanitised and the real name is a value. */
+static const char *
+tel_key(const char *name, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len && name[i] != '\0'; i++)
+		buf[i] = isalnum((unsigned char)name[i]) ? name[i] : '_';
+	buf[i] = '\0';
+	return buf;
+}
+
+static int
+tel_l4_listeners(const char *cmd __rte_unused, const char *params __rte_unused,
+                 struct rte_tel_data *d)
+{
+	const struct mp_stats_source *src = mp_stats_src;
+	const struct mp_conf *conf = src->conf;
+	char addr[64], text[96], key[MP_NAME_LEN];
+	unsigned int i, w;
+
+	rte_tel_data_start_dict(d);
+	for (i = 0; i < conf->n_listeners; i++) {
+		const struct mp_conf_listener *cl = &conf->listeners[i];
+		struct mp_l4_listener_stats sum = {0};
+		struct rte_tel_data *t = rte_tel_data_alloc();
+
+		if (t == NULL)
+			return -ENOMEM;
+		for (w = 0; w < src->n_workers; w++) {
+			const struct mp_l4_listener_stats *s = &src->l4[w]->lstats[i];
+
+			sum.flows += s->flows;
+			sum.pkts[0] += s->pkts[0];
+			sum.pkts[1] += s->pkts[1];
+			sum.bytes[0] += s->bytes[0];
+			sum.bytes[1] += s->bytes[1];
+			sum.refused += s->refused;
+		}
+		rte_tel_data_start_dict(t);
+		rte_tel_data_add_dict_string(t, "name", cl->name);
+		mp_conf_addr_str(&cl->vip, 0, addr, sizeof(addr));
+		snprintf(text, sizeof(text), cl->vip.family == AF_INET6 ? "[%s]:%u" : "%s:%u", addr,
+		         cl->port);
+		rte_tel_data_add_dict_string(t, "protocol", cl->proto == MP_L4_TCP ? "tcp" : "udp");
+		rte_tel_data_add_dict_string(t, "address", text);
+		rte_tel_data_add_dict_u64(t, "port_last", cl->port_last);
+		rte_tel_data_add_dict_string(t, "cluster", conf->clusters[cl->cluster].name);
+		rte_tel_data_add_dict_u64(t, "flows", sum.flows);
+		rte_tel_data_add_dict_u64(t, "refused", sum.refused);
+		rte_tel_data_add_dict_u64(t, "pkts_in", sum.pkts[0]);
+		rte_tel_data_add_dict_u64(t, "pkts_out", sum.pkts[1]);
+		rte_tel_data_add_dict_u64(t, "bytes_in", sum.bytes[0]);
+		rte_tel_data_add_dict_u64(t, "bytes_out", sum.bytes[1]);
+		rte_tel_data_add_dict_container(d, tel_key(cl->name, key, sizeof(key)), t, 0);
+	}
+	return 0;
+}
+
+static struct rte_tel_data *
+tel_l4_endpoint(const struct mp_stats_source *src, unsigned int cluster, unsigned int ep,
+                const char *address)
+{
+	const struct mp_conf *conf = src->conf;
+	unsigned int idx = conf->clusters[cluster].first_endpoint + ep, w;
+	const struct mp_lb_endpoint *e = NULL;
+	struct mp_l4_endpoint_stats sum = {0};
+	struct rte_tel_data *t = rte_tel_data_alloc();
+	uint64_t active = 0;
+
+	if (t == NULL)
+		return NULL;
+	for (w = 0; w < src->n_workers; w++) {
+		const struct mp_l4_ctx *c = src->l4[w];
+		const struct mp_l4_endpoint_stats *s = &c->estats[idx];
+
+		sum.flows += s->flows;
+		sum.bytes[0] += s->bytes[0];
+		sum.bytes[1] += s->bytes[1];
+		sum.connect_ok += s->connect_ok;
+		sum.connect_failed += s->connect_failed;
+		active += mp_lb_state_active(c->lb[cluster], (uint16_t)ep);
+		e = mp_lb_endpoint(c->cfg->clusters[cluster], (uint16_t)ep);
+	}
+	rte_tel_data_start_dict(t);
+	rte_tel_data_add_dict_string(t, "address", address);
+	rte_tel_data_add_dict_u64(t, "weight", conf->endpoints[idx].weight);
+	rte_tel_data_add_dict_string(t, "health", e == NULL || e->up ? "up" : "down");
+	rte_tel_data_add_dict_u64(t, "active_flows", active);
+	rte_tel_data_add_dict_u64(t, "flows", sum.flows);
+	rte_tel_data_add_dict_u64(t, "bytes_to", sum.bytes[0]);
+	rte_tel_data_add_dict_u64(t, "bytes_from", sum.bytes[1]);
+	rte_tel_data_add_dict_u64(t, "connect_ok", sum.connect_ok);
+	rte_tel_data_add_dict_u64(t, "connect_failed", sum.connect_failed);
+	return t;
+}
+
+static int
+tel_l4_clusters(const char *cmd __rte_unused, const char *params __rte_unused,
+                struct rte_tel_data *d)
+{
+	const struct mp_stats_source *src = mp_stats_src;
+	const struct mp_conf *conf = src->conf;
+	char addr[64], name[96], key[MP_NAME_LEN];
+	unsigned int i, j;
+
+	rte_tel_data_start_dict(d);
+	for (i = 0; i < conf->n_clusters; i++) {
+		const struct mp_conf_cluster *cc = &conf->clusters[i];
+		struct rte_tel_data *t = rte_tel_data_alloc();
+
+		if (t == NULL)
+			return -ENOMEM;
+		rte_tel_data_start_dict(t);
+		rte_tel_data_add_dict_string(t, "name", cc->name);
+		rte_tel_data_add_dict_string(t, "policy", policy_names[cc->policy]);
+		for (j = 0; j < cc->n_endpoints; j++) {
+			const struct mp_conf_endpoint *ce =
+			        &conf->endpoints[cc->first_endpoint + j];
+			struct rte_tel_data *e;
+
+			mp_conf_addr_str(&ce->addr, 0, addr, sizeof(addr));
+			snprintf(name, sizeof(name),
+			         ce->addr.family == AF_INET6 ? "[%s]:%u" : "%s:%u", addr, ce->port);
+			e = tel_l4_endpoint(src, i, j, name);
+			if (e == NULL)
+				return -ENOMEM;
+			/* Endpoints by position: addresses hold characters keys may not. */
+			snprintf(key, sizeof(key), "endpoint%u", j);
+			rte_tel_data_add_dict_container(t, key, e, 0);
+		}
+		rte_tel_data_add_dict_container(d, tel_key(cc->name, key, sizeof(key)), t, 0);
+	}
+	return 0;
+}
+
+static int
+tel_l4_flows(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
+{
+	const struct mp_stats_source *src = mp_stats_src;
+	uint64_t sum[MP_FLOW_STAT_MAX] = {0}, active = 0;
+	unsigned int w, i;
+
+	for (w = 0; w < src->n_workers; w++) {
+		const uint64_t *s = mp_flow_stats(src->l4[w]->flows);
+
+		for (i = 0; i < MP_FLOW_STAT_MAX; i++)
+			sum[i] += s[i];
+		active += mp_flow_count(src->l4[w]->flows);
+	}
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "active", active);
+	for (i = 0; i < MP_FLOW_STAT_MAX; i++)
+		rte_tel_data_add_dict_u64(d, mp_flow_stat_name(i), sum[i]);
+	return 0;
+}
+
+int
+mp_stats_l4_init(void)
+{
+	int rc;
+
+	rc = rte_telemetry_register_cmd("/meshpath/l4/listeners", tel_l4_listeners,
+	                                "Per-listener flows, packets and bytes. No parameters.");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd(
+		        "/meshpath/l4/clusters", tel_l4_clusters,
+		        "Per-cluster endpoints: health, active flows, bytes. No parameters.");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd(
+		        "/meshpath/l4/flows", tel_l4_flows,
+		        "Flow tables: active flows and events. No parameters.");
+	return rc;
+}
