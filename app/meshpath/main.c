@@ -120,6 +120,7 @@ setup_ports(struct meshpath *mp)
 		mp_net_iface_init(&mp->ifaces[i], &mp->conf->ports[i], p->port_id, &p->mac, p->mtu,
 		                  p->rx_ip_csum, p->rx_l4_csum);
 		memcpy(mp->stats.port_name[i], p->name, MP_NAME_LEN);
+		mp->port_rss[i] = p->rss;
 		mp->stats.port_id[i] = p->port_id;
 	}
 	mp->stats.n_ports = mp->n_ports;
@@ -130,6 +131,11 @@ setup_ports(struct meshpath *mp)
 	mp->local = mp_local_build(mp->conf, mp->ifaces, mp->n_ports, (int)rte_socket_id());
 	if (mp->local == NULL)
 		return -EINVAL;
+	mp->l4 = mp_l4_config_build(mp->conf, (int)rte_socket_id());
+	if (mp->l4 == NULL)
+		return -EINVAL;
+	MP_LOG(INFO, "%u listeners, %u clusters", mp_l4_listeners_count(mp->l4->listeners),
+	       mp->l4->n_clusters);
 	return 0;
 }
 
@@ -188,10 +194,23 @@ setup_worker(struct meshpath *mp, unsigned int idx, unsigned int lcore)
 	w->net.rings = mp->rings;
 	if (mp_net_ctx_init(&w->net, conf->burst, socket) < 0)
 		return -ENOMEM;
+	mp->steer[idx] = mp_l4_ring_create(idx, conf->steer_ring_size, socket);
+	if (mp->steer[idx] == NULL) {
+		MP_LOG(ERR, "worker %u: cannot create its steering ring of %u: %s", idx,
+		       conf->steer_ring_size, rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	w->l4.net = &w->net;
+	w->l4.cfg = mp->l4;
+	w->l4.rings = mp->steer;
+	w->l4.port_rss = mp->port_rss;
+	if (mp_l4_ctx_init(&w->l4, conf, socket) < 0)
+		return -ENOMEM;
 
 	mp->stats.counters[idx] = &w->counters;
 	mp->stats.neigh[idx] = w->net.neigh;
 	mp->stats.lcore[idx] = lcore;
+	mp->stats.l4[idx] = &w->l4;
 	return 0;
 }
 
@@ -213,12 +232,15 @@ teardown(struct meshpath *mp)
 
 		if (w == NULL)
 			continue;
+		mp_l4_ctx_fini(&w->l4);
 		mp_net_ctx_fini(&w->net);
 		if (w->net.neigh != NULL)
 			mp_neigh_free(w->net.neigh, drop_held, NULL);
 		rte_ring_free(mp->rings[i]);
+		rte_ring_free(mp->steer[i]);
 		rte_free(w);
 	}
+	mp_l4_config_free(mp->l4);
 	mp_local_free(mp->local);
 	mp_route_free(mp->routes);
 	rte_mempool_free(mp->pool);
@@ -242,6 +264,7 @@ run(struct mp_conf *conf, const char *prog, int n_extra, char **extra)
 	mp_log_init();
 	mp_control_signals();
 	mp.conf = conf;
+	mp.stats.conf = conf;
 	mp.n_workers = rte_lcore_count() - 1;
 	if (mp.n_workers == 0 || mp.n_workers > MP_MAX_WORKERS) {
 		MP_LOG(ERR,

@@ -10,6 +10,7 @@
 
 #include "mp_conf.h"
 #include "mp_counters.h"
+#include "mp_l4.h"
 #include "mp_net.h"
 #include "mp_port.h"
 #include "mp_stats.h"
@@ -18,6 +19,7 @@
 struct mp_worker {
 	struct mp_counters counters; /* first: cache-aligned, written every packet */
 	struct mp_net_ctx net;
+	struct mp_l4_ctx l4;
 	unsigned int lcore;
 	uint32_t burst;
 	const bool *quit;
@@ -31,9 +33,12 @@ struct meshpath {
 	struct mp_net_iface ifaces[MP_MAX_PORTS];
 	struct mp_route_table *routes;
 	struct mp_local_table *local;
+	struct mp_l4_config *l4;
+	bool port_rss[MP_MAX_PORTS];
 	unsigned int n_workers;
 	struct mp_worker *workers[MP_MAX_WORKERS];
 	struct rte_ring *rings[MP_MAX_WORKERS];
+	struct rte_ring *steer[MP_MAX_WORKERS];
 	struct mp_stats_source stats;
 	bool quit; /* set by the control thread, read by workers */
 };

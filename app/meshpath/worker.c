@@ -22,7 +22,7 @@ mp_worker_main(void *arg)
 	while (!__atomic_load_n(w->quit, __ATOMIC_RELAXED)) {
 		uint64_t start = rte_rdtsc(), end;
 		unsigned int total = 0;
-		uint16_t p, n, i;
+		uint16_t p, n;
 
 		c->now = start;
 		for (p = 0; p < c->n_ports; p++) {
@@ -31,11 +31,10 @@ mp_worker_main(void *arg)
 				continue;
 			total += n;
 			n = mp_net_input(c, p, pkts, n, l4);
-			/* The L4 stage (listeners) is not wired in yet: what reaches a VIP or an SNAT
-			 * address is counted as unserved. */
-			for (i = 0; i < n; i++)
-				mp_net_drop(c, l4[i], MP_DROP_NO_LISTENER);
+			if (n != 0)
+				mp_l4_input(&w->l4, p, l4, n);
 		}
+		mp_l4_poll(&w->l4);
 		mp_net_poll(c);
 		mp_net_flush(c);
 
