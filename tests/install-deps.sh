@@ -18,7 +18,8 @@ build_pkgs=(
 	libbenchmark-dev
 )
 # Run and test: dpdk brings dpdk-telemetry.py and dpdk-dumpcap; the rest are the kernel-side
-# peers of the end-to-end tests (namespaces, ping, raw frames with scapy).
+# peers of the end-to-end tests (namespaces, ping, raw frames with scapy, HTTP backends and
+# clients, a UDP echo server).
 test_pkgs=(
 	dpdk
 	dpdk-dev
@@ -28,6 +29,10 @@ test_pkgs=(
 	procps
 	python3
 	python3-scapy
+	nginx-light
+	curl
+	wrk
+	socat
 )
 
 missing=()

@@ -54,6 +54,11 @@ check() {
 	fi
 }
 
+# between N LO HI: LO <= N <= HI
+between() {
+	[ "$1" -ge "$2" ] && [ "$1" -le "$3" ]
+}
+
 # quiet COMMAND...: run without output, for checks whose command talks.
 quiet() {
 	"$@" >/dev/null 2>&1

@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# End to end, L4 load balancing: a client namespace and a server namespace joined to meshpath
+# by af_packet ports, two workers. Three nginx instances on distinct addresses in the server
+# namespace form cluster "web" behind TCP VIP 10.10.0.100:80 (and fd00:10::100 for IPv6); a
+# socat UDP echo server sits behind UDP VIP 10.10.0.100:53. Asserts that curl and wrk requests
+# all succeed and spread over the backends, that a 100 MB download through the VIP has the right
+# sha256, and that the UDP VIP echoes.
+#
+# usage: test_l4.sh MESHPATH_BINARY      (as root)
+source "$(dirname "$0")/lib.sh"
+need_root
+BIN=$(realpath "$1")
+PY=/usr/bin/python3
+NSC="mpl4c-$E2E_ID"
+NSS="mpl4s-$E2E_ID"
+VC="mpc$E2E_ID"
+VS="mps$E2E_ID"
+WORKERS=${E2E_WORKERS:-2}
+REQUESTS=${E2E_L4_REQUESTS:-300}
+
+netns_add "$NSC"
+netns_add "$NSS"
+veth_to_ns "$NSC" vc0 "$VC"
+veth_to_ns "$NSS" vs0 "$VS"
+ip -n "$NSC" addr add 10.10.0.1/24 dev vc0
+ip -n "$NSC" addr add fd00:10::1/64 dev vc0 nodad
+for i in 1 2 3; do
+	ip -n "$NSS" addr add "10.20.0.$i/24" dev vs0
+	ip -n "$NSS" addr add "fd00:20::$i/64" dev vs0 nodad
+done
+
+# Backends: one nginx per address, each saying who it is, plus a 100 MB file on backend 1.
+www="$E2E_DIR/www"
+mkdir -p "$www"
+head -c 100M /dev/urandom >"$www/big.bin"
+want_sha=$(sha256sum "$www/big.bin" | cut -d' ' -f1)
+for i in 1 2 3; do
+	mkdir -p "$www/$i"
+	echo "backend $i" >"$www/$i/index.html"
+	ln -s "$www/big.bin" "$www/$i/big.bin"
+	cat >"$E2E_DIR/nginx$i.conf" <<NGINX
+daemon off;
+user root; # the files sit in the test's private temporary directory
+worker_processes 1;
+pid $E2E_DIR/nginx$i.pid;
+error_log $E2E_DIR/nginx$i.err warn;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	keepalive_requests 100000;
+	server {
+		listen 10.20.0.$i:80 reuseport;
+		listen [fd00:20::$i]:80 reuseport;
+		root $www/$i;
+	}
+}
+NGINX
+	ip netns exec "$NSS" nginx -c "$E2E_DIR/nginx$i.conf" -e "$E2E_DIR/nginx$i.err" &
+	E2E_PIDS+=($!)
+done
+ip netns exec "$NSS" socat UDP4-RECVFROM:5353,bind=10.20.0.1,fork PIPE &
+E2E_PIDS+=($!)
+
+lcores=1 cpus=1
+if [ "$WORKERS" -eq 2 ]; then lcores="1, 2" cpus="1, 1"; fi
+cat >"$E2E_DIR/l4.conf" <<CONF
+eal = { args = ["--no-pci", "--no-huge", "-m", "1024", "--no-shconf"]; };
+workers = { lcores = [$lcores]; cpus = [$cpus]; };
+mempool = { mbufs = 32767; };
+flows = { max = 65536; };
+ports = (
+	{ name = "cli"; device = "net_af_packet0,iface=$VC,qpairs=$WORKERS";
+	  addresses = ["10.10.0.254/24", "fd00:10::fe/64"]; },
+	{ name = "srv"; device = "net_af_packet1,iface=$VS,qpairs=$WORKERS";
+	  addresses = ["10.20.0.254/24", "fd00:20::fe/64"]; }
+);
+clusters = (
+	{ name = "web"; snat = ["10.20.0.250"];
+	  endpoints = ( { address = "10.20.0.1"; port = 80; }, { address = "10.20.0.2"; port = 80; },
+			{ address = "10.20.0.3"; port = 80; } ); },
+	{ name = "web6"; snat = ["fd00:20::250"];
+	  endpoints = ( { address = "fd00:20::1"; port = 80; }, { address = "fd00:20::2"; port = 80; },
+			{ address = "fd00:20::3"; port = 80; } ); },
+	{ name = "echo"; snat = ["10.20.0.251"];
+	  endpoints = ( { address = "10.20.0.1"; port = 5353; } ); },
+	{ name = "drained"; snat = ["10.20.0.252"];
+	  endpoints = ( { address = "10.20.0.1"; port = 80; weight = 0; } ); }
+);
+listeners = (
+	{ name = "web-vip"; protocol = "tcp"; address = "10.10.0.100"; port = 80; cluster = "web"; },
+	{ name = "web6-vip"; protocol = "tcp"; address = "fd00:10::100"; port = 80; cluster = "web6"; },
+	{ name = "echo-vip"; protocol = "udp"; address = "10.10.0.100"; port = 53; cluster = "echo"; },
+	{ name = "drained-vip"; protocol = "tcp"; address = "10.10.0.100"; port = 8080;
+	  cluster = "drained"; }
+);
+CONF
+"$BIN" --check "$E2E_DIR/l4.conf" >/dev/null || die "test config rejected"
+for i in 1 2 3; do # the backends answer directly before meshpath is involved
+	for _ in $(seq 50); do
+		ip netns exec "$NSS" curl -s -m 1 "http://10.20.0.$i/" >/dev/null && break
+		sleep 0.1
+	done
+done
+meshpath_start "$BIN" "$E2E_DIR/l4.conf"
+
+# Many short connections: every one succeeds and the three backends share them.
+for _ in $(seq "$REQUESTS"); do
+	ip netns exec "$NSC" curl -s -m 5 http://10.10.0.100/ || echo "curl failed"
+done >"$E2E_DIR/curl.out"
+ok=$(grep -c "^backend" "$E2E_DIR/curl.out" || true)
+check "$REQUESTS requests through the TCP VIP all answered ($ok)" [ "$ok" -eq "$REQUESTS" ]
+for i in 1 2 3; do
+	n=$(grep -c "^backend $i\$" "$E2E_DIR/curl.out" || true)
+	# Maglev with equal weights: a third each; +-40% of a third is beyond 5 sigma at 300.
+	check "backend $i got a fair share ($n of $REQUESTS)" \
+		between "$n" $((REQUESTS * 20 / 100)) $((REQUESTS * 47 / 100))
+done
+
+check "IPv6 VIP answers" bash -c \
+	"ip netns exec $NSC curl -s -m 5 -g 'http://[fd00:10::100]/' | grep -q '^backend'"
+
+ip netns exec "$NSC" wrk -t 1 -c 8 -d 3s --timeout 2s http://10.10.0.100/ >"$E2E_DIR/wrk.out" 2>&1 || true
+reqs=$(awk '/requests in/ {print $1}' "$E2E_DIR/wrk.out")
+check "wrk: ${reqs:-0} keep-alive requests, no errors" \
+	bash -c "[ '${reqs:-0}' -gt 100 ] && ! grep -qE 'Socket errors|Non-2xx' '$E2E_DIR/wrk.out'"
+
+# One backend holds the big file for every request: whichever answers, the bytes must match.
+got_sha=$(ip netns exec "$NSC" curl -s -m 120 http://10.10.0.100/big.bin | sha256sum | cut -d' ' -f1)
+check "100 MB through the VIP has the right sha256" [ "$got_sha" = "$want_sha" ]
+
+echo_out=$(ip netns exec "$NSC" bash -c 'echo meshpath-udp | socat -t 2 - UDP4:10.10.0.100:53' || true)
+check "UDP VIP echoes ($echo_out)" [ "$echo_out" = "meshpath-udp" ]
+
+refused() { # URL: curl fails with "connection refused" (a RST), not a timeout
+	local rc=0
+	ip netns exec "$NSC" curl -s -m 3 "$1" >/dev/null 2>&1 || rc=$?
+	[ "$rc" -eq 7 ]
+}
+check "a VIP port without a listener answers RST" refused http://10.10.0.100:81/
+before=$(counter /meshpath/drops l4_no_endpoint_up)
+check "a cluster with no endpoint up answers RST" refused http://10.10.0.100:8080/
+after=$(counter /meshpath/drops l4_no_endpoint_up)
+check "counted as l4_no_endpoint_up ($before -> $after)" [ $((after - before)) -ge 1 ]
+check "resets counted" [ "$(counter /meshpath/events tcp_resets_sent)" -ge 2 ]
+check "flows opened on two workers' tables, replies steered" \
+	[ "$(counter /meshpath/events l4_flows_opened)" -ge "$REQUESTS" ]
+
+# Per-listener and per-endpoint counters through telemetry agree with what the clients did.
+telemetry /meshpath/l4/listeners >"$E2E_DIR/listeners.json"
+telemetry /meshpath/l4/clusters >"$E2E_DIR/clusters.json"
+lflows=$($PY -c 'import json, sys; print(json.load(open(sys.argv[1]))["web_vip"]["flows"])' \
+	"$E2E_DIR/listeners.json")
+eflows=$($PY -c 'import json, sys
+c = json.load(open(sys.argv[1]))["web"]
+print(sum(v["flows"] for k, v in c.items() if isinstance(v, dict)))' "$E2E_DIR/clusters.json")
+check "listener web-vip counted its flows ($lflows >= $REQUESTS)" [ "$lflows" -ge "$REQUESTS" ]
+check "endpoints of web counted the same flows ($eflows)" [ "$eflows" -eq "$lflows" ]
+check "endpoint health reported" grep -q '"health": "up"' "$E2E_DIR/clusters.json"
+check "flow tables report active flows" [ "$(counter /meshpath/l4/flows flows_created)" -ge "$REQUESTS" ]
+
+check "SIGTERM exits with status 0" meshpath_stop
+e2e_done
