@@ -50,7 +50,6 @@
 #define TCP_CKSUM_OFF   offsetof(struct rte_tcp_hdr, cksum)
 #define TCP_FLAGS_OFF   offsetof(struct rte_tcp_hdr, tcp_flags)
 #define UDP_CKSUM_OFF   offsetof(struct rte_udp_hdr, dgram_cksum)
-#define L4_PORTS_LEN    4 /* source and destination port lead TCP and UDP alike */
 #define CKSUM_LEN       2
 #define TCP_OPT_EOL     0
 #define TCP_OPT_NOP     1
