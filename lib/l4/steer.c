@@ -35,7 +35,9 @@ mp_l4_owner(struct rte_mbuf *m, bool rss, uint16_t self, uint16_t n_workers)
 
 	if (n_workers == 1)
 		return 0;
-	if (pi->local == MP_LOCAL_SNAT && pi->l4_len >= 4 &&
+	/* Replies to an SNAT port, or to a port of a host address standing in for SNAT (and to
+	 * health checks), name their worker in the destination port. */
+	if ((pi->local == MP_LOCAL_SNAT || pi->local == MP_LOCAL_HOST) && pi->l4_len >= 4 &&
 	    (pi->l4_proto == IPPROTO_TCP || pi->l4_proto == IPPROTO_UDP)) {
 		memcpy(&dport, frame + pi->l4_off + 2, sizeof(dport));
 		return rte_be_to_cpu_16(dport) % n_workers;
