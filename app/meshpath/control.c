@@ -35,6 +35,25 @@ mp_control_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+/* Endpoint health: when an endpoint goes down or comes back, publish rebuilt cluster tables and
+ * free the old ones once every worker has moved on (RCU). */
+static void
+control_health(struct meshpath *mp)
+{
+	const struct mp_l4_ctx *l4[MP_MAX_WORKERS];
+	struct mp_l4_config *next, *old = mp->l4;
+	unsigned int w;
+
+	for (w = 0; w < mp->n_workers; w++)
+		l4[w] = &mp->workers[w]->l4;
+	next = mp_l4_health_update(&mp->health, old, l4, mp->n_workers, (int)rte_socket_id());
+	if (next == NULL)
+		return;
+	__atomic_store_n(&mp->l4, next, __ATOMIC_RELEASE);
+	rte_rcu_qsbr_synchronize(mp->rcu, RTE_QSBR_THRID_INVALID);
+	mp_l4_config_retire(old, next);
+}
+
 void
 mp_control_run(struct meshpath *mp)
 {
@@ -56,6 +75,7 @@ mp_control_run(struct meshpath *mp)
 				mp_port_link_report(&mp->ports[p]);
 			}
 		}
+		control_health(mp);
 		nanosleep(&tick, NULL);
 	}
 	MP_LOG(INFO, "%s: stopping workers", strsignal(control_stop));

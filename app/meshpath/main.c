@@ -134,6 +134,8 @@ setup_ports(struct meshpath *mp)
 	mp->l4 = mp_l4_config_build(mp->conf, (int)rte_socket_id());
 	if (mp->l4 == NULL)
 		return -EINVAL;
+	mp_l4_health_init(&mp->health, mp->conf);
+	mp->stats.ep_up = mp->health.up;
 	MP_LOG(INFO, "%u listeners, %u clusters", mp_l4_listeners_count(mp->l4->listeners),
 	       mp->l4->n_clusters);
 	return 0;
@@ -161,6 +163,8 @@ setup_worker(struct meshpath *mp, unsigned int idx, unsigned int lcore)
 		return -ENOMEM;
 	mp->workers[idx] = w;
 	w->lcore = lcore;
+	w->index = idx;
+	w->rcu = mp->rcu;
 	w->burst = conf->burst;
 	w->quit = &mp->quit;
 
@@ -202,6 +206,7 @@ setup_worker(struct meshpath *mp, unsigned int idx, unsigned int lcore)
 	}
 	w->l4.net = &w->net;
 	w->l4.cfg = mp->l4;
+	w->l4.published = &mp->l4;
 	w->l4.rings = mp->steer;
 	w->l4.port_rss = mp->port_rss;
 	if (mp_l4_ctx_init(&w->l4, conf, socket) < 0)
@@ -241,6 +246,7 @@ teardown(struct meshpath *mp)
 		rte_free(w);
 	}
 	mp_l4_config_free(mp->l4);
+	rte_free(mp->rcu);
 	mp_local_free(mp->local);
 	mp_route_free(mp->routes);
 	rte_mempool_free(mp->pool);
@@ -285,6 +291,12 @@ run(struct mp_conf *conf, const char *prog, int n_extra, char **extra)
 	rc = mp_pkt_info_register();
 	if (rc < 0) {
 		MP_LOG(ERR, "cannot register the packet metadata field: %s", rte_strerror(-rc));
+		rc = 1;
+		goto out;
+	}
+	mp.rcu = rte_zmalloc("mp_rcu", rte_rcu_qsbr_get_memsize(mp.n_workers), RTE_CACHE_LINE_SIZE);
+	if (mp.rcu == NULL || rte_rcu_qsbr_init(mp.rcu, mp.n_workers) != 0) {
+		MP_LOG(ERR, "cannot set up RCU for %u workers", mp.n_workers);
 		rc = 1;
 		goto out;
 	}

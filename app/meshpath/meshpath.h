@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include <rte_mempool.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
 #include "mp_conf.h"
@@ -21,7 +22,9 @@ struct mp_worker {
 	struct mp_net_ctx net;
 	struct mp_l4_ctx l4;
 	unsigned int lcore;
+	unsigned int index;
 	uint32_t burst;
+	struct rte_rcu_qsbr *rcu;
 	const bool *quit;
 } __rte_cache_aligned;
 
@@ -33,7 +36,9 @@ struct meshpath {
 	struct mp_net_iface ifaces[MP_MAX_PORTS];
 	struct mp_route_table *routes;
 	struct mp_local_table *local;
-	struct mp_l4_config *l4;
+	struct mp_l4_config *l4; /* published to the workers; replaced under RCU */
+	struct mp_l4_health health;
+	struct rte_rcu_qsbr *rcu;
 	bool port_rss[MP_MAX_PORTS];
 	unsigned int n_workers;
 	struct mp_worker *workers[MP_MAX_WORKERS];

@@ -18,6 +18,8 @@ mp_worker_main(void *arg)
 	struct rte_mbuf *pkts[MP_MAX_BURST], *l4[MP_MAX_BURST];
 	uint16_t burst = (uint16_t)w->burst;
 
+	rte_rcu_qsbr_thread_register(w->rcu, w->index);
+	rte_rcu_qsbr_thread_online(w->rcu, w->index);
 	MP_LOG(INFO, "worker %u running on lcore %u (queue %u)", c->worker, w->lcore, c->queue);
 	while (!__atomic_load_n(w->quit, __ATOMIC_RELAXED)) {
 		uint64_t start = rte_rdtsc(), end;
@@ -25,6 +27,7 @@ mp_worker_main(void *arg)
 		uint16_t p, n;
 
 		c->now = start;
+		mp_l4_begin(&w->l4);
 		for (p = 0; p < c->n_ports; p++) {
 			n = rte_eth_rx_burst(c->ifaces[p].port_id, c->queue, pkts, burst);
 			if (n == 0)
@@ -37,6 +40,8 @@ mp_worker_main(void *arg)
 		mp_l4_poll(&w->l4);
 		mp_net_poll(c);
 		mp_net_flush(c);
+		/* Nothing from this iteration's configuration is held past here. */
+		rte_rcu_qsbr_quiescent(w->rcu, w->index);
 
 		end = rte_rdtsc();
 		if (total != 0) {
@@ -48,5 +53,7 @@ mp_worker_main(void *arg)
 		}
 	}
 	mp_net_flush(c);
+	rte_rcu_qsbr_thread_offline(w->rcu, w->index);
+	rte_rcu_qsbr_thread_unregister(w->rcu, w->index);
 	return 0;
 }

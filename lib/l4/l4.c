@@ -95,6 +95,7 @@ mp_l4_ctx_init(struct mp_l4_ctx *c, const struct mp_conf *conf, int socket_id)
 	fp.socket_id = socket_id;
 	fp.wheel = c->wheel;
 	fp.on_expire = mp_l4_flow_expired;
+	fp.on_event = mp_l4_flow_event;
 	fp.arg = c;
 	c->flows = mp_flow_table_create(&fp);
 	if (c->flows == NULL) {
@@ -109,7 +110,9 @@ mp_l4_ctx_init(struct mp_l4_ctx *c, const struct mp_conf *conf, int socket_id)
 	                               RTE_CACHE_LINE_SIZE, socket_id);
 	c->estats = rte_zmalloc_socket("mp_l4_estats", MP_MAX_ENDPOINTS * sizeof(*c->estats),
 	                               RTE_CACHE_LINE_SIZE, socket_id);
-	if (c->lstats == NULL || c->estats == NULL)
+	c->probes = rte_zmalloc_socket("mp_l4_probes", MP_MAX_ENDPOINTS * sizeof(*c->probes),
+	                               RTE_CACHE_LINE_SIZE, socket_id);
+	if (c->lstats == NULL || c->estats == NULL || c->probes == NULL)
 		return -ENOMEM;
 	for (i = 0; i < c->cfg->n_clusters; i++) {
 		c->lb[i] = mp_lb_state_create(c->cfg->clusters[i], socket_id, c->rng + i);
@@ -130,8 +133,10 @@ mp_l4_ctx_fini(struct mp_l4_ctx *c)
 	c->wheel = NULL;
 	rte_free(c->lstats);
 	rte_free(c->estats);
+	rte_free(c->probes);
 	c->lstats = NULL;
 	c->estats = NULL;
+	c->probes = NULL;
 	for (i = 0; i < MP_MAX_CLUSTERS; i++) {
 		mp_lb_state_free(c->lb[i]);
 		c->lb[i] = NULL;

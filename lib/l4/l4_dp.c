@@ -17,8 +17,6 @@
 /* Packets taken from the steering ring per loop, and timer handlers run per loop. */
 #define L4_STEER_BURST     64
 #define L4_TIMER_BUDGET    256
-/* SNAT ports below this are left alone (well-known services on the SNAT address). */
-#define L4_SNAT_PORT_MIN   1024
 #define L4_SNAT_PORT_TRIES 32
 
 static inline uint64_t
@@ -37,7 +35,7 @@ static uint16_t
 l4_snat_port(struct mp_l4_ctx *c)
 {
 	uint32_t nw = c->net->n_workers;
-	uint32_t lo = (L4_SNAT_PORT_MIN + nw - 1) / nw * nw;
+	uint32_t lo = (MP_L4_SNAT_PORT_MIN + nw - 1) / nw * nw;
 	uint32_t slots = (UINT16_MAX - lo) / nw;
 
 	return (uint16_t)(lo + (uint32_t)(l4_rand(c) % slots) * nw + c->net->worker);
@@ -48,6 +46,15 @@ static inline unsigned int
 l4_ep_index(const struct mp_l4_ctx *c, unsigned int cluster, uint32_t ep)
 {
 	return c->conf->clusters[cluster].first_endpoint + ep;
+}
+
+void
+mp_l4_flow_event(struct mp_flow *f, enum mp_flow_event ev, void *arg)
+{
+	struct mp_l4_ctx *c = arg;
+
+	if (ev == MP_FLOW_EV_CONNECT_TIMEOUT)
+		c->estats[l4_ep_index(c, f->cluster, f->endpoint)].connect_failed++;
 }
 
 void
@@ -73,9 +80,9 @@ l4_port_index(const struct mp_l4_ctx *c, uint16_t port_id)
 
 /* The source address for a flow to endpoint addr: the cluster's SNAT pool, else the address of
  * the port the endpoint is reached through. */
-static const uint8_t *
-l4_snat_addr(struct mp_l4_ctx *c, unsigned int cluster, int family, const uint8_t *ep,
-             uint32_t hash)
+const uint8_t *
+l4_source_addr(struct mp_l4_ctx *c, unsigned int cluster, int family, const uint8_t *ep,
+               uint32_t hash)
 {
 	const struct mp_net_addr *a;
 	const struct mp_nexthop *nh;
@@ -148,7 +155,7 @@ l4_open(struct mp_l4_ctx *c, const struct mp_flow_key *k, struct rte_mbuf *m, ui
 	}
 	e = mp_lb_endpoint(cl, (uint16_t)ep);
 	ep_addr = e->family == AF_INET ? (const uint8_t *)&e->addr.v4 : e->addr.v6;
-	snat = l4_snat_addr(c, l->cluster, k->family, ep_addr, hash);
+	snat = l4_source_addr(c, l->cluster, k->family, ep_addr, hash);
 	if (snat == NULL) {
 		mp_net_drop(c->net, m, MP_DROP_NO_ROUTE);
 		return NULL;
@@ -250,6 +257,8 @@ l4_process(struct mp_l4_ctx *c, uint16_t port, struct rte_mbuf **pkts, uint16_t 
 				d = d2;
 			}
 		}
+		if (f == NULL && l4_probe_input(c, ms[i], port))
+			continue;
 		if (f == NULL) {
 			f = l4_open(c, &keys[i], ms[i], port);
 			if (f == NULL)
@@ -308,5 +317,6 @@ mp_l4_poll(struct mp_l4_ctx *c)
 			start = i;
 		}
 	}
+	l4_probe_poll(c);
 	mp_timer_wheel_advance(c->wheel, c->net->now, L4_TIMER_BUDGET);
 }

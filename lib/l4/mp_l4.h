@@ -99,12 +99,31 @@ struct mp_l4_endpoint_stats {
 	uint64_t bytes[2]; /**< by direction */
 	uint64_t connect_ok;
 	uint64_t connect_failed; /**< reset or unanswered handshakes (passive health) */
+	uint64_t probe_ok;       /**< active checks answered with SYN-ACK */
+	uint64_t probe_failed;   /**< active checks answered with RST or not at all */
+};
+
+/*
+ * Active health checks are TCP connects from the port range [MP_L4_PROBE_PORT_BASE,
+ * MP_L4_PROBE_PORT_BASE + MP_MAX_ENDPOINTS): endpoint i is probed from port BASE + i, by the
+ * worker that port steers to (port % workers), so the answer comes back to the prober. Flows
+ * take SNAT ports above the range.
+ */
+#define MP_L4_PROBE_PORT_BASE 1024
+#define MP_L4_SNAT_PORT_MIN   (MP_L4_PROBE_PORT_BASE + MP_MAX_ENDPOINTS)
+
+/** One endpoint's active check, kept by its probing worker. */
+struct mp_l4_probe {
+	uint64_t next_tsc; /**< when the next SYN goes out */
+	uint64_t sent_tsc; /**< when the pending one went out; 0 when none is pending */
+	uint32_t seq;      /**< its sequence number */
 };
 
 /** One worker's L4 stage. Never shared. */
 struct mp_l4_ctx {
-	struct mp_net_ctx *net; /**< the same worker's network layer (output, counters) */
-	const struct mp_l4_config *cfg;
+	struct mp_net_ctx *net;         /**< the same worker's network layer (output, counters) */
+	const struct mp_l4_config *cfg; /**< this loop iteration's configuration */
+	struct mp_l4_config *const *published; /**< where the control thread publishes it */
 	struct mp_flow_table *flows;
 	struct mp_timer_wheel *wheel;
 	struct rte_ring *const *rings; /**< every worker's steering ring, by worker index */
@@ -114,6 +133,8 @@ struct mp_l4_ctx {
 	const struct mp_conf *conf; /**< for endpoint indexes (first_endpoint of each cluster) */
 	struct mp_l4_listener_stats *lstats; /**< MP_MAX_LISTENERS */
 	struct mp_l4_endpoint_stats *estats; /**< MP_MAX_ENDPOINTS */
+	struct mp_l4_probe *probes; /**< MP_MAX_ENDPOINTS; used for the ones this worker probes */
+	uint64_t next_probe_scan;   /**< TSC of the next pass over the probes */
 };
 
 /**
@@ -131,8 +152,51 @@ void mp_l4_ctx_fini(struct mp_l4_ctx *c);
  */
 void mp_l4_input(struct mp_l4_ctx *c, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
 
-/** Per-loop work: packets other workers steered here, flow timers. Data path. */
+/**
+ * Start of a loop iteration: take the configuration the control thread last published. The
+ * worker reports a quiescent state (RCU) at the end of the iteration, after which the control
+ * thread may free the configuration it replaced. Data path.
+ */
+static inline void
+mp_l4_begin(struct mp_l4_ctx *c)
+{
+	c->cfg = __atomic_load_n(c->published, __ATOMIC_ACQUIRE);
+}
+
+/** Per-loop work: packets other workers steered here, active checks, flow timers. Data path. */
 void mp_l4_poll(struct mp_l4_ctx *c);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Health: the control thread's view of every endpoint                                       */
+
+/**
+ * Endpoint health on the control thread: active check results and passive connect failures
+ * (from the workers' counters) against rise/fall. When an endpoint changes state, the clusters
+ * are rebuilt into a new mp_l4_config that the caller publishes.
+ */
+struct mp_l4_health {
+	const struct mp_conf *conf;
+	uint8_t up[MP_MAX_ENDPOINTS];        /**< by conf endpoint index; read by telemetry */
+	uint32_t ok_run[MP_MAX_ENDPOINTS];   /**< consecutive successes */
+	uint32_t fail_run[MP_MAX_ENDPOINTS]; /**< consecutive failures */
+	uint64_t seen_ok[MP_MAX_ENDPOINTS];  /**< worker counters already accounted */
+	uint64_t seen_fail[MP_MAX_ENDPOINTS];
+};
+
+/** Start with every endpoint up. */
+void mp_l4_health_init(struct mp_l4_health *h, const struct mp_conf *conf);
+
+/**
+ * Account what the workers counted since the last call. Returns a new configuration with the
+ * changed clusters rebuilt (listeners and the other clusters shared with cur) when an endpoint
+ * changed state, else NULL. Control path.
+ */
+struct mp_l4_config *mp_l4_health_update(struct mp_l4_health *h, const struct mp_l4_config *cur,
+                                         const struct mp_l4_ctx *const *workers, unsigned int n,
+                                         int socket_id);
+
+/** Free what old owns that new does not share, after no worker can still see old. */
+void mp_l4_config_retire(struct mp_l4_config *old, const struct mp_l4_config *new);
 
 /** Create a worker's steering ring (pointers; many producers, one consumer). Control path. */
 struct rte_ring *mp_l4_ring_create(unsigned int worker, unsigned int size, int socket_id);

@@ -23,6 +23,7 @@ struct mp_stats_source {
 	unsigned int lcore[MP_MAX_WORKERS];
 	const struct mp_l4_ctx *l4[MP_MAX_WORKERS]; /**< each worker's L4 stage */
 	const struct mp_conf *conf;                 /**< names of listeners and clusters */
+	const uint8_t *ep_up;                       /**< health by conf endpoint index */
 	unsigned int n_ports;
 	uint16_t port_id[MP_MAX_PORTS];
 	char port_name[MP_MAX_PORTS][MP_NAME_LEN];

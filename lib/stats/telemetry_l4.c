@@ -87,7 +87,6 @@ tel_l4_endpoint(const struct mp_stats_source *src, unsigned int cluster, unsigne
 {
 	const struct mp_conf *conf = src->conf;
 	unsigned int idx = conf->clusters[cluster].first_endpoint + ep, w;
-	const struct mp_lb_endpoint *e = NULL;
 	struct mp_l4_endpoint_stats sum = {0};
 	struct rte_tel_data *t = rte_tel_data_alloc();
 	uint64_t active = 0;
@@ -104,12 +103,11 @@ tel_l4_endpoint(const struct mp_stats_source *src, unsigned int cluster, unsigne
 		sum.connect_ok += s->connect_ok;
 		sum.connect_failed += s->connect_failed;
 		active += mp_lb_state_active(c->lb[cluster], (uint16_t)ep);
-		e = mp_lb_endpoint(c->cfg->clusters[cluster], (uint16_t)ep);
 	}
 	rte_tel_data_start_dict(t);
 	rte_tel_data_add_dict_string(t, "address", address);
 	rte_tel_data_add_dict_u64(t, "weight", conf->endpoints[idx].weight);
-	rte_tel_data_add_dict_string(t, "health", e == NULL || e->up ? "up" : "down");
+	rte_tel_data_add_dict_string(t, "health", src->ep_up[idx] ? "up" : "down");
 	rte_tel_data_add_dict_u64(t, "active_flows", active);
 	rte_tel_data_add_dict_u64(t, "flows", sum.flows);
 	rte_tel_data_add_dict_u64(t, "bytes_to", sum.bytes[0]);
