@@ -55,9 +55,14 @@ http {
 	}
 }
 NGINX
-	ip netns exec "$NSS" nginx -c "$E2E_DIR/nginx$i.conf" -e "$E2E_DIR/nginx$i.err" &
-	E2E_PIDS+=($!)
 done
+declare -A NGINX_PID
+start_nginx() { # INDEX
+	ip netns exec "$NSS" nginx -c "$E2E_DIR/nginx$1.conf" -e "$E2E_DIR/nginx$1.err" &
+	NGINX_PID[$1]=$!
+	E2E_PIDS+=($!)
+}
+for i in 1 2 3; do start_nginx "$i"; done
 ip netns exec "$NSS" socat UDP4-RECVFROM:5353,bind=10.20.0.1,fork PIPE &
 E2E_PIDS+=($!)
 
@@ -77,7 +82,8 @@ ports = (
 clusters = (
 	{ name = "web"; snat = ["10.20.0.250"];
 	  endpoints = ( { address = "10.20.0.1"; port = 80; }, { address = "10.20.0.2"; port = 80; },
-			{ address = "10.20.0.3"; port = 80; } ); },
+			{ address = "10.20.0.3"; port = 80; } );
+	  health = { interval_ms = 300; timeout_ms = 250; rise = 2; fall = 2; }; },
 	{ name = "web6"; snat = ["fd00:20::250"];
 	  endpoints = ( { address = "fd00:20::1"; port = 80; }, { address = "fd00:20::2"; port = 80; },
 			{ address = "fd00:20::3"; port = 80; } ); },
@@ -144,6 +150,52 @@ check "counted as l4_no_endpoint_up ($before -> $after)" [ $((after - before)) -
 check "resets counted" [ "$(counter /meshpath/events tcp_resets_sent)" -ge 2 ]
 check "flows opened on two workers' tables, replies steered" \
 	[ "$(counter /meshpath/events l4_flows_opened)" -ge "$REQUESTS" ]
+
+# Health: kill a backend that is not serving a running download. Once its checks fail, new
+# connections all go to the other two and the download finishes intact; restarted, it rejoins.
+health() { # INDEX: "up" or "down" as telemetry reports endpoint INDEX (1-based) of cluster web
+	telemetry /meshpath/l4/clusters | $PY -c 'import json, sys
+print(json.load(sys.stdin)["web"]["endpoint%d" % (int(sys.argv[1]) - 1)]["health"])' "$1"
+}
+wait_health() { # INDEX STATE: up to 10 s
+	for _ in $(seq 50); do
+		[ "$(health "$1")" = "$2" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+for i in 1 2 3; do check "backend $i reported up" wait_health "$i" up; done
+ip netns exec "$NSC" bash -c "curl -s -m 60 --limit-rate 25M http://10.10.0.100/big.bin |
+	sha256sum | cut -d' ' -f1" >"$E2E_DIR/slow.sha" &
+slow_pid=$!
+E2E_PIDS+=("$slow_pid")
+serving=
+for _ in $(seq 50); do
+	serving=$(ip netns exec "$NSS" ss -tnH state established '( sport = :80 )' |
+		awk '{print $3}' | sed -n 's/^10\.20\.0\.\([123]\):80$/\1/p' | head -1)
+	[ -n "$serving" ] && break
+	sleep 0.1
+done
+victim=$(( serving % 3 + 1 ))
+check "download running on backend ${serving:-?}; stopping backend $victim" [ -n "$serving" ]
+kill -TERM "${NGINX_PID[$victim]}"
+wait "${NGINX_PID[$victim]}" 2>/dev/null || true
+check "backend $victim marked down by its health checks" wait_health "$victim" down
+for _ in $(seq 60); do
+	ip netns exec "$NSC" curl -s -m 5 http://10.10.0.100/ || echo "curl failed"
+done >"$E2E_DIR/curl2.out"
+ok=$(grep -c '^backend' "$E2E_DIR/curl2.out" || true)
+check "60 new connections all answered by the other backends ($ok)" [ "$ok" -eq 60 ]
+check "none went to the stopped backend" bash -c "! grep -q '^backend $victim\$' '$E2E_DIR/curl2.out'"
+wait "$slow_pid" || true
+check "the download in flight finished intact" [ "$(cat "$E2E_DIR/slow.sha")" = "$want_sha" ]
+start_nginx "$victim"
+check "backend $victim back up after its restart" wait_health "$victim" up
+for _ in $(seq 60); do
+	ip netns exec "$NSC" curl -s -m 5 http://10.10.0.100/ || echo "curl failed"
+done >"$E2E_DIR/curl3.out"
+n=$(grep -c "^backend $victim\$" "$E2E_DIR/curl3.out" || true)
+check "backend $victim takes new connections again ($n of 60)" [ "$n" -gt 0 ]
 
 # Per-listener and per-endpoint counters through telemetry agree with what the clients did.
 telemetry /meshpath/l4/listeners >"$E2E_DIR/listeners.json"
