@@ -46,8 +46,9 @@
 	MP_DROP(NDP_BAD, "ndp_malformed", "NDP message failing RFC 4861 validity checks")         \
 	MP_DROP(NOT_LOCAL, "not_local", "not addressed to meshpath and nothing forwards it")      \
 	MP_DROP(NO_LISTENER, "no_listener", "TCP/UDP to an own address and port nothing serves")  \
-	MP_DROP(L4_PROTO, "l4_protocol_unsupported", "VIP/SNAT packet that is not TCP or UDP")    \
-	MP_DROP(NO_FLOW, "l4_no_flow", "TCP non-SYN or a reply matching no tracked flow")         \
+	MP_DROP(L4_PROTO, "l4_protocol_unsupported",                                              \
+	        "VIP/SNAT packet that is not TCP, UDP or an ICMP error")                          \
+	MP_DROP(NO_FLOW, "l4_no_flow", "TCP non-SYN, reply or ICMP error matching no flow")       \
 	MP_DROP(NO_ENDPOINT, "l4_no_endpoint_up", "every endpoint of the cluster is down")        \
 	MP_DROP(FLOW_FULL, "l4_flow_table_full", "the worker's flow table is full")               \
 	MP_DROP(SNAT_PORTS, "l4_snat_ports_exhausted", "no free SNAT port for a new flow")        \

@@ -219,6 +219,44 @@ l4_forward(struct mp_l4_ctx *c, struct mp_flow *f, unsigned int dir, struct rte_
 	mp_net_output(c->net, m, family, family == AF_INET ? l3 + 16 : l3 + 24, port);
 }
 
+/*
+ * An ICMP error about a tracked flow (fragmentation needed, unreachable, time exceeded) goes to
+ * the flow's other end translated: outer addresses, and the quoted header, as that end sent it.
+ * Without it, path MTU discovery through the load balancer breaks.
+ */
+static void
+l4_icmp_error(struct mp_l4_ctx *c, struct rte_mbuf *m, uint16_t port)
+{
+	struct mp_pkt_info *pi = mp_pkt_info_of(m);
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	const struct mp_flow_key *kp;
+	struct mp_flow_nat a;
+	struct mp_flow_key k;
+	struct mp_flow *f;
+	uint8_t dir, *l3;
+	int family;
+
+	if (!mp_flow_icmp_key(p, pi, &k)) {
+		mp_net_drop(c->net, m, MP_DROP_L4_PROTO);
+		return;
+	}
+	kp = &k;
+	if (mp_flow_lookup_bulk(c->flows, &kp, 1, &f, &dir) != 1) {
+		mp_net_drop(c->net, m, MP_DROP_NO_FLOW);
+		return;
+	}
+	mp_flow_nat_of(f, dir, &a);
+	if (!mp_flow_nat_icmp(p, pi, &a)) {
+		mp_net_drop(c->net, m, MP_DROP_NAT_FAILED);
+		return;
+	}
+	family = pi->l3 == MP_L3_IPV4 ? AF_INET : AF_INET6;
+	l3 = (uint8_t *)rte_pktmbuf_adj(m, pi->l3_off);
+	m->ol_flags = 0;
+	mp_count_event(c->net->cnt, MP_EV_L4_ICMP_TRANSLATED);
+	mp_net_output(c->net, m, family, family == AF_INET ? l3 + 16 : l3 + 24, port);
+}
+
 /* Look up a burst of packets this worker owns and forward each. */
 static void
 l4_process(struct mp_l4_ctx *c, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
@@ -236,7 +274,7 @@ l4_process(struct mp_l4_ctx *c, uint16_t port, struct rte_mbuf **pkts, uint16_t 
 
 		if (!mp_flow_key_from_pkt(&keys[k], rte_pktmbuf_mtod(m, const uint8_t *),
 		                          mp_pkt_info_of(m))) {
-			mp_net_drop(c->net, m, MP_DROP_L4_PROTO);
+			l4_icmp_error(c, m, port);
 			continue;
 		}
 		kp[k] = &keys[k];

@@ -51,15 +51,18 @@ const struct mp_l4_listener *mp_l4_listener_find(const struct mp_l4_listeners *t
 /* ---------------------------------------------------------------------------------------- */
 /* Steering: which worker owns a packet                                                      */
 
+struct mp_flow_key;
+
 /**
  * The worker that owns an L4 packet (parse result in mp_pkt_info_of(m)) that arrived on a port:
- * for an SNAT address, the worker encoded in the destination port; for a VIP, the receiving
- * worker when the port spreads flows by RSS (rss true), else a hash of the 5-tuple. Data path.
+ * for an SNAT or host address, the worker named by the destination port; for a VIP, the
+ * receiving worker when the port spreads flows by RSS (rss true), else a hash of the flow key.
+ * ICMP errors go by the key of the flow they quote. Data path.
  */
 uint16_t mp_l4_owner(struct rte_mbuf *m, bool rss, uint16_t self, uint16_t n_workers);
 
-/** Software 5-tuple hash used for steering; the same on every worker. */
-uint32_t mp_l4_tuple_hash(const uint8_t *frame, const struct mp_pkt_info *pi);
+/** Software hash of a flow key used for steering; the same on every worker. */
+uint32_t mp_l4_key_hash(const struct mp_flow_key *k);
 
 /* ---------------------------------------------------------------------------------------- */
 /* The stage                                                                                 */
