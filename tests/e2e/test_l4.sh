@@ -64,7 +64,8 @@ start_nginx() { # INDEX
 }
 for i in 1 2 3; do start_nginx "$i"; done
 ip netns exec "$NSS" socat UDP4-RECVFROM:5353,bind=10.20.0.1,fork PIPE &
-E2E_PIDS+=($!)
+SOCAT_PID=$!
+E2E_PIDS+=("$SOCAT_PID")
 
 lcores=1 cpus=1
 if [ "$WORKERS" -eq 2 ]; then lcores="1, 2" cpus="1, 1"; fi
@@ -196,6 +197,30 @@ for _ in $(seq 60); do
 done >"$E2E_DIR/curl3.out"
 n=$(grep -c "^backend $victim\$" "$E2E_DIR/curl3.out" || true)
 check "backend $victim takes new connections again ($n of 60)" [ "$n" -gt 0 ]
+
+# ICMP errors about a flow reach the client translated: with the UDP echo server gone, the
+# server's kernel answers port unreachable to the SNAT address, and the client's connected
+# socket, which only knows the VIP, must see "connection refused".
+kill -TERM "$SOCAT_PID"
+wait "$SOCAT_PID" 2>/dev/null || true
+udp_refused() {
+	ip netns exec "$NSC" $PY -c 'import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.connect(("10.10.0.100", 53))
+s.settimeout(1)
+for _ in range(3):
+    s.send(b"anyone?")
+    try:
+        s.recv(100)
+    except ConnectionRefusedError:
+        sys.exit(0)
+    except socket.timeout:
+        pass
+sys.exit(1)'
+}
+check "ICMP port unreachable from the endpoint reaches the UDP client as refused" udp_refused
+check "counted as translated ICMP errors" \
+	[ "$(counter /meshpath/events l4_icmp_errors_translated)" -ge 1 ]
 
 # Per-listener and per-endpoint counters through telemetry agree with what the clients did.
 telemetry /meshpath/l4/listeners >"$E2E_DIR/listeners.json"
