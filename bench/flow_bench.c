@@ -22,7 +22,7 @@
  * stay valid. The baseline writes the same addresses and ports and recomputes both checksums
  * from scratch with mp_cksum_fill(); the incremental one is mp_flow_nat_rewrite().
  *
- * The flow table and rte_hash need the EAL: it starts on first use, without hugepages.
+ * The flow table and rte_hash need the EAL: mp_bench_eal() starts it on first use.
  */
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -30,8 +30,6 @@
 #include <string.h>
 
 #include <rte_common.h>
-#include <rte_eal.h>
-#include <rte_errno.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
 
@@ -52,35 +50,6 @@
 #define IP4_LEN     20
 #define TCP_LEN     32 /* with the 12 bytes of NOP, NOP, timestamp most stacks send */
 #define TYPE_IP4    0x0800
-
-/* ---------------------------------------------------------------------------------------- */
-/* EAL                                                                                       */
-
-static bool
-bench_eal(void)
-{
-	static int state; /* 0 not tried, 1 up, -1 failed */
-	char *argv[] = {
-	        "meshpath-bench",
-	        "--no-huge",
-	        "--no-pci",
-	        "-m",
-	        "2048",
-	        "-l",
-	        "0",
-	        "--no-shconf",
-	        "--log-level=lib.eal:error",
-	};
-
-	if (state == 0) {
-		/* Another benchmark file may have started it already. */
-		if (rte_eal_init((int)RTE_DIM(argv), argv) >= 0 || rte_errno == EALREADY)
-			state = 1;
-		else
-			state = -1;
-	}
-	return state == 1;
-}
 
 static uint64_t rng = SEED;
 
@@ -224,7 +193,7 @@ fail:
 static struct lookup_set *
 lookup_set_get(struct mp_bench_state *s, uint32_t flows)
 {
-	if (!bench_eal()) {
+	if (!mp_bench_eal()) {
 		mp_bench_skip(s, "rte_eal_init failed");
 		return NULL;
 	}

@@ -20,7 +20,7 @@
  * @endcode
  *
  * Registration runs from a constructor, so listing the file in bench/meson.build is all it
- * takes. bench/harness.cc, the only C++ file, owns main().
+ * takes. bench/harness.cc, the only C++ file, owns main(); bench/eal.c starts the EAL.
  */
 #ifndef MP_BENCH_HARNESS_H
 #define MP_BENCH_HARNESS_H
@@ -76,6 +76,20 @@ void mp_bench_set_label(struct mp_bench_state *s, const char *label);
 
 /** Mark the run failed with msg and skip its timed loop (call before the loop). */
 void mp_bench_skip(struct mp_bench_state *s, const char *msg);
+
+/**
+ * Start the DPDK EAL for benchmarks that need it (rte_malloc, rte_hash, rte_timer), once per
+ * process: the first call starts it, later calls return the first call's result. Every
+ * benchmark calls this instead of rte_eal_init(), which can run only once and fails on every
+ * later call whatever its arguments.
+ *
+ * The EAL runs on lcore 0 without hugepages, PCI devices, shared config or telemetry, with
+ * 1024 MB of ordinary memory: twice what the largest benchmark, flow_lookup at 1M flows, holds
+ * (bench/eal.c). Call it in setup, before the timed loop; thread safe. Not for the data path.
+ *
+ * @return true when the EAL is up, false when it failed to start (skip the run).
+ */
+bool mp_bench_eal(void);
 
 /**
  * Make the compiler believe the memory at p is read and may have changed, so work whose

@@ -10,16 +10,14 @@
  * ratio to it, measured in the same run. maglev_div reads the same ring with a hardware divide,
  * which is what the multiply-based reduction in lib/lb replaces.
  *
- * Cluster objects and states need rte_malloc, so the first benchmark here starts the EAL,
- * without hugepages or devices.
+ * Cluster objects and states need rte_malloc: the benchmarks that build one start the EAL
+ * through mp_bench_eal().
  */
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include <rte_common.h>
-#include <rte_eal.h>
-#include <rte_errno.h>
 #include <rte_memory.h>
 
 #include "harness.h"
@@ -44,33 +42,6 @@ struct lb_bench {
 
 static struct mp_conf conf;
 static uint32_t hashes[N_HASHES] __rte_cache_aligned;
-
-static bool
-bench_eal_init(void)
-{
-	static int done;
-	char *argv[] = {
-	        "meshpath-bench",
-	        "--no-huge",
-	        "--no-pci",
-	        "-m",
-	        "256",
-	        "--no-shconf",
-	        "--no-telemetry",
-	        "--log-level=lib.eal:error",
-	        "-l",
-	        "0",
-	};
-
-	if (done == 0) {
-		/* EALREADY: another module's benchmarks started it first. */
-		if (rte_eal_init((int)RTE_DIM(argv), argv) < 0 && rte_errno != EALREADY)
-			done = -1;
-		else
-			done = 1;
-	}
-	return done == 1;
-}
 
 /* 4096 TCP flows from 64 clients x 64 source ports to one VIP. */
 static void
@@ -126,7 +97,7 @@ static bool
 bench_setup(struct mp_bench_state *s, const struct lb_bench *b, struct mp_lb_cluster **c,
             struct mp_lb_state **st)
 {
-	if (!bench_eal_init()) {
+	if (!mp_bench_eal()) {
 		mp_bench_skip(s, "rte_eal_init failed");
 		return false;
 	}
@@ -255,7 +226,7 @@ maglev_build(struct mp_bench_state *s, void *arg)
 	const struct lb_bench *b = arg;
 	struct mp_lb_cluster *c;
 
-	if (!bench_eal_init()) {
+	if (!mp_bench_eal()) {
 		mp_bench_skip(s, "rte_eal_init failed");
 		return;
 	}

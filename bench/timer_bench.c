@@ -16,7 +16,7 @@
  *                 the same, one advance over the whole range. mp_step advances one tick a call
  *                 with a budget of 64, the way a worker sees expiries.
  *
- * Both libraries run on the main lcore of an EAL started here on first use (no hugepages).
+ * Both libraries run on the main lcore of the EAL that mp_bench_eal() starts on first use.
  */
 #include <errno.h>
 #include <limits.h>
@@ -24,8 +24,6 @@
 
 #include <rte_common.h>
 #include <rte_cycles.h>
-#include <rte_eal.h>
-#include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_memory.h>
 #include <rte_pause.h>
@@ -58,24 +56,17 @@ xorshift(uint64_t *s)
 	return x;
 }
 
-/*
- * The harness has no EAL; the first timer benchmark starts one. Another module's benchmarks
- * may have started it first (EALREADY), which is as good.
- */
+/* The EAL (shared by all benchmarks), then rte_timer's state in it, on first use. */
 static bool
-bench_eal(void)
+bench_timer_up(void)
 {
 	static int state; /* 0 not tried, 1 up, -1 failed */
-	char *argv[] = {
-	        "meshpath-bench", "--no-huge",      "--no-pci", "-m", "512",
-	        "--no-shconf",    "--no-telemetry", "-l",       "0",  "--log-level=lib.eal:error",
-	};
 	int ret;
 
 	if (state != 0)
 		return state == 1;
 	state = -1;
-	if (rte_eal_init((int)RTE_DIM(argv), argv) < 0 && rte_errno != EALREADY)
+	if (!mp_bench_eal())
 		return false;
 	ret = rte_timer_subsystem_init();
 	if (ret < 0 && ret != -EALREADY)
@@ -129,8 +120,8 @@ mp_fixture_up(struct mp_bench_state *s, struct mp_fixture *f, uint64_t lo, uint6
 {
 	uint64_t seed = SEED, now;
 
-	if (!bench_eal()) {
-		mp_bench_skip(s, "rte_eal_init failed");
+	if (!bench_timer_up()) {
+		mp_bench_skip(s, "rte_eal_init or rte_timer_subsystem_init failed");
 		return false;
 	}
 	f->hz = rte_get_tsc_hz();
@@ -244,7 +235,7 @@ mp_arm_fire(struct mp_bench_state *s, void *arg)
 	uint64_t *delay = fire_delays();
 	uint64_t now = 0;
 
-	if (!bench_eal() || t == NULL || delay == NULL) {
+	if (!bench_timer_up() || t == NULL || delay == NULL) {
 		mp_bench_skip(s, "EAL or memory");
 		goto out;
 	}
@@ -300,7 +291,7 @@ rte_bg_up(struct mp_bench_state *s, uint64_t lo, uint64_t hi)
 	struct rte_timer *bg;
 	uint64_t seed = SEED, hz;
 
-	if (!bench_eal()) {
+	if (!bench_timer_up()) {
 		mp_bench_skip(s, "rte_eal_init or rte_timer_subsystem_init failed");
 		return NULL;
 	}
@@ -380,7 +371,7 @@ rte_arm_fire(struct mp_bench_state *s, void *arg)
 	unsigned int lcore;
 
 	RTE_SET_USED(arg);
-	if (!bench_eal() || t == NULL || delay == NULL) {
+	if (!bench_timer_up() || t == NULL || delay == NULL) {
 		mp_bench_skip(s, "EAL or memory");
 		goto out;
 	}
