@@ -31,6 +31,7 @@ struct mp_port {
 	bool rx_l4_csum; /**< device verifies TCP and UDP checksums */
 	bool tx_ip_csum; /**< device computes IPv4 header checksums */
 	bool tx_l4_csum; /**< device computes TCP and UDP checksums */
+	bool probed;     /**< port_id names a device this port opened */
 	bool started;
 };
 
@@ -44,8 +45,7 @@ int mp_port_setup(struct mp_port *p, uint16_t index, const struct mp_conf_port *
                   uint16_t n_queues, struct rte_mempool *pool);
 
 /** Stop the device (RX and TX); counters and state stay readable. Safe to call twice. */
-void
-mp_port_stop(struct mp_port *p);
+void mp_port_stop(struct mp_port *p);
 
 /** Stop and close the device. Safe on a port that never started. */
 void mp_port_close(struct mp_port *p);

@@ -156,6 +156,7 @@ mp_port_setup(struct mp_port *p, uint16_t index, const struct mp_conf_port *c, u
 	rc = port_probe(c->devargs, &p->port_id);
 	if (rc < 0)
 		return rc;
+	p->probed = true;
 	rc = rte_eth_dev_info_get(p->port_id, &info);
 	if (rc < 0) {
 		MP_LOG(ERR, "port %s: cannot read device info: %s", p->name, rte_strerror(-rc));
@@ -216,7 +217,9 @@ void
 mp_port_close(struct mp_port *p)
 {
 	mp_port_stop(p);
-	rte_eth_dev_close(p->port_id);
+	if (p->probed)
+		rte_eth_dev_close(p->port_id);
+	p->probed = false;
 }
 
 bool
