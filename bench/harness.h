@@ -38,23 +38,28 @@ struct mp_bench_state;
 typedef void (*mp_bench_fn)(struct mp_bench_state *s, void *arg);
 
 /** Register fn under name; arg is passed back on every run. Call before main() runs. */
-void mp_bench_register(const char *name, mp_bench_fn fn, void *arg);
+void
+mp_bench_register(const char *name, mp_bench_fn fn, void *arg);
 
 /**
  * The timed loop: true while another iteration should run. The clock starts at the first
  * call and stops at the call that returns false, so setup before the loop and reporting
  * after it are not timed. Call it until it returns false.
  */
-bool mp_bench_keep_running(struct mp_bench_state *s);
+bool
+mp_bench_keep_running(struct mp_bench_state *s);
 
 /** Iterations run so far (after the loop: all of them). */
-int64_t mp_bench_iterations(const struct mp_bench_state *s);
+int64_t
+mp_bench_iterations(const struct mp_bench_state *s);
 
 /** Total items processed in the run; reported as items_per_second. */
-void mp_bench_set_items(struct mp_bench_state *s, int64_t items);
+void
+mp_bench_set_items(struct mp_bench_state *s, int64_t items);
 
 /** Total bytes processed in the run; reported as bytes_per_second. */
-void mp_bench_set_bytes(struct mp_bench_state *s, int64_t bytes);
+void
+mp_bench_set_bytes(struct mp_bench_state *s, int64_t bytes);
 
 /** Flags of mp_bench_counter(); they map one to one onto benchmark::Counter flags. */
 enum mp_bench_counter_flags {
@@ -69,13 +74,16 @@ enum mp_bench_counter_flags {
  * (n * iterations / seconds) inverted is seconds per packet, which the console prints with an
  * SI prefix ("3.2ns") and JSON/CSV output gives in seconds.
  */
-void mp_bench_counter(struct mp_bench_state *s, const char *name, double value, unsigned int flags);
+void
+mp_bench_counter(struct mp_bench_state *s, const char *name, double value, unsigned int flags);
 
 /** A label printed next to the run's result (what the packets look like, say). */
-void mp_bench_set_label(struct mp_bench_state *s, const char *label);
+void
+mp_bench_set_label(struct mp_bench_state *s, const char *label);
 
 /** Mark the run failed with msg and skip its timed loop (call before the loop). */
-void mp_bench_skip(struct mp_bench_state *s, const char *msg);
+void
+mp_bench_skip(struct mp_bench_state *s, const char *msg);
 
 /**
  * Start the DPDK EAL for benchmarks that need it (rte_malloc, rte_hash, rte_timer), once per
@@ -89,7 +97,8 @@ void mp_bench_skip(struct mp_bench_state *s, const char *msg);
  *
  * @return true when the EAL is up, false when it failed to start (skip the run).
  */
-bool mp_bench_eal(void);
+bool
+mp_bench_eal(void);
 
 /**
  * Make the compiler believe the memory at p is read and may have changed, so work whose

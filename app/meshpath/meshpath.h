@@ -49,12 +49,15 @@ struct meshpath {
 };
 
 /** The worker loop (lcore entry point); arg is a struct mp_worker. */
-int mp_worker_main(void *arg);
+int
+mp_worker_main(void *arg);
 
 /** Install SIGINT/SIGTERM handlers that ask the control loop to stop. */
-void mp_control_signals(void);
+void
+mp_control_signals(void);
 
 /** Run the control loop on the main lcore until a stop signal, then stop the workers. */
-void mp_control_run(struct meshpath *mp);
+void
+mp_control_run(struct meshpath *mp);
 
 #endif /* MESHPATH_H */

@@ -41,16 +41,20 @@ struct mp_port {
  *
  * @return 0, or -errno after logging what went wrong and what to change
  */
-int mp_port_setup(struct mp_port *p, uint16_t index, const struct mp_conf_port *c,
-                  uint16_t n_queues, struct rte_mempool *pool);
+int
+mp_port_setup(struct mp_port *p, uint16_t index, const struct mp_conf_port *c, uint16_t n_queues,
+              struct rte_mempool *pool);
 
 /** Stop the device (RX and TX); counters and state stay readable. Safe to call twice. */
-void mp_port_stop(struct mp_port *p);
+void
+mp_port_stop(struct mp_port *p);
 
 /** Stop and close the device. Safe on a port that never started. */
-void mp_port_close(struct mp_port *p);
+void
+mp_port_close(struct mp_port *p);
 
 /** Log the link state ("up 10 Gbps full-duplex" or "down"). Returns true when the link is up. */
-bool mp_port_link_report(const struct mp_port *p);
+bool
+mp_port_link_report(const struct mp_port *p);
 
 #endif /* MP_PORT_H */

@@ -36,6 +36,7 @@ extern int mp_logtype;
 	rte_log(RTE_LOG_##level, mp_logtype, "meshpath: " fmt "\n", ##__VA_ARGS__)
 
 /** Register the meshpath log type. Idempotent; called by main before anything logs. */
-void mp_log_init(void);
+void
+mp_log_init(void);
 
 #endif /* MP_BASE_H */

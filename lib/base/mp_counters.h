@@ -48,7 +48,8 @@ enum mp_event {
 };
 
 /** Name of an event counter as it appears in stats. */
-const char *mp_event_name(enum mp_event e);
+const char *
+mp_event_name(enum mp_event e);
 
 struct mp_port_counters {
 	uint64_t rx_pkts;

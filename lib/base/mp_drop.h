@@ -73,9 +73,11 @@ enum mp_drop {
 };
 
 /** Name of a drop reason as it appears in stats, or "?" when out of range. */
-const char *mp_drop_name(enum mp_drop d);
+const char *
+mp_drop_name(enum mp_drop d);
 
 /** One-line description of a drop reason. */
-const char *mp_drop_desc(enum mp_drop d);
+const char *
+mp_drop_desc(enum mp_drop d);
 
 #endif /* MP_DROP_H */

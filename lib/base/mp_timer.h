@@ -33,7 +33,7 @@ typedef void (*mp_timer_fn)(struct mp_timer *t, uint64_t now_tsc);
 struct mp_timer {
 	struct mp_timer *next;
 	struct mp_timer **pprev; /**< NULL while not armed */
-	uint64_t expire;	 /**< deadline in ticks */
+	uint64_t expire;         /**< deadline in ticks */
 	mp_timer_fn fn;
 };
 

@@ -150,29 +150,35 @@ struct conf_ctx {
 /* conf_schema.c */
 
 /** Record an error at setting `s` (its file and line; the top of the file when NULL). */
-void conf_err(struct conf_ctx *ctx, const config_setting_t *s, const char *fmt, ...)
+void
+conf_err(struct conf_ctx *ctx, const config_setting_t *s, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 
 /**
  * snprintf for names and labels in messages. Truncation is accepted (a cut name still reads),
  * which is what this says to the compiler's -Wformat-truncation.
  */
-void conf_fmt(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void
+conf_fmt(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /** "workers.burst": `name` in the section being walked. */
-const char *conf_key_name(const struct conf_ctx *ctx, const char *name, char *buf, size_t len);
+const char *
+conf_key_name(const struct conf_ctx *ctx, const char *name, char *buf, size_t len);
 
 /**
  * libconfig names an @include'd file as written, relative to the including file's directory:
  * the prefix that makes such a name usable from the current directory ("" if not needed).
  */
-const char *conf_file_dir(const char *dir, const char *file);
+const char *
+conf_file_dir(const char *dir, const char *file);
 
 /** Print the collected errors sorted by file and line, free them, return how many. */
-int conf_err_flush(struct conf_ctx *ctx);
+int
+conf_err_flush(struct conf_ctx *ctx);
 
 /** Apply the CONF_INT defaults of a schema and its sub-groups to obj. */
-void conf_schema_defaults(const struct conf_schema *schema, void *obj);
+void
+conf_schema_defaults(const struct conf_schema *schema, void *obj);
 
 /**
  * Read the list `s` of k->sub groups into the array `base` of k->size elements: at most `max`
@@ -180,59 +186,69 @@ void conf_schema_defaults(const struct conf_schema *schema, void *obj);
  * required ("is empty: <k->hint>"), and more than max elements ("has N entries: <limit>").
  * CONF_LIST keys go through it; so do handlers of lists stored elsewhere.
  */
-void conf_walk_list(struct conf_ctx *ctx, const struct conf_key *k, const config_setting_t *s,
-                    void *base, unsigned int *count, unsigned int max, const char *limit);
+void
+conf_walk_list(struct conf_ctx *ctx, const struct conf_key *k, const config_setting_t *s,
+               void *base, unsigned int *count, unsigned int max, const char *limit);
 
 /** Read group `grp` against `schema` into `obj`; returns the bit mask of keys present. */
-uint64_t conf_walk_group(struct conf_ctx *ctx, const config_setting_t *grp,
-                         const struct conf_schema *schema, void *obj,
-                         const struct conf_where *where);
+uint64_t
+conf_walk_group(struct conf_ctx *ctx, const config_setting_t *grp, const struct conf_schema *schema,
+                void *obj, const struct conf_where *where);
 
 /** "an integer", "a string", ... for a libconfig type, to finish "must be X, not Y". */
-const char *conf_type_name(int type);
+const char *
+conf_type_name(int type);
 
 /** The member `name` of group `grp` when present, else `grp`: the line to blame. */
-const config_setting_t *conf_member_or(const config_setting_t *grp, const char *name);
+const config_setting_t *
+conf_member_or(const config_setting_t *grp, const char *name);
 
 /**
  * Index into `names` of the closest candidate within edit distance 2, or -1. NULL and empty
  * entries (elements whose own name was rejected) are skipped.
  */
-int conf_suggest(const char *word, const char *const *names, unsigned int n);
+int
+conf_suggest(const char *word, const char *const *names, unsigned int n);
 
 /**
  * Find `v`, the value of `s` (named `what` in messages), in `names`. Returns its index, or -1
  * after reporting `what "v" is <noun>; did you mean "x"?`, or `...: use one of "a", "b"`, or,
  * when there is no name to offer, `...: <none>`.
  */
-int conf_lookup(struct conf_ctx *ctx, const config_setting_t *s, const char *what, const char *v,
-                const char *const *names, unsigned int n, const char *noun, const char *none);
+int
+conf_lookup(struct conf_ctx *ctx, const config_setting_t *s, const char *what, const char *v,
+            const char *const *names, unsigned int n, const char *noun, const char *none);
 
 /**
  * The value of `s` as the name of a port, cluster or listener: 1..MP_NAME_LEN-1 characters of
  * CONF_NAME_CHARS. Returns it, or NULL after reporting what is wrong; uniqueness is the caller's.
  */
-const char *conf_get_name(struct conf_ctx *ctx, const config_setting_t *s, const char *what);
+const char *
+conf_get_name(struct conf_ctx *ctx, const config_setting_t *s, const char *what);
 
 /** v is a prime number (Maglev table sizes). */
-bool conf_is_prime(uint64_t v);
+bool
+conf_is_prime(uint64_t v);
 
 /** The string value of `s`, or NULL after reporting "'<what>' must be a string, not ...". */
-const char *conf_get_string(struct conf_ctx *ctx, const config_setting_t *s, const char *what);
+const char *
+conf_get_string(struct conf_ctx *ctx, const config_setting_t *s, const char *what);
 
 /**
  * Check that `s` is an array or list whose elements can be read one by one (libconfig arrays
  * are `[ ]`, lists `( )`); reports "must be <expected>" otherwise. Returns the length or -1.
  */
-int conf_get_seq(struct conf_ctx *ctx, const config_setting_t *s, const char *what,
-                 const char *expected);
+int
+conf_get_seq(struct conf_ctx *ctx, const config_setting_t *s, const char *what,
+             const char *expected);
 
 /**
  * Read an integer in [min, max] from `s`, reporting wrong types and out-of-range values
  * against the name `what` ("workers.burst"). Returns 0 and sets *v, or -1.
  */
-int conf_get_int(struct conf_ctx *ctx, const config_setting_t *s, const char *what, long long min,
-                 long long max, unsigned int flags, long long *v);
+int
+conf_get_int(struct conf_ctx *ctx, const config_setting_t *s, const char *what, long long min,
+             long long max, unsigned int flags, long long *v);
 
 /* conf_net.c */
 
@@ -249,16 +265,16 @@ extern const struct conf_schema conf_route_schema;
  * port `only` is searched when it is >= 0. A route's gateway, a VIP and an SNAT address must
  * be on-link this way: the port found answers ARP/NDP for them and sends towards them.
  */
-const struct mp_conf_addr *conf_onlink_subnet(const struct mp_conf *conf,
-                                              const struct mp_conf_addr *host, int only,
-                                              const struct mp_conf_port **on);
+const struct mp_conf_addr *
+conf_onlink_subnet(const struct mp_conf *conf, const struct mp_conf_addr *host, int only,
+                   const struct mp_conf_port **on);
 
 /**
  * Write "10.0.0.0/24 on \"a\", 10.1.0.0/24 on \"b\"": the connected prefixes of `family` on
  * port `only` (every port when < 0). Returns how many.
  */
-unsigned int conf_prefix_list(const struct mp_conf *conf, int family, int only, char *out,
-                              size_t len);
+unsigned int
+conf_prefix_list(const struct mp_conf *conf, int family, int only, char *out, size_t len);
 
 /* conf_l4.c */
 
@@ -277,21 +293,27 @@ enum conf_addr_err {
 };
 
 /** Parse "ADDR/LEN" (with_prefix) or "ADDR" into a. */
-enum conf_addr_err conf_addr_parse(const char *s, int with_prefix, struct mp_conf_addr *a);
+enum conf_addr_err
+conf_addr_parse(const char *s, int with_prefix, struct mp_conf_addr *a);
 
 /** Most bits in a prefix of the address's family: 32 or 128. */
-unsigned int conf_addr_bits(const struct mp_conf_addr *a);
+unsigned int
+conf_addr_bits(const struct mp_conf_addr *a);
 
 /** a with the bits after its prefix cleared. */
-struct mp_conf_addr conf_addr_network(const struct mp_conf_addr *a);
+struct mp_conf_addr
+conf_addr_network(const struct mp_conf_addr *a);
 
 /** Same family and same address bits (prefix lengths ignored). */
-bool conf_addr_same(const struct mp_conf_addr *a, const struct mp_conf_addr *b);
+bool
+conf_addr_same(const struct mp_conf_addr *a, const struct mp_conf_addr *b);
 
 /** `host` lies inside the prefix net/net->prefix. */
-bool conf_addr_in_prefix(const struct mp_conf_addr *net, const struct mp_conf_addr *host);
+bool
+conf_addr_in_prefix(const struct mp_conf_addr *net, const struct mp_conf_addr *host);
 
 /** Why an address cannot be a host address (unspecified, multicast...), or NULL when it can. */
-const char *conf_addr_special(const struct mp_conf_addr *a);
+const char *
+conf_addr_special(const struct mp_conf_addr *a);
 
 #endif /* CONF_PRIV_H */

@@ -185,7 +185,8 @@ struct mp_conf {
 };
 
 /** Fill every field with its documented default (no ports, no routes, no workers). */
-void mp_conf_defaults(struct mp_conf *conf);
+void
+mp_conf_defaults(struct mp_conf *conf);
 
 /**
  * Read and validate a config file.
@@ -195,9 +196,11 @@ void mp_conf_defaults(struct mp_conf *conf);
  * @param err   where each error goes, one line each: "PATH:LINE: message"
  * @return 0 when valid, otherwise the number of errors printed (> 0)
  */
-int mp_conf_load(const char *path, struct mp_conf *conf, FILE *err);
+int
+mp_conf_load(const char *path, struct mp_conf *conf, FILE *err);
 
 /** Format an address as "10.0.0.1/24" or "fd00::1/64" (without "/len" when with_prefix is 0). */
-const char *mp_conf_addr_str(const struct mp_conf_addr *a, int with_prefix, char *buf, size_t len);
+const char *
+mp_conf_addr_str(const struct mp_conf_addr *a, int with_prefix, char *buf, size_t len);
 
 #endif /* MP_CONF_H */

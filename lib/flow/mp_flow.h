@@ -252,7 +252,8 @@ enum mp_flow_stat {
 };
 
 /** Name of a counter as it appears in stats, or "?" when out of range. */
-const char *mp_flow_stat_name(enum mp_flow_stat s);
+const char *
+mp_flow_stat_name(enum mp_flow_stat s);
 
 /* ---------------------------------------------------------------------------------------- */
 /* The table                                                                                 */
@@ -292,21 +293,23 @@ struct mp_flow_params {
  * Fill p: the limits and timeouts from the config's `flows` group (milliseconds to TSC cycles at
  * tsc_hz), every other field zero. The caller then sets name, socket_id, wheel and callbacks.
  */
-void mp_flow_params_from_conf(struct mp_flow_params *p, const struct mp_conf *conf,
-                              uint64_t tsc_hz);
+void
+mp_flow_params_from_conf(struct mp_flow_params *p, const struct mp_conf *conf, uint64_t tsc_hz);
 
 /**
  * Create a table: the entries, the hash and the free list, all allocated here. Control path.
  * @return NULL with rte_errno set (EINVAL for bad params, ENOMEM, EEXIST for a name clash)
  */
-struct mp_flow_table *mp_flow_table_create(const struct mp_flow_params *params);
+struct mp_flow_table *
+mp_flow_table_create(const struct mp_flow_params *params);
 
 /**
  * Free a table. Armed timers are cancelled (so free the table before its wheel) and no callback
  * runs: the caller releases what it holds for the flows (walk them first if it must). Control
  * path, with the worker stopped.
  */
-void mp_flow_table_free(struct mp_flow_table *t);
+void
+mp_flow_table_free(struct mp_flow_table *t);
 
 /**
  * Create a flow under both keys, in state NONE (TCP) or UDP, its timer armed. The keys must be
@@ -318,11 +321,13 @@ void mp_flow_table_free(struct mp_flow_table *t);
  * @return the flow, or NULL with rte_errno ENOSPC (table full), EEXIST (a key is already
  *         tracked: pick another SNAT port) or EINVAL; each is counted
  */
-struct mp_flow *mp_flow_create(struct mp_flow_table *t, const struct mp_flow_key *orig,
-                               const struct mp_flow_key *reply, uint64_t now);
+struct mp_flow *
+mp_flow_create(struct mp_flow_table *t, const struct mp_flow_key *orig,
+               const struct mp_flow_key *reply, uint64_t now);
 
 /** Remove f now: cancel its timer, remove both keys. No callback runs. Data-path safe. */
-void mp_flow_destroy(struct mp_flow_table *t, struct mp_flow *f);
+void
+mp_flow_destroy(struct mp_flow_table *t, struct mp_flow *f);
 
 /**
  * Look up n keys (any n; in rounds of RTE_HASH_LOOKUP_BULK_MAX). out[i] is the flow or NULL,
@@ -330,8 +335,9 @@ void mp_flow_destroy(struct mp_flow_table *t, struct mp_flow *f);
  * step. Data-path safe.
  * @return the number of hits
  */
-unsigned int mp_flow_lookup_bulk(struct mp_flow_table *t, const struct mp_flow_key *keys[],
-                                 unsigned int n, struct mp_flow **out, uint8_t *dir);
+unsigned int
+mp_flow_lookup_bulk(struct mp_flow_table *t, const struct mp_flow_key *keys[], unsigned int n,
+                    struct mp_flow **out, uint8_t *dir);
 
 /**
  * Account one packet of f in direction dir and run the TCP state machine on it. p/pi is the
@@ -343,20 +349,24 @@ unsigned int mp_flow_lookup_bulk(struct mp_flow_table *t, const struct mp_flow_k
  * @return MP_FLOW_EV_CONNECT_OK or _CONNECT_RST when this segment decided the handshake, else
  *         MP_FLOW_EV_NONE (CONNECT_TIMEOUT comes through params.on_event)
  */
-enum mp_flow_event mp_flow_track(struct mp_flow_table *t, struct mp_flow *f, unsigned int dir,
-                                 const uint8_t *p, const struct mp_pkt_info *pi, uint64_t now);
+enum mp_flow_event
+mp_flow_track(struct mp_flow_table *t, struct mp_flow *f, unsigned int dir, const uint8_t *p,
+              const struct mp_pkt_info *pi, uint64_t now);
 
 /** Flows in the table. One writer; other threads may read it (the value may lag). */
-uint32_t mp_flow_count(const struct mp_flow_table *t);
+uint32_t
+mp_flow_count(const struct mp_flow_table *t);
 
 /** Counters by enum mp_flow_stat; one writer, so other threads may read them (values may lag). */
-const uint64_t *mp_flow_stats(const struct mp_flow_table *t);
+const uint64_t *
+mp_flow_stats(const struct mp_flow_table *t);
 
 /**
  * Call fn for every flow (order unspecified); stops early when fn returns non-zero. fn may
  * destroy the flow it is given. Owning worker only (or while it is stopped).
  */
-void mp_flow_walk(struct mp_flow_table *t, int (*fn)(struct mp_flow *f, void *arg), void *arg);
+void
+mp_flow_walk(struct mp_flow_table *t, int (*fn)(struct mp_flow *f, void *arg), void *arg);
 
 /* ---------------------------------------------------------------------------------------- */
 /* NAT                                                                                       */
@@ -388,15 +398,17 @@ mp_flow_nat_of(const struct mp_flow *f, unsigned int dir, struct mp_flow_nat *a)
  * checksums were right. Data-path safe.
  * @return false, packet untouched, when it is not unfragmented TCP or UDP
  */
-bool mp_flow_nat_rewrite(uint8_t *p, const struct mp_pkt_info *pi, const struct mp_flow_nat *a);
+bool
+mp_flow_nat_rewrite(uint8_t *p, const struct mp_pkt_info *pi, const struct mp_flow_nat *a);
 
 /**
  * Apply f's NAT for direction dir to the packet (as mp_flow_nat_rewrite()) and clamp the MSS of
  * a SYN or SYN-ACK to params.mss_clamp when set. Data-path safe.
  * @return false when the packet is not rewritable (counted; the caller drops it)
  */
-bool mp_flow_nat(struct mp_flow_table *t, const struct mp_flow *f, unsigned int dir, uint8_t *p,
-                 const struct mp_pkt_info *pi);
+bool
+mp_flow_nat(struct mp_flow_table *t, const struct mp_flow *f, unsigned int dir, uint8_t *p,
+            const struct mp_pkt_info *pi);
 
 /**
  * Lower the MSS option of a TCP SYN or SYN-ACK to mss when it is larger, updating the TCP
@@ -404,7 +416,8 @@ bool mp_flow_nat(struct mp_flow_table *t, const struct mp_flow *f, unsigned int 
  * Data-path safe.
  * @return true when the option was changed
  */
-bool mp_flow_mss_clamp(uint8_t *p, const struct mp_pkt_info *pi, uint16_t mss);
+bool
+mp_flow_mss_clamp(uint8_t *p, const struct mp_pkt_info *pi, uint16_t mss);
 
 /**
  * The flow key of an ICMP/ICMPv6 error (destination unreachable including fragmentation needed
@@ -413,7 +426,8 @@ bool mp_flow_mss_clamp(uint8_t *p, const struct mp_pkt_info *pi, uint16_t mss);
  * any key, then translate with mp_flow_nat_icmp() and that direction's NAT. Data-path safe.
  * @return false when p is not such an error or the quote is too short (8 bytes of L4 needed)
  */
-bool mp_flow_icmp_key(const uint8_t *p, const struct mp_pkt_info *pi, struct mp_flow_key *k);
+bool
+mp_flow_icmp_key(const uint8_t *p, const struct mp_pkt_info *pi, struct mp_flow_key *k);
 
 /**
  * Translate an ICMP error found with mp_flow_icmp_key(): the outer addresses become a's, the
@@ -423,6 +437,7 @@ bool mp_flow_icmp_key(const uint8_t *p, const struct mp_pkt_info *pi, struct mp_
  * optimised: errors are rare).
  * @return false, packet untouched, when mp_flow_icmp_key() would have returned false
  */
-bool mp_flow_nat_icmp(uint8_t *p, const struct mp_pkt_info *pi, const struct mp_flow_nat *a);
+bool
+mp_flow_nat_icmp(uint8_t *p, const struct mp_pkt_info *pi, const struct mp_flow_nat *a);
 
 #endif /* MP_FLOW_H */

@@ -38,15 +38,19 @@ struct mp_l4_listener {
 struct mp_l4_listeners;
 
 /** Build the listener table from a validated config. Control path; NULL after logging. */
-struct mp_l4_listeners *mp_l4_listeners_build(const struct mp_conf *conf, int socket_id);
+struct mp_l4_listeners *
+mp_l4_listeners_build(const struct mp_conf *conf, int socket_id);
 
-void mp_l4_listeners_free(struct mp_l4_listeners *t);
+void
+mp_l4_listeners_free(struct mp_l4_listeners *t);
 
-unsigned int mp_l4_listeners_count(const struct mp_l4_listeners *t);
+unsigned int
+mp_l4_listeners_count(const struct mp_l4_listeners *t);
 
 /** The listener for (family, protocol, VIP, destination port in host order), or NULL. */
-const struct mp_l4_listener *mp_l4_listener_find(const struct mp_l4_listeners *t, int family,
-                                                 uint8_t proto, const uint8_t *vip, uint16_t port);
+const struct mp_l4_listener *
+mp_l4_listener_find(const struct mp_l4_listeners *t, int family, uint8_t proto, const uint8_t *vip,
+                    uint16_t port);
 
 /* ---------------------------------------------------------------------------------------- */
 /* Steering: which worker owns a packet                                                      */
@@ -59,10 +63,12 @@ struct mp_flow_key;
  * receiving worker when the port spreads flows by RSS (rss true), else a hash of the flow key.
  * ICMP errors go by the key of the flow they quote. Data path.
  */
-uint16_t mp_l4_owner(struct rte_mbuf *m, bool rss, uint16_t self, uint16_t n_workers);
+uint16_t
+mp_l4_owner(struct rte_mbuf *m, bool rss, uint16_t self, uint16_t n_workers);
 
 /** Software hash of a flow key used for steering; the same on every worker. */
-uint32_t mp_l4_key_hash(const struct mp_flow_key *k);
+uint32_t
+mp_l4_key_hash(const struct mp_flow_key *k);
 
 /* ---------------------------------------------------------------------------------------- */
 /* The stage                                                                                 */
@@ -84,9 +90,11 @@ struct mp_l4_config {
 };
 
 /** Build listeners, clusters (all endpoints up) and SNAT pools. Control path; NULL on error. */
-struct mp_l4_config *mp_l4_config_build(const struct mp_conf *conf, int socket_id);
+struct mp_l4_config *
+mp_l4_config_build(const struct mp_conf *conf, int socket_id);
 
-void mp_l4_config_free(struct mp_l4_config *cfg);
+void
+mp_l4_config_free(struct mp_l4_config *cfg);
 
 /** Per-listener counters of one worker (one writer; telemetry sums them). */
 struct mp_l4_listener_stats {
@@ -144,16 +152,19 @@ struct mp_l4_ctx {
  * Set up a worker's L4 stage: its flow table (conf limits and timeouts) and timer wheel, and a
  * load-balancing state per cluster. net, cfg, rings and port_rss must be set. Control path.
  */
-int mp_l4_ctx_init(struct mp_l4_ctx *c, const struct mp_conf *conf, int socket_id);
+int
+mp_l4_ctx_init(struct mp_l4_ctx *c, const struct mp_conf *conf, int socket_id);
 
-void mp_l4_ctx_fini(struct mp_l4_ctx *c);
+void
+mp_l4_ctx_fini(struct mp_l4_ctx *c);
 
 /**
  * Run a burst from mp_net_input(): packets another worker owns go to its ring, the rest are
  * matched to flows (or open new ones on a listener), NATed and sent. Consumes every packet.
  * Data path.
  */
-void mp_l4_input(struct mp_l4_ctx *c, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
+void
+mp_l4_input(struct mp_l4_ctx *c, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
 
 /**
  * Start of a loop iteration: take the configuration the control thread last published. The
@@ -167,7 +178,8 @@ mp_l4_begin(struct mp_l4_ctx *c)
 }
 
 /** Per-loop work: packets other workers steered here, active checks, flow timers. Data path. */
-void mp_l4_poll(struct mp_l4_ctx *c);
+void
+mp_l4_poll(struct mp_l4_ctx *c);
 
 /* ---------------------------------------------------------------------------------------- */
 /* Health: the control thread's view of every endpoint                                       */
@@ -187,21 +199,24 @@ struct mp_l4_health {
 };
 
 /** Start with every endpoint up. */
-void mp_l4_health_init(struct mp_l4_health *h, const struct mp_conf *conf);
+void
+mp_l4_health_init(struct mp_l4_health *h, const struct mp_conf *conf);
 
 /**
  * Account what the workers counted since the last call. Returns a new configuration with the
  * changed clusters rebuilt (listeners and the other clusters shared with cur) when an endpoint
  * changed state, else NULL. Control path.
  */
-struct mp_l4_config *mp_l4_health_update(struct mp_l4_health *h, const struct mp_l4_config *cur,
-                                         const struct mp_l4_ctx *const *workers, unsigned int n,
-                                         int socket_id);
+struct mp_l4_config *
+mp_l4_health_update(struct mp_l4_health *h, const struct mp_l4_config *cur,
+                    const struct mp_l4_ctx *const *workers, unsigned int n, int socket_id);
 
 /** Free what old owns that new does not share, after no worker can still see old. */
-void mp_l4_config_retire(struct mp_l4_config *old, const struct mp_l4_config *new);
+void
+mp_l4_config_retire(struct mp_l4_config *old, const struct mp_l4_config *new);
 
 /** Create a worker's steering ring (pointers; many producers, one consumer). Control path. */
-struct rte_ring *mp_l4_ring_create(unsigned int worker, unsigned int size, int socket_id);
+struct rte_ring *
+mp_l4_ring_create(unsigned int worker, unsigned int size, int socket_id);
 
 #endif /* MP_L4_H */

@@ -95,21 +95,29 @@ lb_maglev_pick(const struct mp_lb_cluster *c, uint32_t hash)
 }
 
 /* Print "PATH:LINE: cluster NAME: message" to err, or to the meshpath log when err is NULL. */
-void lb_err(FILE *err, const struct mp_conf *conf, int line, const struct mp_conf_cluster *cc,
-            const char *fmt, ...) __rte_format_printf(5, 6);
+void
+lb_err(FILE *err, const struct mp_conf *conf, int line, const struct mp_conf_cluster *cc,
+       const char *fmt, ...) __rte_format_printf(5, 6);
 
 /* Total order on endpoint identity (family, address, port): the order Maglev fills in. */
-int lb_ep_cmp(const struct mp_lb_endpoint *a, const struct mp_lb_endpoint *b);
+int
+lb_ep_cmp(const struct mp_lb_endpoint *a, const struct mp_lb_endpoint *b);
 
 /* Policy builds: fill the policy's part of c, whose endpoint arrays are filled already and
  * whose n_up is above 0. They return 0 or -ENOMEM (scratch memory). */
-int lb_maglev_check(const struct mp_conf *conf, const struct mp_conf_cluster *cc, FILE *err);
-int lb_maglev_build(struct mp_lb_cluster *c, const uint16_t *order);
+int
+lb_maglev_check(const struct mp_conf *conf, const struct mp_conf_cluster *cc, FILE *err);
+int
+lb_maglev_build(struct mp_lb_cluster *c, const uint16_t *order);
 /* Endpoint e's Maglev preference list in a ring of m slots: offset, offset + skip, ... */
-void lb_maglev_perm(const struct mp_lb_endpoint *e, uint32_t m, uint32_t *offset, uint32_t *skip);
-uint32_t lb_rr_seq_len(uint32_t period, unsigned int n_up);
-int lb_rr_build(struct mp_lb_cluster *c);
-int lb_random_build(struct mp_lb_cluster *c);
+void
+lb_maglev_perm(const struct mp_lb_endpoint *e, uint32_t m, uint32_t *offset, uint32_t *skip);
+uint32_t
+lb_rr_seq_len(uint32_t period, unsigned int n_up);
+int
+lb_rr_build(struct mp_lb_cluster *c);
+int
+lb_random_build(struct mp_lb_cluster *c);
 
 /*
  * splitmix64 (Steele, Lea, Flood, "Fast splittable pseudorandom number generators", 2014): a
@@ -127,11 +135,15 @@ lb_splitmix64(uint64_t *x)
 }
 
 /* Data-path picks; c->n_up > 0. */
-int lb_rr_pick(const struct mp_lb_cluster *c, struct mp_lb_state *s);
-int lb_random_pick(const struct mp_lb_cluster *c, struct mp_lb_state *s);
-int lb_lc_pick(const struct mp_lb_cluster *c, struct mp_lb_state *s);
-void lb_maglev_pick_bulk(const struct mp_lb_cluster *c, const uint32_t *hashes, int32_t *eps,
-                         unsigned int n);
+int
+lb_rr_pick(const struct mp_lb_cluster *c, struct mp_lb_state *s);
+int
+lb_random_pick(const struct mp_lb_cluster *c, struct mp_lb_state *s);
+int
+lb_lc_pick(const struct mp_lb_cluster *c, struct mp_lb_state *s);
+void
+lb_maglev_pick_bulk(const struct mp_lb_cluster *c, const uint32_t *hashes, int32_t *eps,
+                    unsigned int n);
 
 /* One step of nginx's smooth weighted round robin over the pickable endpoints; cw is indexed
  * by endpoint index. Shared by the precomputed and the live path so both give one sequence. */

@@ -95,30 +95,37 @@ struct mp_lb_endpoint {
  * @param out      set to the new object on success, untouched on failure
  * @return 0, -EINVAL (config rejected, message printed) or -ENOMEM
  */
-int mp_lb_cluster_build(const struct mp_conf *conf, unsigned int cluster, const uint8_t *up,
-                        int socket, FILE *err, struct mp_lb_cluster **out);
+int
+mp_lb_cluster_build(const struct mp_conf *conf, unsigned int cluster, const uint8_t *up, int socket,
+                    FILE *err, struct mp_lb_cluster **out);
 
 /** Free a cluster object (NULL is fine). Control path, after no worker can still read it. */
-void mp_lb_cluster_free(struct mp_lb_cluster *c);
+void
+mp_lb_cluster_free(struct mp_lb_cluster *c);
 
 /** The policy the object was built with. */
-enum mp_lb_policy mp_lb_cluster_policy(const struct mp_lb_cluster *c);
+enum mp_lb_policy
+mp_lb_cluster_policy(const struct mp_lb_cluster *c);
 
 /** Endpoints in the config cluster: valid endpoint indexes are 0 .. n - 1. */
-uint16_t mp_lb_cluster_n_endpoints(const struct mp_lb_cluster *c);
+uint16_t
+mp_lb_cluster_n_endpoints(const struct mp_lb_cluster *c);
 
 /** Endpoints a pick can return: up and weight > 0. */
-uint16_t mp_lb_cluster_n_pickable(const struct mp_lb_cluster *c);
+uint16_t
+mp_lb_cluster_n_pickable(const struct mp_lb_cluster *c);
 
 /** Endpoint ep (< n_endpoints) of the cluster. Data-path safe (read only). */
-const struct mp_lb_endpoint *mp_lb_endpoint(const struct mp_lb_cluster *c, uint16_t ep);
+const struct mp_lb_endpoint *
+mp_lb_endpoint(const struct mp_lb_cluster *c, uint16_t ep);
 
 /**
  * The Maglev ring, for tests, dumps and telemetry: slot i holds the endpoint index a hash h
  * with h % size == i picks. NULL (and *size 0) when the policy is not Maglev or no endpoint
  * is pickable.
  */
-const uint16_t *mp_lb_maglev_table(const struct mp_lb_cluster *c, uint32_t *size);
+const uint16_t *
+mp_lb_maglev_table(const struct mp_lb_cluster *c, uint32_t *size);
 
 /**
  * Create the per-worker state for a cluster. Control path (or the worker at start-up).
@@ -130,13 +137,16 @@ const uint16_t *mp_lb_maglev_table(const struct mp_lb_cluster *c, uint32_t *size
  *              own (its lcore id, say) so that workers do not start on the same endpoint
  * @return the state, or NULL with rte_errno set (ENOMEM)
  */
-struct mp_lb_state *mp_lb_state_create(const struct mp_lb_cluster *c, int socket, uint64_t seed);
+struct mp_lb_state *
+mp_lb_state_create(const struct mp_lb_cluster *c, int socket, uint64_t seed);
 
 /** Free a state (NULL is fine). */
-void mp_lb_state_free(struct mp_lb_state *s);
+void
+mp_lb_state_free(struct mp_lb_state *s);
 
 /** Flows open on endpoint ep, as counted by mp_lb_flow_open()/close(). */
-uint32_t mp_lb_state_active(const struct mp_lb_state *s, uint16_t ep);
+uint32_t
+mp_lb_state_active(const struct mp_lb_state *s, uint16_t ep);
 
 /* ---------------------------------------------------------------------------------------- */
 /* Data path: no locks, no allocation, no logging, no syscalls                               */
@@ -152,7 +162,8 @@ uint32_t mp_lb_state_active(const struct mp_lb_state *s, uint16_t ep);
  * @pre s was created for a cluster built from the same config cluster as c.
  * @return an endpoint index, or -1 when no endpoint is pickable
  */
-int mp_lb_pick(const struct mp_lb_cluster *c, struct mp_lb_state *s, uint32_t hash);
+int
+mp_lb_pick(const struct mp_lb_cluster *c, struct mp_lb_state *s, uint32_t hash);
 
 /**
  * mp_lb_pick() for a burst: eps[i] is the pick for hashes[i], in order, as if mp_lb_pick()
@@ -161,17 +172,20 @@ int mp_lb_pick(const struct mp_lb_cluster *c, struct mp_lb_state *s, uint32_t ha
  *
  * @param hashes  read by Maglev only; may be NULL for the other policies
  */
-void mp_lb_pick_bulk(const struct mp_lb_cluster *c, struct mp_lb_state *s, const uint32_t *hashes,
-                     int32_t *eps, unsigned int n);
+void
+mp_lb_pick_bulk(const struct mp_lb_cluster *c, struct mp_lb_state *s, const uint32_t *hashes,
+                int32_t *eps, unsigned int n);
 
 /**
  * Count a flow opened on ep: least connections picks by these counts, and they are the
  * active-flow gauge of every policy. Data-path safe.
  */
-void mp_lb_flow_open(struct mp_lb_state *s, uint16_t ep);
+void
+mp_lb_flow_open(struct mp_lb_state *s, uint16_t ep);
 
 /** Count a flow on ep closed. A close without an open is ignored rather than wrapping. */
-void mp_lb_flow_close(struct mp_lb_state *s, uint16_t ep);
+void
+mp_lb_flow_close(struct mp_lb_state *s, uint16_t ep);
 
 /* ---------------------------------------------------------------------------------------- */
 /* The 5-tuple hash                                                                          */

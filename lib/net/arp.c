@@ -24,7 +24,7 @@ net_arp_input(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf *m, const str
 	struct rte_arp_hdr *arp = rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *, pi->l3_off);
 	struct rte_arp_ipv4 *a = &arp->arp_data;
 	const struct mp_local_entry *le =
-		mp_local_lookup(c->local, AF_INET, (const uint8_t *)&a->arp_tip, port);
+	        mp_local_lookup(c->local, AF_INET, (const uint8_t *)&a->arp_tip, port);
 	/* Answer for addresses on this port's link: its own, and VIPs and SNAT addresses in its
 	 * subnet. Addresses of other ports are not ours to announce here. */
 	bool for_us = le != NULL && le->port == port;

@@ -49,7 +49,7 @@ local_scoped(int family, const uint8_t *addr)
 
 static int
 local_add(struct mp_local_table *t, int family, const uint8_t *addr, enum mp_local_kind kind,
-	  uint16_t port)
+          uint16_t port)
 {
 	struct mp_local_entry *e;
 	struct local_key k;
@@ -74,7 +74,7 @@ local_add(struct mp_local_table *t, int family, const uint8_t *addr, enum mp_loc
 /* An address and, for IPv6, the solicited-node group NDP uses to find it. */
 static int
 local_add_with_group(struct mp_local_table *t, int family, const uint8_t *addr,
-		     enum mp_local_kind kind, uint16_t port)
+                     enum mp_local_kind kind, uint16_t port)
 {
 	uint8_t sn[16];
 	int rc;
@@ -102,7 +102,7 @@ local_port_of(const struct mp_net_iface *ifaces, unsigned int n, int family, con
 
 static int
 local_add_service(struct mp_local_table *t, const struct mp_net_iface *ifaces, unsigned int n,
-		  const struct mp_conf_addr *a, enum mp_local_kind kind)
+                  const struct mp_conf_addr *a, enum mp_local_kind kind)
 {
 	const uint8_t *addr = a->family == AF_INET ? (const uint8_t *)&a->v4 : a->v6;
 	char text[64];
@@ -118,7 +118,7 @@ local_add_service(struct mp_local_table *t, const struct mp_net_iface *ifaces, u
 
 struct mp_local_table *
 mp_local_build(const struct mp_conf *conf, const struct mp_net_iface *ifaces, unsigned int n_ports,
-	       int socket_id)
+               int socket_id)
 {
 	static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 0x01};
 	unsigned int max = 8, p, i;
@@ -135,7 +135,7 @@ mp_local_build(const struct mp_conf *conf, const struct mp_net_iface *ifaces, un
 		max += 2 * conf->clusters[i].n_snat;
 
 	t = rte_zmalloc_socket("mp_local", sizeof(*t) + max * sizeof(t->entries[0]),
-			       RTE_CACHE_LINE_SIZE, socket_id);
+	                       RTE_CACHE_LINE_SIZE, socket_id);
 	if (t == NULL)
 		return NULL;
 	t->max = max;
@@ -152,8 +152,9 @@ mp_local_build(const struct mp_conf *conf, const struct mp_net_iface *ifaces, un
 	}
 	for (p = 0; p < n_ports && rc == 0; p++) {
 		for (i = 0; i < ifaces[p].n_addrs && rc == 0; i++)
-			rc = local_add_with_group(t, ifaces[p].addrs[i].family, ifaces[p].addrs[i].addr,
-						  MP_LOCAL_HOST, (uint16_t)p);
+			rc = local_add_with_group(t, ifaces[p].addrs[i].family,
+			                          ifaces[p].addrs[i].addr, MP_LOCAL_HOST,
+			                          (uint16_t)p);
 		if (rc == 0)
 			rc = local_add(t, AF_INET6, all_nodes, MP_LOCAL_GROUP, (uint16_t)p);
 	}
@@ -162,7 +163,7 @@ mp_local_build(const struct mp_conf *conf, const struct mp_net_iface *ifaces, un
 	for (i = 0; i < conf->n_clusters && rc == 0; i++)
 		for (p = 0; p < conf->clusters[i].n_snat && rc == 0; p++)
 			rc = local_add_service(t, ifaces, n_ports, &conf->clusters[i].snat[p],
-					       MP_LOCAL_SNAT);
+			                       MP_LOCAL_SNAT);
 	if (rc < 0) {
 		MP_LOG(ERR, "cannot build the local address table: %s", rte_strerror(-rc));
 		goto fail;
@@ -200,9 +201,9 @@ int
 mp_pkt_info_register(void)
 {
 	static const struct rte_mbuf_dynfield desc = {
-		.name = "meshpath_pkt_info",
-		.size = sizeof(struct mp_pkt_info),
-		.align = __alignof__(struct mp_pkt_info),
+	        .name = "meshpath_pkt_info",
+	        .size = sizeof(struct mp_pkt_info),
+	        .align = __alignof__(struct mp_pkt_info),
 	};
 
 	mp_pkt_info_offset = rte_mbuf_dynfield_register(&desc);

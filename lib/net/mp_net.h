@@ -75,7 +75,8 @@ struct mp_pkt_info {
  * @param pi   filled on success; unspecified on failure
  * @return MP_DROP_NONE, or the reason to drop the frame
  */
-enum mp_drop mp_parse_frame(const uint8_t *p, uint32_t len, struct mp_pkt_info *pi);
+enum mp_drop
+mp_parse_frame(const uint8_t *p, uint32_t len, struct mp_pkt_info *pi);
 
 /* ---------------------------------------------------------------------------------------- */
 /* Checksums (RFC 1071 ones' complement; pseudo-headers of RFC 768/793/8200)               */
@@ -89,15 +90,17 @@ enum mp_drop mp_parse_frame(const uint8_t *p, uint32_t len, struct mp_pkt_info *
  * @param skip_l4  the device already verified the L4 checksum
  * @return MP_DROP_NONE, MP_DROP_IP4_CSUM or MP_DROP_L4_CSUM
  */
-enum mp_drop mp_cksum_verify(const uint8_t *p, const struct mp_pkt_info *pi, bool skip_l3,
-                             bool skip_l4);
+enum mp_drop
+mp_cksum_verify(const uint8_t *p, const struct mp_pkt_info *pi, bool skip_l3, bool skip_l4);
 
 /** Write the IPv4 header checksum (when IPv4) and the L4 checksum of a parsed frame. */
-void mp_cksum_fill(uint8_t *p, const struct mp_pkt_info *pi);
+void
+mp_cksum_fill(uint8_t *p, const struct mp_pkt_info *pi);
 
 /** Ones' complement sum of the pseudo-header for an L4 segment of l4_bytes, folded to 16 bits
  * but not complemented, so callers can keep adding to it. */
-uint32_t mp_cksum_pseudo(const uint8_t *p, const struct mp_pkt_info *pi, uint32_t l4_bytes);
+uint32_t
+mp_cksum_pseudo(const uint8_t *p, const struct mp_pkt_info *pi, uint32_t l4_bytes);
 
 /* ---------------------------------------------------------------------------------------- */
 /* Neighbour table (ARP for IPv4, NDP for IPv6)                                              */
@@ -164,11 +167,12 @@ struct mp_neigh_info {
 };
 
 /** Create a table. Control path. Returns NULL with rte_errno set on failure. */
-struct mp_neigh_table *mp_neigh_create(const struct mp_neigh_params *params);
+struct mp_neigh_table *
+mp_neigh_create(const struct mp_neigh_params *params);
 
 /** Free a table; any held packet pointers are handed to drop(m, arg) first. Control path. */
-void mp_neigh_free(struct mp_neigh_table *t, void (*drop)(struct rte_mbuf *m, void *arg),
-                   void *arg);
+void
+mp_neigh_free(struct mp_neigh_table *t, void (*drop)(struct rte_mbuf *m, void *arg), void *arg);
 
 /**
  * Find the MAC address for a next hop, holding the packet if it is not known yet.
@@ -183,9 +187,9 @@ void mp_neigh_free(struct mp_neigh_table *t, void (*drop)(struct rte_mbuf *m, vo
  * @param mac    filled on MP_NEIGH_OK
  * @param probe  set to true when the caller should send a solicitation, false otherwise
  */
-enum mp_neigh_verdict mp_neigh_resolve(struct mp_neigh_table *t, const struct mp_neigh_key *k,
-                                       uint64_t now, struct rte_mbuf *m, struct rte_ether_addr *mac,
-                                       bool *probe);
+enum mp_neigh_verdict
+mp_neigh_resolve(struct mp_neigh_table *t, const struct mp_neigh_key *k, uint64_t now,
+                 struct rte_mbuf *m, struct rte_ether_addr *mac, bool *probe);
 
 /**
  * Record that k is at mac (from an ARP packet, a neighbour advertisement or a solicitation's
@@ -196,9 +200,9 @@ enum mp_neigh_verdict mp_neigh_resolve(struct mp_neigh_table *t, const struct mp
  * @param out  room for queue_len pointers
  * @return number of packets written to out (0 when none were held or k was not added)
  */
-unsigned int mp_neigh_learn(struct mp_neigh_table *t, const struct mp_neigh_key *k,
-                            const struct rte_ether_addr *mac, uint64_t now, bool create,
-                            struct rte_mbuf **out);
+unsigned int
+mp_neigh_learn(struct mp_neigh_table *t, const struct mp_neigh_key *k,
+               const struct rte_ether_addr *mac, uint64_t now, bool create, struct rte_mbuf **out);
 
 /**
  * Age entries: INCOMPLETE past retrans_tsc asks for another probe (probe(k, arg)) until
@@ -207,26 +211,31 @@ unsigned int mp_neigh_learn(struct mp_neigh_table *t, const struct mp_neigh_key 
  * most budget entries per call, continuing where the previous call stopped, so a worker can
  * call it every loop at a bounded cost. Data-path safe.
  */
-void mp_neigh_expire(struct mp_neigh_table *t, uint64_t now, unsigned int budget,
-                     void (*probe)(const struct mp_neigh_key *k, void *arg),
-                     void (*drop)(struct rte_mbuf *m, void *arg), void *arg);
+void
+mp_neigh_expire(struct mp_neigh_table *t, uint64_t now, unsigned int budget,
+                void (*probe)(const struct mp_neigh_key *k, void *arg),
+                void (*drop)(struct rte_mbuf *m, void *arg), void *arg);
 
 /**
  * Look up an entry without side effects. Returns false when absent. Only on the owning worker
  * (or while it is stopped): the index is not safe for concurrent readers.
  */
-bool mp_neigh_get(const struct mp_neigh_table *t, const struct mp_neigh_key *k,
-                  struct mp_neigh_info *info);
+bool
+mp_neigh_get(const struct mp_neigh_table *t, const struct mp_neigh_key *k,
+             struct mp_neigh_info *info);
 
 /** Call fn for every entry (order unspecified); stops early when fn returns non-zero. */
-void mp_neigh_walk(const struct mp_neigh_table *t,
-                   int (*fn)(const struct mp_neigh_info *i, void *arg), void *arg);
+void
+mp_neigh_walk(const struct mp_neigh_table *t, int (*fn)(const struct mp_neigh_info *i, void *arg),
+              void *arg);
 
 /** Number of entries in use. A plain counter: other threads may read it (value may lag). */
-unsigned int mp_neigh_count(const struct mp_neigh_table *t);
+unsigned int
+mp_neigh_count(const struct mp_neigh_table *t);
 
 /** The table's event counters; one writer, so other threads may read them (values may lag). */
-const struct mp_neigh_stats *mp_neigh_stats(const struct mp_neigh_table *t);
+const struct mp_neigh_stats *
+mp_neigh_stats(const struct mp_neigh_table *t);
 
 /** Build a key. addr points to 4 (AF_INET) or 16 (AF_INET6) bytes in network order. */
 static inline void
@@ -267,16 +276,17 @@ struct mp_net_iface {
 };
 
 /** Build the interface view of config port c running on ethdev port_id. Control path. */
-void mp_net_iface_init(struct mp_net_iface *ifc, const struct mp_conf_port *c, uint16_t port_id,
-                       const struct rte_ether_addr *mac, uint16_t mtu, bool rx_ip_csum,
-                       bool rx_l4_csum);
+void
+mp_net_iface_init(struct mp_net_iface *ifc, const struct mp_conf_port *c, uint16_t port_id,
+                  const struct rte_ether_addr *mac, uint16_t mtu, bool rx_ip_csum, bool rx_l4_csum);
 
 /** The own address on ifc that a packet to dst (same family) should come from, or NULL. */
-const struct mp_net_addr *mp_net_iface_source(const struct mp_net_iface *ifc, int family,
-                                              const uint8_t *dst);
+const struct mp_net_addr *
+mp_net_iface_source(const struct mp_net_iface *ifc, int family, const uint8_t *dst);
 
 /** True when addr lies inside prefix p (same family). */
-bool mp_net_addr_in_prefix(const struct mp_net_addr *p, int family, const uint8_t *addr);
+bool
+mp_net_addr_in_prefix(const struct mp_net_addr *p, int family, const uint8_t *addr);
 
 /* ---------------------------------------------------------------------------------------- */
 /* Routes: connected prefixes of every port plus static routes, in rte_fib / rte_fib6       */
@@ -297,19 +307,24 @@ struct mp_route_table;
  * route (a gateway without a port is resolved to the port whose prefix contains it). Control
  * path. Returns NULL after logging the reason.
  */
-struct mp_route_table *mp_route_build(const struct mp_conf *conf, const struct mp_net_iface *ifaces,
-                                      unsigned int n, int socket_id);
+struct mp_route_table *
+mp_route_build(const struct mp_conf *conf, const struct mp_net_iface *ifaces, unsigned int n,
+               int socket_id);
 
-void mp_route_free(struct mp_route_table *rt);
+void
+mp_route_free(struct mp_route_table *rt);
 
 /** Longest-prefix match; NULL when no route. dst in network order. Data-path safe. */
-const struct mp_nexthop *mp_route_lookup4(const struct mp_route_table *rt, uint32_t dst);
+const struct mp_nexthop *
+mp_route_lookup4(const struct mp_route_table *rt, uint32_t dst);
 
 /** Longest-prefix match for IPv6; NULL when no route. Data-path safe. */
-const struct mp_nexthop *mp_route_lookup6(const struct mp_route_table *rt, const uint8_t dst[16]);
+const struct mp_nexthop *
+mp_route_lookup6(const struct mp_route_table *rt, const uint8_t dst[16]);
 
 /** Number of routes installed (connected + static), for the start-up log. */
-unsigned int mp_route_count(const struct mp_route_table *rt);
+unsigned int
+mp_route_count(const struct mp_route_table *rt);
 
 /* ---------------------------------------------------------------------------------------- */
 /* Local addresses: what meshpath answers for, and on which port                             */
@@ -339,18 +354,20 @@ struct mp_local_table;
  * listeners and clusters (VIPs and SNAT addresses, each on the port whose connected prefix holds
  * it). Control path; read-only afterwards. NULL after logging the reason.
  */
-struct mp_local_table *mp_local_build(const struct mp_conf *conf, const struct mp_net_iface *ifaces,
-                                      unsigned int n_ports, int socket_id);
+struct mp_local_table *
+mp_local_build(const struct mp_conf *conf, const struct mp_net_iface *ifaces, unsigned int n_ports,
+               int socket_id);
 
-void mp_local_free(struct mp_local_table *t);
+void
+mp_local_free(struct mp_local_table *t);
 
 /**
  * What addr is to meshpath when it arrives on port: a node-wide address (global host address,
  * VIP, SNAT) or one scoped to that port (link-local, multicast group). NULL when not local.
  * Data-path safe (read-only table).
  */
-const struct mp_local_entry *mp_local_lookup(const struct mp_local_table *t, int family,
-                                             const uint8_t *addr, uint16_t port);
+const struct mp_local_entry *
+mp_local_lookup(const struct mp_local_table *t, int family, const uint8_t *addr, uint16_t port);
 
 /* ---------------------------------------------------------------------------------------- */
 /* Per-packet metadata: the parse result travels with the mbuf (a dynfield)                  */
@@ -358,7 +375,8 @@ const struct mp_local_entry *mp_local_lookup(const struct mp_local_table *t, int
 extern int mp_pkt_info_offset;
 
 /** Register the dynfield. Control path, once, before any worker starts. 0 or -rte_errno. */
-int mp_pkt_info_register(void);
+int
+mp_pkt_info_register(void);
 
 /** The parse result of m (valid for packets mp_net_input() hands to the L4 stage). */
 static inline struct mp_pkt_info *
@@ -410,10 +428,12 @@ struct mp_net_ctx {
  * Set up the TX buffers of a context whose other fields are filled in. Control path.
  * @param burst  packets buffered per port before a TX burst is sent
  */
-int mp_net_ctx_init(struct mp_net_ctx *c, uint32_t burst, int socket_id);
+int
+mp_net_ctx_init(struct mp_net_ctx *c, uint32_t burst, int socket_id);
 
 /** Free what mp_net_ctx_init() allocated, dropping any buffered packets. Control path. */
-void mp_net_ctx_fini(struct mp_net_ctx *c);
+void
+mp_net_ctx_fini(struct mp_net_ctx *c);
 
 /**
  * Run a received burst through the network layer: parse, verify checksums, answer ARP/NDP and
@@ -424,35 +444,42 @@ void mp_net_ctx_fini(struct mp_net_ctx *c);
  * @param l4  room for n packets
  * @return the number of packets written to l4
  */
-uint16_t mp_net_input(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf **pkts, uint16_t n,
-                      struct rte_mbuf **l4);
+uint16_t
+mp_net_input(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf **pkts, uint16_t n,
+             struct rte_mbuf **l4);
 
 /**
  * Send an IP packet whose data starts at its L3 header: route, resolve the next hop (holding
  * the packet while it resolves), add the Ethernet header and queue it for TX. in_port is the
  * egress port for IPv6 link-local destinations. Consumes m. Data path.
  */
-void mp_net_output(struct mp_net_ctx *c, struct rte_mbuf *m, int family, const uint8_t *dst,
-                   uint16_t in_port);
+void
+mp_net_output(struct mp_net_ctx *c, struct rte_mbuf *m, int family, const uint8_t *dst,
+              uint16_t in_port);
 
 /** Queue a complete frame for TX on port; counts it. Consumes m. Data path. */
-void mp_net_tx(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf *m);
+void
+mp_net_tx(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf *m);
 
 /** Per-loop housekeeping: neighbour updates from peers, neighbour aging. Data path. */
-void mp_net_poll(struct mp_net_ctx *c);
+void
+mp_net_poll(struct mp_net_ctx *c);
 
 /** Send every buffered TX packet. Data path. */
-void mp_net_flush(struct mp_net_ctx *c);
+void
+mp_net_flush(struct mp_net_ctx *c);
 
 /**
  * Refuse a TCP segment or UDP datagram (parse result pi, data still at the Ethernet header):
  * answer a RST or an ICMP port unreachable (rate limited) to its source. The caller counts the
  * reason; a RST is never answered. Consumes m. Data path.
  */
-void mp_net_reject(struct mp_net_ctx *c, struct rte_mbuf *m, const struct mp_pkt_info *pi,
-                   uint16_t port);
+void
+mp_net_reject(struct mp_net_ctx *c, struct rte_mbuf *m, const struct mp_pkt_info *pi,
+              uint16_t port);
 
 /** Drop m under reason d: count and free. Data path. */
-void mp_net_drop(struct mp_net_ctx *c, struct rte_mbuf *m, enum mp_drop d);
+void
+mp_net_drop(struct mp_net_ctx *c, struct rte_mbuf *m, enum mp_drop d);
 
 #endif /* MP_NET_H */

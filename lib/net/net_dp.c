@@ -254,7 +254,7 @@ net_is_echo(const uint8_t *p, const struct mp_pkt_info *pi)
 
 static enum net_verdict
 net_ip_input(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf *m, const uint8_t *p,
-	     struct mp_pkt_info *pi)
+             struct mp_pkt_info *pi)
 {
 	int family = pi->l3 == MP_L3_IPV4 ? AF_INET : AF_INET6;
 	const uint8_t *dst = family == AF_INET ? p + pi->l3_off + 16 : p + pi->l3_off + 24;
@@ -315,7 +315,7 @@ net_classify(struct mp_net_ctx *c, const struct mp_net_iface *ifc, struct rte_mb
 
 uint16_t
 mp_net_input(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf **pkts, uint16_t n,
-	     struct rte_mbuf **l4)
+             struct rte_mbuf **l4)
 {
 	const struct mp_net_iface *ifc = &c->ifaces[port];
 	struct mp_port_counters *pc = &c->cnt->port[port];

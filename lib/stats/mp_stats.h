@@ -30,15 +30,19 @@ struct mp_stats_source {
 };
 
 /** Register the telemetry commands. Returns 0 or -errno. */
-int mp_stats_init(const struct mp_stats_source *src);
+int
+mp_stats_init(const struct mp_stats_source *src);
 
 /** Sum every worker's counters into out. */
-void mp_stats_sum(const struct mp_stats_source *src, struct mp_counters *out);
+void
+mp_stats_sum(const struct mp_stats_source *src, struct mp_counters *out);
 
 /** Sum every worker's neighbour events into out. */
-void mp_stats_neigh_sum(const struct mp_stats_source *src, struct mp_neigh_stats *out);
+void
+mp_stats_neigh_sum(const struct mp_stats_source *src, struct mp_neigh_stats *out);
 
 /** Print the human-readable report (ports, non-zero drops and events, per-worker cycles). */
-void mp_stats_print(const struct mp_stats_source *src, FILE *f);
+void
+mp_stats_print(const struct mp_stats_source *src, FILE *f);
 
 #endif /* MP_STATS_H */

@@ -9,6 +9,7 @@
 extern const struct mp_stats_source *mp_stats_src;
 
 /* Register the /meshpath/l4/ commands. */
-int mp_stats_l4_init(void);
+int
+mp_stats_l4_init(void);
 
 #endif /* STATS_PRIV_H */
