@@ -12,6 +12,7 @@
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -386,12 +387,19 @@ static const char *const conf_policy_names[] = {
         [MP_LB_LEAST_CONN] = "least_connections",
 };
 
+/*
+ * The name of element `index` of a list (clusters, listeners), checked against the elements
+ * before it; copied to dst (MP_NAME_LEN) when valid and unique. The name is each element's first
+ * member, and its config line sits at line_off.
+ */
+_Static_assert(offsetof(struct mp_conf_cluster, name) == 0, "cluster name first");
+_Static_assert(offsetof(struct mp_conf_listener, name) == 0, "listener name first");
+
 static void
-conf_cluster_name(struct conf_ctx *ctx, const struct conf_key *k, const config_setting_t *s,
-                  void *obj)
+conf_unique_name(struct conf_ctx *ctx, const struct conf_key *k, const config_setting_t *s,
+                 const char *kind, char *dst, const void *first, size_t stride, size_t line_off,
+                 unsigned int index)
 {
-	struct mp_conf_cluster *cl = obj;
-	const struct mp_conf *conf = ctx->conf;
 	char what[CONF_WHAT_LEN];
 	const char *v;
 	unsigned int i;
@@ -400,16 +408,30 @@ conf_cluster_name(struct conf_ctx *ctx, const struct conf_key *k, const config_s
 	v = conf_get_name(ctx, s, what);
 	if (v == NULL)
 		return;
-	for (i = 0; i < (unsigned int)(cl - conf->clusters); i++) {
-		if (strcmp(conf->clusters[i].name, v) == 0) {
+	for (i = 0; i < index; i++) {
+		const char *e = (const char *)first + i * stride;
+
+		if (strcmp(e, v) == 0) {
 			conf_err(ctx, s,
-			         "cluster name \"%s\" is already used by the cluster at line %d: "
-			         "give each cluster its own name",
-			         v, conf->clusters[i].line);
+			         "%s name \"%s\" is already used by the %s at line %d: give each "
+			         "%s its "
+			         "own name",
+			         kind, v, kind, *(const int *)(e + line_off), kind);
 			return;
 		}
 	}
-	memcpy(cl->name, v, strlen(v) + 1);
+	memcpy(dst, v, strlen(v) + 1);
+}
+
+static void
+conf_cluster_name(struct conf_ctx *ctx, const struct conf_key *k, const config_setting_t *s,
+                  void *obj)
+{
+	struct mp_conf_cluster *cl = obj;
+
+	conf_unique_name(ctx, k, s, "cluster", cl->name, ctx->conf->clusters, sizeof(*cl),
+	                 offsetof(struct mp_conf_cluster, line),
+	                 (unsigned int)(cl - ctx->conf->clusters));
 }
 
 static void
@@ -608,25 +630,10 @@ conf_listener_name(struct conf_ctx *ctx, const struct conf_key *k, const config_
                    void *obj)
 {
 	struct mp_conf_listener *l = obj;
-	const struct mp_conf *conf = ctx->conf;
-	char what[CONF_WHAT_LEN];
-	const char *v;
-	unsigned int i;
 
-	conf_key_name(ctx, k->name, what, sizeof(what));
-	v = conf_get_name(ctx, s, what);
-	if (v == NULL)
-		return;
-	for (i = 0; i < (unsigned int)(l - conf->listeners); i++) {
-		if (strcmp(conf->listeners[i].name, v) == 0) {
-			conf_err(ctx, s,
-			         "listener name \"%s\" is already used by the listener at line %d: "
-			         "give each listener its own name",
-			         v, conf->listeners[i].line);
-			return;
-		}
-	}
-	memcpy(l->name, v, strlen(v) + 1);
+	conf_unique_name(ctx, k, s, "listener", l->name, ctx->conf->listeners, sizeof(*l),
+	                 offsetof(struct mp_conf_listener, line),
+	                 (unsigned int)(l - ctx->conf->listeners));
 }
 
 static void
