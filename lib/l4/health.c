@@ -47,8 +47,7 @@ health_account(struct mp_l4_health *h, const struct mp_conf_cluster *cc, unsigne
 }
 
 struct mp_l4_config *
-mp_l4_health_update(struct mp_l4_health *h, const struct mp_l4_config *cur,
-                    const struct mp_l4_ctx *const *workers, unsigned int n, int socket_id)
+mp_l4_health_update(struct mp_l4_health *h, const struct mp_l4_config *cur, int socket_id)
 {
 	const struct mp_conf *conf = h->conf;
 	bool changed[MP_MAX_CLUSTERS] = {false}, any = false;
@@ -65,8 +64,8 @@ mp_l4_health_update(struct mp_l4_health *h, const struct mp_l4_config *cur,
 			unsigned int idx = cc->first_endpoint + j;
 			uint64_t ok = 0, fail = 0;
 
-			for (w = 0; w < n; w++) {
-				const struct mp_l4_endpoint_stats *s = &workers[w]->estats[idx];
+			for (w = 0; w < cur->n_workers; w++) {
+				const struct mp_l4_endpoint_stats *s = &cur->ws[w].estats[idx];
 
 				ok += s->probe_ok;
 				fail += s->probe_failed + s->connect_failed;
@@ -103,12 +102,35 @@ mp_l4_health_update(struct mp_l4_health *h, const struct mp_l4_config *cur,
 }
 
 void
-mp_l4_config_retire(struct mp_l4_config *old, const struct mp_l4_config *new)
+mp_l4_health_carry(struct mp_l4_health *to, const struct mp_l4_health *from)
 {
-	unsigned int i;
+	const struct mp_conf *a = to->conf, *b = from->conf;
+	unsigned int i, j, k, l;
 
-	for (i = 0; i < old->n_clusters; i++)
-		if (old->clusters[i] != new->clusters[i])
-			mp_lb_cluster_free(old->clusters[i]);
-	rte_free(old);
+	for (i = 0; i < a->n_clusters; i++) {
+		for (k = 0; k < b->n_clusters; k++)
+			if (strcmp(a->clusters[i].name, b->clusters[k].name) == 0)
+				break;
+		if (k == b->n_clusters)
+			continue;
+		for (j = 0; j < a->clusters[i].n_endpoints; j++) {
+			unsigned int x = a->clusters[i].first_endpoint + j;
+			const struct mp_conf_endpoint *e = &a->endpoints[x];
+
+			for (l = 0; l < b->clusters[k].n_endpoints; l++) {
+				unsigned int y = b->clusters[k].first_endpoint + l;
+				const struct mp_conf_endpoint *o = &b->endpoints[y];
+
+				if (e->port == o->port && e->addr.family == o->addr.family &&
+				    memcmp(&e->addr, &o->addr, sizeof(e->addr)) == 0) {
+					/* Counters restart with the generation: runs carry, seen
+					 * not. */
+					to->up[x] = from->up[y];
+					to->ok_run[x] = from->ok_run[y];
+					to->fail_run[x] = from->fail_run[y];
+					break;
+				}
+			}
+		}
+	}
 }

@@ -29,7 +29,7 @@ probe_port(unsigned int idx)
 static void
 probe_send(struct mp_l4_ctx *c, unsigned int cluster, unsigned int idx, uint32_t seq)
 {
-	const struct mp_conf_endpoint *ce = &c->conf->endpoints[idx];
+	const struct mp_conf_endpoint *ce = &c->cfg->conf->endpoints[idx];
 	int family = ce->addr.family;
 	const uint8_t *dst = family == AF_INET ? (const uint8_t *)&ce->addr.v4 : ce->addr.v6;
 	uint16_t l3_len =
@@ -102,7 +102,7 @@ probe_send(struct mp_l4_ctx *c, unsigned int cluster, unsigned int idx, uint32_t
 void
 l4_probe_poll(struct mp_l4_ctx *c)
 {
-	const struct mp_conf *conf = c->conf;
+	const struct mp_conf *conf = c->cfg->conf;
 	uint64_t now = c->net->now, ms = rte_get_tsc_hz() / 1000;
 	uint16_t nw = c->net->n_workers, self = c->net->worker;
 	unsigned int i, j;
@@ -117,12 +117,12 @@ l4_probe_poll(struct mp_l4_ctx *c)
 			continue;
 		for (j = 0; j < cc->n_endpoints; j++) {
 			unsigned int idx = cc->first_endpoint + j;
-			struct mp_l4_probe *pr = &c->probes[idx];
+			struct mp_l4_probe *pr = &c->ws->probes[idx];
 
 			if (probe_port(idx) % nw != self)
 				continue;
 			if (pr->sent_tsc != 0 && now - pr->sent_tsc >= cc->health.timeout_ms * ms) {
-				c->estats[idx].probe_failed++;
+				c->ws->estats[idx].probe_failed++;
 				pr->sent_tsc = 0;
 			}
 			if (pr->sent_tsc == 0 && now >= pr->next_tsc) {
@@ -153,11 +153,11 @@ l4_probe_input(struct mp_l4_ctx *c, struct rte_mbuf *m, uint16_t port)
 	if (dport < MP_L4_PROBE_PORT_BASE || dport >= MP_L4_SNAT_PORT_MIN)
 		return false;
 	idx = dport - MP_L4_PROBE_PORT_BASE;
-	pr = &c->probes[idx];
-	ce = &c->conf->endpoints[idx];
+	pr = &c->ws->probes[idx];
+	ce = &c->cfg->conf->endpoints[idx];
 	alen = ce->addr.family == AF_INET ? 4 : 16;
 	/* Only the answer to the pending SYN, from the endpoint it went to, counts. */
-	if (idx >= c->conf->n_endpoints || pr->sent_tsc == 0 ||
+	if (idx >= c->cfg->conf->n_endpoints || pr->sent_tsc == 0 ||
 	    rte_be_to_cpu_16(t->src_port) != ce->port ||
 	    memcmp(p + pi->l3_off + (pi->l3 == MP_L3_IPV4 ? 12 : 8),
 	           ce->addr.family == AF_INET ? (const void *)&ce->addr.v4 : ce->addr.v6,
@@ -168,11 +168,11 @@ l4_probe_input(struct mp_l4_ctx *c, struct rte_mbuf *m, uint16_t port)
 	}
 	pr->sent_tsc = 0;
 	if ((t->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_RST_FLAG)) == RTE_TCP_SYN_FLAG) {
-		c->estats[idx].probe_ok++;
+		c->ws->estats[idx].probe_ok++;
 		mp_net_reject(c->net, m, pi, port); /* RST: the check is done */
 	} else {
 		if (t->tcp_flags & RTE_TCP_RST_FLAG)
-			c->estats[idx].probe_failed++;
+			c->ws->estats[idx].probe_failed++;
 		rte_pktmbuf_free(m);
 	}
 	return true;

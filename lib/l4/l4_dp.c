@@ -45,7 +45,7 @@ l4_snat_port(struct mp_l4_ctx *c)
 static inline unsigned int
 l4_ep_index(const struct mp_l4_ctx *c, unsigned int cluster, uint32_t ep)
 {
-	return c->conf->clusters[cluster].first_endpoint + ep;
+	return c->cfg->conf->clusters[cluster].first_endpoint + ep;
 }
 
 void
@@ -53,8 +53,8 @@ mp_l4_flow_event(struct mp_flow *f, enum mp_flow_event ev, void *arg)
 {
 	struct mp_l4_ctx *c = arg;
 
-	if (ev == MP_FLOW_EV_CONNECT_TIMEOUT)
-		c->estats[l4_ep_index(c, f->cluster, f->endpoint)].connect_failed++;
+	if (ev == MP_FLOW_EV_CONNECT_TIMEOUT && f->user == c->cfg->generation)
+		c->ws->estats[l4_ep_index(c, f->cluster, f->endpoint)].connect_failed++;
 }
 
 void
@@ -62,7 +62,9 @@ mp_l4_flow_expired(struct mp_flow *f, void *arg)
 {
 	struct mp_l4_ctx *c = arg;
 
-	mp_lb_flow_close(c->lb[f->cluster], (uint16_t)f->endpoint);
+	/* A flow of an older generation counted in states that are gone. */
+	if (f->user == c->cfg->generation)
+		mp_lb_flow_close(c->ws->lb[f->cluster], (uint16_t)f->endpoint);
 	mp_count_event(c->net->cnt, MP_EV_L4_FLOWS_CLOSED);
 }
 
@@ -146,9 +148,9 @@ l4_open(struct mp_l4_ctx *c, const struct mp_flow_key *k, struct rte_mbuf *m, ui
 	               : mp_lb_hash_v6(k->src, k->dst, k->sport, k->dport, k->proto,
 	                               MP_LB_HASH_SEED);
 	cl = c->cfg->clusters[l->cluster];
-	ep = mp_lb_pick(cl, c->lb[l->cluster], hash);
+	ep = mp_lb_pick(cl, c->ws->lb[l->cluster], hash);
 	if (ep < 0) {
-		c->lstats[l->id].refused++;
+		c->ws->lstats[l->id].refused++;
 		mp_count_drop(c->net->cnt, MP_DROP_NO_ENDPOINT);
 		mp_net_reject(c->net, m, pi, port);
 		return NULL;
@@ -168,17 +170,18 @@ l4_open(struct mp_l4_ctx *c, const struct mp_flow_key *k, struct rte_mbuf *m, ui
 			break;
 	}
 	if (f == NULL) {
-		c->lstats[l->id].refused++;
+		c->ws->lstats[l->id].refused++;
 		mp_net_drop(c->net, m,
 		            i == L4_SNAT_PORT_TRIES ? MP_DROP_SNAT_PORTS : MP_DROP_FLOW_FULL);
 		return NULL;
 	}
+	f->user = c->cfg->generation;
 	f->endpoint = (uint32_t)ep;
 	f->listener = l->id;
 	f->cluster = l->cluster;
-	c->lstats[l->id].flows++;
-	c->estats[l4_ep_index(c, l->cluster, (uint32_t)ep)].flows++;
-	mp_lb_flow_open(c->lb[l->cluster], (uint16_t)ep);
+	c->ws->lstats[l->id].flows++;
+	c->ws->estats[l4_ep_index(c, l->cluster, (uint32_t)ep)].flows++;
+	mp_lb_flow_open(c->ws->lb[l->cluster], (uint16_t)ep);
 	mp_count_event(c->net->cnt, MP_EV_L4_FLOWS_OPENED);
 	return f;
 }
@@ -191,23 +194,21 @@ l4_forward(struct mp_l4_ctx *c, struct mp_flow *f, unsigned int dir, struct rte_
 	struct mp_pkt_info *pi = mp_pkt_info_of(m);
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
 	int family = pi->l3 == MP_L3_IPV4 ? AF_INET : AF_INET6;
-	struct mp_l4_endpoint_stats *es = &c->estats[l4_ep_index(c, f->cluster, f->endpoint)];
-	struct mp_l4_listener_stats *ls = &c->lstats[f->listener];
-	uint32_t len = pi->pkt_len - pi->l3_off;
+	enum mp_flow_event ev = mp_flow_track(c->flows, f, dir, p, pi, c->net->now);
 	uint8_t *l3;
 
-	ls->pkts[dir]++;
-	ls->bytes[dir] += len;
-	es->bytes[dir] += len;
-	switch (mp_flow_track(c->flows, f, dir, p, pi, c->net->now)) {
-	case MP_FLOW_EV_CONNECT_OK:
-		es->connect_ok++;
-		break;
-	case MP_FLOW_EV_CONNECT_RST:
-		es->connect_failed++;
-		break;
-	default:
-		break;
+	/* Flows of an older generation forward but count nowhere: their indexes are gone. */
+	if (f->user == c->cfg->generation) {
+		struct mp_l4_endpoint_stats *es =
+		        &c->ws->estats[l4_ep_index(c, f->cluster, f->endpoint)];
+		struct mp_l4_listener_stats *ls = &c->ws->lstats[f->listener];
+		uint32_t len = pi->pkt_len - pi->l3_off;
+
+		ls->pkts[dir]++;
+		ls->bytes[dir] += len;
+		es->bytes[dir] += len;
+		es->connect_ok += ev == MP_FLOW_EV_CONNECT_OK;
+		es->connect_failed += ev == MP_FLOW_EV_CONNECT_RST;
 	}
 	if (!mp_flow_nat(c->flows, f, dir, p, pi)) {
 		mp_net_drop(c->net, m, MP_DROP_NAT_FAILED);

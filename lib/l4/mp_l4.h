@@ -80,22 +80,6 @@ struct mp_lb_state;
 struct mp_timer_wheel;
 struct rte_ring;
 
-/** What every worker's L4 stage reads: built on the control thread, immutable once published. */
-struct mp_l4_config {
-	struct mp_l4_listeners *listeners;
-	unsigned int n_clusters;
-	struct mp_lb_cluster *clusters[MP_MAX_CLUSTERS];
-	unsigned int n_snat[MP_MAX_CLUSTERS];
-	struct mp_net_addr snat[MP_MAX_CLUSTERS][MP_MAX_SNAT_ADDRS];
-};
-
-/** Build listeners, clusters (all endpoints up) and SNAT pools. Control path; NULL on error. */
-struct mp_l4_config *
-mp_l4_config_build(const struct mp_conf *conf, int socket_id);
-
-void
-mp_l4_config_free(struct mp_l4_config *cfg);
-
 /** Per-listener counters of one worker (one writer; telemetry sums them). */
 struct mp_l4_listener_stats {
 	uint64_t flows;    /**< flows opened */
@@ -130,27 +114,65 @@ struct mp_l4_probe {
 	uint32_t seq;      /**< its sequence number */
 };
 
+/** One worker's mutable L4 state for one configuration generation (only that worker writes). */
+struct mp_l4_worker_state {
+	struct mp_lb_state *lb[MP_MAX_CLUSTERS]; /**< by cluster: picking state, active flows */
+	struct mp_l4_listener_stats *lstats;     /**< MP_MAX_LISTENERS, by conf index */
+	struct mp_l4_endpoint_stats *estats;     /**< MP_MAX_ENDPOINTS, by conf endpoint index */
+	struct mp_l4_probe *probes;              /**< MP_MAX_ENDPOINTS, the ones it probes */
+};
+
+/**
+ * What every worker's L4 stage reads: built on the control thread, immutable once published.
+ * A health change derives a new one that shares the listeners, the unchanged clusters and the
+ * worker states; a reload builds a new generation from scratch (counters start again, flows of
+ * older generations keep forwarding but no longer count).
+ */
+struct mp_l4_config {
+	const struct mp_conf *conf; /**< what it was built from; owned by the caller */
+	uint16_t generation;
+	unsigned int n_workers;
+	struct mp_l4_listeners *listeners;
+	unsigned int n_clusters;
+	struct mp_lb_cluster *clusters[MP_MAX_CLUSTERS];
+	unsigned int n_snat[MP_MAX_CLUSTERS];
+	struct mp_net_addr snat[MP_MAX_CLUSTERS][MP_MAX_SNAT_ADDRS];
+	struct mp_l4_worker_state *ws; /**< n_workers */
+};
+
+/**
+ * Build a generation: listeners, clusters (endpoints up per `up`, by conf endpoint index; NULL
+ * for all), SNAT pools and a state for each worker. Control path; NULL after logging.
+ */
+struct mp_l4_config *
+mp_l4_config_build(const struct mp_conf *conf, const uint8_t *up, unsigned int n_workers,
+                   uint16_t generation, int socket_id);
+
+/** Free a configuration and everything it holds. Control path. */
+void
+mp_l4_config_free(struct mp_l4_config *cfg);
+
+/** Free what old holds that new does not share, once no worker can still see old. */
+void
+mp_l4_config_retire(struct mp_l4_config *old, const struct mp_l4_config *new);
+
 /** One worker's L4 stage. Never shared. */
 struct mp_l4_ctx {
 	struct mp_net_ctx *net;         /**< the same worker's network layer (output, counters) */
 	const struct mp_l4_config *cfg; /**< this loop iteration's configuration */
-	struct mp_l4_config *const *published; /**< where the control thread publishes it */
+	struct mp_l4_worker_state *ws;  /**< this worker's state in cfg */
 	struct mp_flow_table *flows;
 	struct mp_timer_wheel *wheel;
 	struct rte_ring *const *rings; /**< every worker's steering ring, by worker index */
 	const bool *port_rss;          /**< by port: the device spreads flows by RSS */
 	uint64_t rng;                  /**< xorshift state for SNAT port choice */
-	struct mp_lb_state *lb[MP_MAX_CLUSTERS];
-	const struct mp_conf *conf; /**< for endpoint indexes (first_endpoint of each cluster) */
-	struct mp_l4_listener_stats *lstats; /**< MP_MAX_LISTENERS */
-	struct mp_l4_endpoint_stats *estats; /**< MP_MAX_ENDPOINTS */
-	struct mp_l4_probe *probes; /**< MP_MAX_ENDPOINTS; used for the ones this worker probes */
-	uint64_t next_probe_scan;   /**< TSC of the next pass over the probes */
+	uint64_t next_probe_scan;      /**< TSC of the next pass over the probes */
 };
 
 /**
- * Set up a worker's L4 stage: its flow table (conf limits and timeouts) and timer wheel, and a
- * load-balancing state per cluster. net, cfg, rings and port_rss must be set. Control path.
+ * Set up a worker's L4 stage: its flow table (conf limits and timeouts, which a reload cannot
+ * change) and timer wheel. net, rings and port_rss must be set; cfg is set per loop by
+ * mp_l4_begin(). Control path.
  */
 int
 mp_l4_ctx_init(struct mp_l4_ctx *c, const struct mp_conf *conf, int socket_id);
@@ -167,14 +189,15 @@ void
 mp_l4_input(struct mp_l4_ctx *c, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
 
 /**
- * Start of a loop iteration: take the configuration the control thread last published. The
- * worker reports a quiescent state (RCU) at the end of the iteration, after which the control
- * thread may free the configuration it replaced. Data path.
+ * Start of a loop iteration with the configuration the control thread last published (the
+ * worker loads it; it reports a quiescent state at the end of the iteration, after which the
+ * control thread may free what it replaced). Data path.
  */
 static inline void
-mp_l4_begin(struct mp_l4_ctx *c)
+mp_l4_begin(struct mp_l4_ctx *c, const struct mp_l4_config *cfg)
 {
-	c->cfg = __atomic_load_n(c->published, __ATOMIC_ACQUIRE);
+	c->cfg = cfg;
+	c->ws = &cfg->ws[c->net->worker];
 }
 
 /** Per-loop work: packets other workers steered here, active checks, flow timers. Data path. */
@@ -208,12 +231,14 @@ mp_l4_health_init(struct mp_l4_health *h, const struct mp_conf *conf);
  * changed state, else NULL. Control path.
  */
 struct mp_l4_config *
-mp_l4_health_update(struct mp_l4_health *h, const struct mp_l4_config *cur,
-                    const struct mp_l4_ctx *const *workers, unsigned int n, int socket_id);
+mp_l4_health_update(struct mp_l4_health *h, const struct mp_l4_config *cur, int socket_id);
 
-/** Free what old owns that new does not share, after no worker can still see old. */
+/**
+ * Carry health over a reload: endpoints of the same cluster name, address and port keep their
+ * state. Control path.
+ */
 void
-mp_l4_config_retire(struct mp_l4_config *old, const struct mp_l4_config *new);
+mp_l4_health_carry(struct mp_l4_health *to, const struct mp_l4_health *from);
 
 /** Create a worker's steering ring (pointers; many producers, one consumer). Control path. */
 struct rte_ring *
