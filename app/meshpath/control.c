@@ -9,6 +9,7 @@
 
 #include <rte_ethdev.h>
 #include <rte_launch.h>
+#include <rte_telemetry.h>
 
 #include "meshpath.h"
 
@@ -16,11 +17,61 @@
 #define CONTROL_LINK_TICKS 10 /* link state checked once a second */
 
 static volatile sig_atomic_t control_stop;
+/* Set by SIGHUP or the /meshpath/reload command; taken by the control loop. */
+static int control_reload;
+static struct meshpath *control_mp;
 
 static void
 control_on_signal(int sig)
 {
-	control_stop = sig;
+	if (sig == SIGHUP)
+		__atomic_store_n(&control_reload, 1, __ATOMIC_RELEASE);
+	else
+		control_stop = sig;
+}
+
+static int
+control_tel_reload(const char *cmd __rte_unused, const char *params __rte_unused,
+                   struct rte_tel_data *d)
+{
+	__atomic_store_n(&control_reload, 1, __ATOMIC_RELEASE);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "reload", "scheduled: see /meshpath/config and the log");
+	return 0;
+}
+
+static int
+control_tel_config(const char *cmd __rte_unused, const char *params __rte_unused,
+                   struct rte_tel_data *d)
+{
+	struct meshpath *mp = control_mp;
+
+	pthread_mutex_lock(&mp->lock);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "path", mp->snap->conf->path);
+	rte_tel_data_add_dict_u64(d, "generation", mp->generation);
+	rte_tel_data_add_dict_u64(d, "reloads", mp->reloads);
+	rte_tel_data_add_dict_u64(d, "reload_failures", mp->reload_failures);
+	rte_tel_data_add_dict_u64(d, "listeners", mp->snap->conf->n_listeners);
+	rte_tel_data_add_dict_u64(d, "clusters", mp->snap->conf->n_clusters);
+	rte_tel_data_add_dict_u64(d, "endpoints", mp->snap->conf->n_endpoints);
+	pthread_mutex_unlock(&mp->lock);
+	return 0;
+}
+
+int
+mp_control_telemetry(struct meshpath *mp)
+{
+	int rc;
+
+	control_mp = mp;
+	rc = rte_telemetry_register_cmd("/meshpath/reload", control_tel_reload,
+	                                "Re-read the config file, as SIGHUP does. No parameters.");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd(
+		        "/meshpath/config", control_tel_config,
+		        "Config file, generation, reloads applied and refused. No parameters.");
+	return rc;
 }
 
 void
@@ -33,25 +84,7 @@ mp_control_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-}
-
-/* Endpoint health: when an endpoint goes down or comes back, publish rebuilt cluster tables and
- * free the old ones once every worker has moved on (RCU). */
-static void
-control_health(struct meshpath *mp)
-{
-	const struct mp_l4_ctx *l4[MP_MAX_WORKERS];
-	struct mp_l4_config *next, *old = mp->l4;
-	unsigned int w;
-
-	for (w = 0; w < mp->n_workers; w++)
-		l4[w] = &mp->workers[w]->l4;
-	next = mp_l4_health_update(&mp->health, old, l4, mp->n_workers, (int)rte_socket_id());
-	if (next == NULL)
-		return;
-	__atomic_store_n(&mp->l4, next, __ATOMIC_RELEASE);
-	rte_rcu_qsbr_synchronize(mp->rcu, RTE_QSBR_THRID_INVALID);
-	mp_l4_config_retire(old, next);
+	sigaction(SIGHUP, &sa, NULL);
 }
 
 void
@@ -75,7 +108,9 @@ mp_control_run(struct meshpath *mp)
 				mp_port_link_report(&mp->ports[p]);
 			}
 		}
-		control_health(mp);
+		if (__atomic_exchange_n(&control_reload, 0, __ATOMIC_ACQ_REL) != 0)
+			mp_snapshot_reload(mp);
+		mp_snapshot_health(mp);
 		nanosleep(&tick, NULL);
 	}
 	MP_LOG(INFO, "%s: stopping workers", strsignal(control_stop));

@@ -124,21 +124,7 @@ setup_ports(struct meshpath *mp)
 		mp->stats.port_id[i] = p->port_id;
 	}
 	mp->stats.n_ports = mp->n_ports;
-	mp->routes = mp_route_build(mp->conf, mp->ifaces, mp->n_ports, (int)rte_socket_id());
-	if (mp->routes == NULL)
-		return -EINVAL;
-	MP_LOG(INFO, "%u routes installed", mp_route_count(mp->routes));
-	mp->local = mp_local_build(mp->conf, mp->ifaces, mp->n_ports, (int)rte_socket_id());
-	if (mp->local == NULL)
-		return -EINVAL;
-	mp->l4 = mp_l4_config_build(mp->conf, (int)rte_socket_id());
-	if (mp->l4 == NULL)
-		return -EINVAL;
-	mp_l4_health_init(&mp->health, mp->conf);
-	mp->stats.ep_up = mp->health.up;
-	MP_LOG(INFO, "%u listeners, %u clusters", mp_l4_listeners_count(mp->l4->listeners),
-	       mp->l4->n_clusters);
-	return 0;
+	return mp_snapshot_first(mp);
 }
 
 static int
@@ -191,8 +177,7 @@ setup_worker(struct meshpath *mp, unsigned int idx, unsigned int lcore)
 	w->net.n_workers = (uint16_t)mp->n_workers;
 	w->net.n_ports = (uint16_t)mp->n_ports;
 	w->net.ifaces = mp->ifaces;
-	w->net.routes = mp->routes;
-	w->net.local = mp->local;
+	w->snap = &mp->snap;
 	w->net.cnt = &w->counters;
 	w->net.pool = mp->pool;
 	w->net.rings = mp->rings;
@@ -205,8 +190,7 @@ setup_worker(struct meshpath *mp, unsigned int idx, unsigned int lcore)
 		return -ENOMEM;
 	}
 	w->l4.net = &w->net;
-	w->l4.cfg = mp->l4;
-	w->l4.published = &mp->l4;
+
 	w->l4.rings = mp->steer;
 	w->l4.port_rss = mp->port_rss;
 	if (mp_l4_ctx_init(&w->l4, conf, socket) < 0)
@@ -215,7 +199,7 @@ setup_worker(struct meshpath *mp, unsigned int idx, unsigned int lcore)
 	mp->stats.counters[idx] = &w->counters;
 	mp->stats.neigh[idx] = w->net.neigh;
 	mp->stats.lcore[idx] = lcore;
-	mp->stats.l4[idx] = &w->l4;
+	mp->stats.flows[idx] = w->l4.flows;
 	return 0;
 }
 
@@ -245,10 +229,10 @@ teardown(struct meshpath *mp)
 		rte_ring_free(mp->steer[i]);
 		rte_free(w);
 	}
-	mp_l4_config_free(mp->l4);
+
 	rte_free(mp->rcu);
-	mp_local_free(mp->local);
-	mp_route_free(mp->routes);
+	mp_snapshot_free(mp->snap);
+	mp->snap = NULL;
 	rte_mempool_free(mp->pool);
 }
 
@@ -270,7 +254,8 @@ run(struct mp_conf *conf, const char *prog, int n_extra, char **extra)
 	mp_log_init();
 	mp_control_signals();
 	mp.conf = conf;
-	mp.stats.conf = conf;
+	pthread_mutex_init(&mp.lock, NULL);
+	mp.stats.lock = &mp.lock;
 	mp.n_workers = rte_lcore_count() - 1;
 	if (mp.n_workers == 0 || mp.n_workers > MP_MAX_WORKERS) {
 		MP_LOG(ERR,
@@ -315,6 +300,8 @@ run(struct mp_conf *conf, const char *prog, int n_extra, char **extra)
 		goto out;
 	}
 	rc = mp_stats_init(&mp.stats);
+	if (rc == 0)
+		rc = mp_control_telemetry(&mp);
 	if (rc < 0)
 		MP_LOG(WARNING, "telemetry commands not registered: %s", rte_strerror(-rc));
 

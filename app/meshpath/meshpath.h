@@ -3,6 +3,7 @@
 #ifndef MESHPATH_H
 #define MESHPATH_H
 
+#include <pthread.h>
 #include <stdbool.h>
 
 #include <rte_mempool.h>
@@ -25,8 +26,22 @@ struct mp_worker {
 	unsigned int index;
 	uint32_t burst;
 	struct rte_rcu_qsbr *rcu;
+	struct mp_snapshot *const *snap; /* the published snapshot */
 	const bool *quit;
 } __rte_cache_aligned;
+
+/**
+ * Everything the workers read that a reload or a health change replaces, published as one
+ * pointer and freed under RCU once no worker can still see it. Parts a new snapshot shares with
+ * the old one are not freed.
+ */
+struct mp_snapshot {
+	struct mp_conf *conf;
+	struct mp_route_table *routes;
+	struct mp_local_table *local;
+	struct mp_l4_config *l4;
+	struct mp_l4_health *health; /* control thread only */
+};
 
 struct meshpath {
 	struct mp_conf *conf;
@@ -34,10 +49,11 @@ struct meshpath {
 	unsigned int n_ports;
 	struct mp_port ports[MP_MAX_PORTS];
 	struct mp_net_iface ifaces[MP_MAX_PORTS];
-	struct mp_route_table *routes;
-	struct mp_local_table *local;
-	struct mp_l4_config *l4; /* published to the workers; replaced under RCU */
-	struct mp_l4_health health;
+	struct mp_snapshot *snap; /* published to the workers; replaced under RCU */
+	uint16_t generation;      /* of the configuration: one more at each reload */
+	uint64_t reloads;         /* reloads applied */
+	uint64_t reload_failures; /* reloads refused (bad or incompatible config) */
+	pthread_mutex_t lock;     /* the control thread against telemetry readers of snap */
 	struct rte_rcu_qsbr *rcu;
 	bool port_rss[MP_MAX_PORTS];
 	unsigned int n_workers;
@@ -52,9 +68,29 @@ struct meshpath {
 int
 mp_worker_main(void *arg);
 
-/** Install SIGINT/SIGTERM handlers that ask the control loop to stop. */
+/** Register /meshpath/reload and /meshpath/config. Returns 0 or -errno. */
+int
+mp_control_telemetry(struct meshpath *mp);
+
+/** Install SIGINT/SIGTERM handlers that ask the control loop to stop, SIGHUP to reload. */
 void
 mp_control_signals(void);
+
+/** Build the first snapshot from mp->conf (routes, local addresses, L4 generation 1). */
+int
+mp_snapshot_first(struct meshpath *mp);
+
+/** Reload the config file: build and publish a new snapshot, or keep the old one and say why. */
+void
+mp_snapshot_reload(struct meshpath *mp);
+
+/** Apply health changes: publish rebuilt cluster tables when an endpoint changed state. */
+void
+mp_snapshot_health(struct meshpath *mp);
+
+/** Free a snapshot and everything it holds (at exit). */
+void
+mp_snapshot_free(struct mp_snapshot *s);
 
 /** Run the control loop on the main lcore until a stop signal, then stop the workers. */
 void

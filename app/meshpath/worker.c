@@ -26,8 +26,12 @@ mp_worker_main(void *arg)
 		unsigned int total = 0;
 		uint16_t p, n;
 
+		const struct mp_snapshot *snap = __atomic_load_n(w->snap, __ATOMIC_ACQUIRE);
+
 		c->now = start;
-		mp_l4_begin(&w->l4);
+		c->routes = snap->routes;
+		c->local = snap->local;
+		mp_l4_begin(&w->l4, snap->l4);
 		for (p = 0; p < c->n_ports; p++) {
 			n = rte_eth_rx_burst(c->ifaces[p].port_id, c->queue, pkts, burst);
 			if (n == 0)

@@ -8,10 +8,12 @@
 #ifndef MP_STATS_H
 #define MP_STATS_H
 
+#include <pthread.h>
 #include <stdio.h>
 
 #include "mp_base.h"
 #include "mp_counters.h"
+#include "mp_flow.h"
 #include "mp_l4.h"
 #include "mp_net.h"
 
@@ -21,9 +23,12 @@ struct mp_stats_source {
 	const struct mp_counters *counters[MP_MAX_WORKERS];
 	const struct mp_neigh_table *neigh[MP_MAX_WORKERS];
 	unsigned int lcore[MP_MAX_WORKERS];
-	const struct mp_l4_ctx *l4[MP_MAX_WORKERS]; /**< each worker's L4 stage */
-	const struct mp_conf *conf;                 /**< names of listeners and clusters */
-	const uint8_t *ep_up;                       /**< health by conf endpoint index */
+	const struct mp_flow_table *flows[MP_MAX_WORKERS]; /**< each worker's flow table */
+	/* Replaced at reloads and health changes: read them holding lock. */
+	pthread_mutex_t *lock;
+	const struct mp_conf *conf;    /**< names of listeners and clusters */
+	const struct mp_l4_config *l4; /**< the workers' L4 states and counters */
+	const uint8_t *ep_up;          /**< health by conf endpoint index */
 	unsigned int n_ports;
 	uint16_t port_id[MP_MAX_PORTS];
 	char port_name[MP_MAX_PORTS][MP_NAME_LEN];

@@ -35,8 +35,8 @@ tel_key(const char *name, char *buf, size_t len)
 }
 
 static int
-tel_l4_listeners(const char *cmd __rte_unused, const char *params __rte_unused,
-                 struct rte_tel_data *d)
+tel_l4_listeners_locked(const char *cmd __rte_unused, const char *params __rte_unused,
+                        struct rte_tel_data *d)
 {
 	const struct mp_stats_source *src = mp_stats_src;
 	const struct mp_conf *conf = src->conf;
@@ -52,7 +52,7 @@ tel_l4_listeners(const char *cmd __rte_unused, const char *params __rte_unused,
 		if (t == NULL)
 			return -ENOMEM;
 		for (w = 0; w < src->n_workers; w++) {
-			const struct mp_l4_listener_stats *s = &src->l4[w]->lstats[i];
+			const struct mp_l4_listener_stats *s = &src->l4->ws[w].lstats[i];
 
 			sum.flows += s->flows;
 			sum.pkts[0] += s->pkts[0];
@@ -94,15 +94,15 @@ tel_l4_endpoint(const struct mp_stats_source *src, unsigned int cluster, unsigne
 	if (t == NULL)
 		return NULL;
 	for (w = 0; w < src->n_workers; w++) {
-		const struct mp_l4_ctx *c = src->l4[w];
-		const struct mp_l4_endpoint_stats *s = &c->estats[idx];
+		const struct mp_l4_worker_state *ws = &src->l4->ws[w];
+		const struct mp_l4_endpoint_stats *s = &ws->estats[idx];
 
 		sum.flows += s->flows;
 		sum.bytes[0] += s->bytes[0];
 		sum.bytes[1] += s->bytes[1];
 		sum.connect_ok += s->connect_ok;
 		sum.connect_failed += s->connect_failed;
-		active += mp_lb_state_active(c->lb[cluster], (uint16_t)ep);
+		active += mp_lb_state_active(ws->lb[cluster], (uint16_t)ep);
 	}
 	rte_tel_data_start_dict(t);
 	rte_tel_data_add_dict_string(t, "address", address);
@@ -118,8 +118,8 @@ tel_l4_endpoint(const struct mp_stats_source *src, unsigned int cluster, unsigne
 }
 
 static int
-tel_l4_clusters(const char *cmd __rte_unused, const char *params __rte_unused,
-                struct rte_tel_data *d)
+tel_l4_clusters_locked(const char *cmd __rte_unused, const char *params __rte_unused,
+                       struct rte_tel_data *d)
 {
 	const struct mp_stats_source *src = mp_stats_src;
 	const struct mp_conf *conf = src->conf;
@@ -164,11 +164,11 @@ tel_l4_flows(const char *cmd __rte_unused, const char *params __rte_unused, stru
 	unsigned int w, i;
 
 	for (w = 0; w < src->n_workers; w++) {
-		const uint64_t *s = mp_flow_stats(src->l4[w]->flows);
+		const uint64_t *s = mp_flow_stats(src->flows[w]);
 
 		for (i = 0; i < MP_FLOW_STAT_MAX; i++)
 			sum[i] += s[i];
-		active += mp_flow_count(src->l4[w]->flows);
+		active += mp_flow_count(src->flows[w]);
 	}
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "active", active);
@@ -176,6 +176,20 @@ tel_l4_flows(const char *cmd __rte_unused, const char *params __rte_unused, stru
 		rte_tel_data_add_dict_u64(d, mp_flow_stat_name(i), sum[i]);
 	return 0;
 }
+
+/* The configuration may be replaced while a command runs: hold the control thread off. */
+#define TEL_LOCKED(fn)                                                             \
+	static int fn(const char *cmd, const char *params, struct rte_tel_data *d) \
+	{                                                                          \
+		int rc;                                                            \
+                                                                                   \
+		pthread_mutex_lock(mp_stats_src->lock);                            \
+		rc = fn##_locked(cmd, params, d);                                  \
+		pthread_mutex_unlock(mp_stats_src->lock);                          \
+		return rc;                                                         \
+	}
+TEL_LOCKED(tel_l4_listeners)
+TEL_LOCKED(tel_l4_clusters)
 
 int
 mp_stats_l4_init(void)
