@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# L4 packet rate: meshpath's full-NAT UDP path against testpmd's io forwarding, on the same
+# virtual device (memif) and the same generator (meshpath-l4gen), measured in the same run.
+# The generator sends UDP datagrams from FLOWS distinct clients and counts what comes back:
+# through testpmd unchanged (looped), through meshpath NATed to one of four endpoints (which the
+# generator also plays). Both devices under test poll on CPU 1, the generator on CPU 0.
+#
+# usage: bench/l4_rate.sh BUILD_DIR [SECONDS]      (as root; prints a markdown table)
+set -euo pipefail
+BUILD=$(realpath "${1:-build}")
+SECONDS_MEASURE=${2:-5}
+WARMUP=4
+DIR=$(mktemp -d /tmp/mp-l4rate.XXXXXX)
+SOCK="$DIR/memif.sock"
+PIDS=()
+cleanup() {
+	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+	sleep 0.5
+	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+	rm -rf "$DIR" /var/run/dpdk/mpl4-gen /var/run/dpdk/mpl4-dut
+}
+trap cleanup EXIT
+EAL_GEN=(--no-pci --no-huge -m 512 --no-shconf --file-prefix mpl4-gen -l 0
+	--vdev "net_memif0,role=server,socket=$SOCK")
+VIP=198.18.255.100
+DUT_MAC=02:00:00:00:00:fe
+
+gen() { # PEER_MAC FLOWS SIZE: run the generator, print its JSON line
+	"$BUILD/bench/meshpath-l4gen" "${EAL_GEN[@]}" -- "$1" "$VIP" "$2" "$3" "$WARMUP" \
+		"$SECONDS_MEASURE" 2>/dev/null | grep '^{'
+}
+
+baseline() { # FLOWS SIZE
+	gen 02:00:00:00:00:01 "$1" "$2" >"$DIR/gen.json" &
+	local g=$!
+	sleep 1
+	dpdk-testpmd --no-pci --no-huge -m 512 --no-shconf --file-prefix mpl4-dut --lcores '0@1,1@1' \
+		--vdev "net_memif0,role=client,socket=$SOCK" -- --forward-mode=io --port-topology=loop \
+		--auto-start --total-num-mbufs=16384 --stats-period 100 >"$DIR/testpmd.log" 2>&1 &
+	local t=$!
+	PIDS+=("$t")
+	wait "$g"
+	kill -INT "$t" 2>/dev/null || true
+	wait "$t" || true
+	cat "$DIR/gen.json"
+}
+
+meshpath_run() { # FLOWS SIZE
+	local max=$(( $1 < 1024 ? 1024 : $1 + $1 / 4 ))
+	cat >"$DIR/mp.conf" <<CONF
+eal = { args = ["--no-pci", "--no-huge", "-m", "2048", "--no-shconf", "--file-prefix", "mpl4-dut"]; };
+workers = { main_lcore = 0; main_cpu = 1; lcores = [1]; cpus = [1]; };
+mempool = { mbufs = 16383; };
+flows = { max = $max; udp_ms = 600000; };
+ports = ( { name = "p0"; device = "net_memif0,role=client,socket=$SOCK,mac=$DUT_MAC";
+	    addresses = ["198.18.0.254/16"]; } );
+clusters = ( { name = "sink"; snat = ["198.18.200.1"];
+	endpoints = ( { address = "198.18.100.1"; port = 9; }, { address = "198.18.100.2"; port = 9; },
+		      { address = "198.18.100.3"; port = 9; }, { address = "198.18.100.4"; port = 9; } ); } );
+listeners = ( { name = "vip"; protocol = "udp"; address = "$VIP"; port = 9; cluster = "sink"; } );
+CONF
+	"$BUILD/app/meshpath/meshpath" --check "$DIR/mp.conf" >/dev/null
+	# memif wants its server (the generator) up first.
+	local g m
+	gen "$DUT_MAC" "$1" "$2" >"$DIR/gen.json" &
+	g=$!
+	sleep 1
+	"$BUILD/app/meshpath/meshpath" -c "$DIR/mp.conf" >"$DIR/mp.log" 2>&1 &
+	m=$!
+	PIDS+=("$m")
+	wait "$g"
+	echo /meshpath/stats | /usr/bin/python3 /usr/bin/dpdk-telemetry.py -f mpl4-dut 2>/dev/null |
+		grep -o '"busy_cycles_per_rx_pkt": [0-9]*' | grep -o '[0-9]*$' >"$DIR/cycles" || true
+	kill -TERM "$m"; wait "$m" || true
+	cat "$DIR/gen.json"
+}
+
+pps() { /usr/bin/python3 -c 'import json, sys; print(int(json.loads(sys.argv[1])["rx_pps"]))' "$1"; }
+
+echo "| size (B) | flows | testpmd io (Mpps) | meshpath L4 full-NAT (Mpps) | ratio | meshpath busy cycles/pkt |"
+echo "|---|---|---|---|---|---|"
+for size in 64 512; do
+	for flows in 1000 1000000; do
+		b=$(baseline "$flows" "$size")
+		m=$(meshpath_run "$flows" "$size")
+			bp=$(pps "$b")
+		mpps=$(pps "$m")
+		ratio=$(/usr/bin/python3 -c "print('%.2f' % ($mpps / $bp if $bp else 0))")
+		printf '| %s | %s | %.2f | %.2f | %s | %s |\n' "$size" "$flows" \
+			"$(/usr/bin/python3 -c "print($bp / 1e6)")" "$(/usr/bin/python3 -c "print($mpps / 1e6)")" \
+			"$ratio" "$(cat "$DIR/cycles" 2>/dev/null || echo '?')"
+	done
+done
