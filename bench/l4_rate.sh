@@ -24,6 +24,8 @@ EAL_GEN=(--no-pci --no-huge -m 512 --no-shconf --file-prefix mpl4-gen -l 0
 	--vdev "net_memif0,role=server,socket=$SOCK")
 VIP=198.18.255.100
 DUT_MAC=02:00:00:00:00:fe
+# A million flows to four endpoints need more than one address's 64K ports: 16 SNAT addresses.
+SNAT=$(for i in $(seq 16); do printf '"198.18.200.%d"%s' "$i" "$([ "$i" -lt 16 ] && echo ', ')"; done)
 
 gen() { # PEER_MAC FLOWS SIZE: run the generator, print its JSON line
 	"$BUILD/bench/meshpath-l4gen" "${EAL_GEN[@]}" -- "$1" "$VIP" "$2" "$3" "$WARMUP" \
@@ -54,7 +56,7 @@ mempool = { mbufs = 16383; };
 flows = { max = $max; udp_ms = 600000; };
 ports = ( { name = "p0"; device = "net_memif0,role=client,socket=$SOCK,mac=$DUT_MAC";
 	    addresses = ["198.18.0.254/16"]; } );
-clusters = ( { name = "sink"; snat = ["198.18.200.1"];
+clusters = ( { name = "sink"; snat = [$SNAT];
 	endpoints = ( { address = "198.18.100.1"; port = 9; }, { address = "198.18.100.2"; port = 9; },
 		      { address = "198.18.100.3"; port = 9; }, { address = "198.18.100.4"; port = 9; } ); } );
 listeners = ( { name = "vip"; protocol = "udp"; address = "$VIP"; port = 9; cluster = "sink"; } );

@@ -12,3 +12,9 @@ mkdir -p "$out/raw"
 echo "== micro benchmarks -> $out/raw/micro.json"
 "$BUILD/bench/meshpath-bench" --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \
 	--benchmark_out="$out/raw/micro.json" --benchmark_out_format=json "$@"
+if [ "$(id -u)" -eq 0 ]; then
+	echo "== L4 packet rate against testpmd io -> $out/l4_rate.md"
+	./bench/l4_rate.sh "$BUILD" 5 | tee "$out/l4_rate.md"
+else
+	echo "== L4 packet rate needs root (DPDK with memif): skipped"
+fi
