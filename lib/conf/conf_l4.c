@@ -434,21 +434,28 @@ conf_cluster_name(struct conf_ctx *ctx, const struct conf_key *k, const config_s
 	                 (unsigned int)(cl - ctx->conf->clusters));
 }
 
+/* The index of k's string value among names, or -1 after reporting it (with a did-you-mean). */
+static int
+conf_choice(struct conf_ctx *ctx, const struct conf_key *k, const config_setting_t *s,
+            const char *const *names, size_t n, const char *kind)
+{
+	char what[CONF_WHAT_LEN];
+	const char *v;
+
+	conf_key_name(ctx, k->name, what, sizeof(what));
+	v = conf_get_string(ctx, s, k->name);
+	if (v == NULL)
+		return -1;
+	return conf_lookup(ctx, s, what, v, names, n, kind, "");
+}
+
 static void
 conf_cluster_policy(struct conf_ctx *ctx, const struct conf_key *k, const config_setting_t *s,
                     void *obj)
 {
 	struct mp_conf_cluster *cl = obj;
-	char what[CONF_WHAT_LEN];
-	const char *v;
-	int i;
+	int i = conf_choice(ctx, k, s, conf_policy_names, RTE_DIM(conf_policy_names), "a policy");
 
-	conf_key_name(ctx, k->name, what, sizeof(what));
-	v = conf_get_string(ctx, s, k->name);
-	if (v == NULL)
-		return;
-	i = conf_lookup(ctx, s, what, v, conf_policy_names, RTE_DIM(conf_policy_names), "a policy",
-	                "");
 	if (i >= 0)
 		cl->policy = (enum mp_lb_policy)i;
 }
@@ -641,16 +648,8 @@ conf_listener_protocol(struct conf_ctx *ctx, const struct conf_key *k, const con
                        void *obj)
 {
 	struct mp_conf_listener *l = obj;
-	char what[CONF_WHAT_LEN];
-	const char *v;
-	int i;
+	int i = conf_choice(ctx, k, s, conf_proto_names, RTE_DIM(conf_proto_names), "a protocol");
 
-	conf_key_name(ctx, k->name, what, sizeof(what));
-	v = conf_get_string(ctx, s, k->name);
-	if (v == NULL)
-		return;
-	i = conf_lookup(ctx, s, what, v, conf_proto_names, RTE_DIM(conf_proto_names), "a protocol",
-	                "");
 	if (i >= 0)
 		l->proto = conf_proto_values[i];
 }
