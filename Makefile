@@ -41,7 +41,8 @@ test-e2e: build
 demo: deps build
 	@./tests/demo.sh $(BUILD)/app/meshpath/meshpath conf/meshpath.conf
 
-bench: deps build
+bench: build
+	@./tests/install-deps.sh --bench
 	@./bench/run.sh $(BUILD)
 
 format:

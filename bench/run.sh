@@ -15,6 +15,8 @@ echo "== micro benchmarks -> $out/raw/micro.json"
 if [ "$(id -u)" -eq 0 ]; then
 	echo "== L4 packet rate against testpmd io -> $out/l4_rate.md"
 	./bench/l4_rate.sh "$BUILD" 5 | tee "$out/l4_rate.md"
+	echo "== L4 new connections per second against HAProxy and nginx stream -> $out/l4_conns.md"
+	./bench/l4_conns.sh "$BUILD" 5 | tee "$out/l4_conns.md"
 else
 	echo "== L4 packet rate needs root (DPDK with memif): skipped"
 fi

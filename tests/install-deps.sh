@@ -34,9 +34,16 @@ test_pkgs=(
 	wrk
 	socat
 )
+# Benchmarks only: the peers meshpath is compared with.
+bench_pkgs=(
+	haproxy
+	libnginx-mod-stream
+)
 
 missing=()
-for p in "${build_pkgs[@]}" "${test_pkgs[@]}"; do
+want=("${build_pkgs[@]}" "${test_pkgs[@]}")
+[ "${1:-}" = "--bench" ] && want+=("${bench_pkgs[@]}")
+for p in "${want[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
