@@ -41,8 +41,9 @@ test-e2e: build
 demo: deps build
 	@./tests/demo.sh $(BUILD)/app/meshpath/meshpath conf/meshpath.conf
 
-bench: build
+bench: deps
 	@./tests/install-deps.sh --bench
+	@$(MAKE) --no-print-directory build
 	@./bench/run.sh $(BUILD)
 
 format:
