@@ -403,6 +403,21 @@ struct mp_net_txq {
 	uint16_t port;
 };
 
+/*
+ * Next hops resolved recently, in front of the neighbour table: most packets go to a handful of
+ * next hops, and a direct-mapped line is cheaper than a hash lookup. A line is trusted for
+ * MP_NET_NH_CACHE_MS at most, so the table still sees every next hop in use (and re-probes the
+ * stale ones); a learned MAC clears its line at once.
+ */
+#define MP_NET_NH_CACHE    16
+#define MP_NET_NH_CACHE_MS 100
+
+struct mp_net_nh_cache {
+	struct mp_neigh_key key;
+	struct rte_ether_addr mac;
+	uint64_t until; /**< TSC; 0: empty */
+};
+
 /** Everything one worker's data path reads and writes. One per worker; never shared. */
 struct mp_net_ctx {
 	uint16_t queue;     /**< this worker's queue on every port */
@@ -421,7 +436,9 @@ struct mp_net_ctx {
 	uint64_t expire_period;              /**< TSC between aging passes */
 	uint64_t icmp_tsc;                   /**< ICMP error rate limit: last refill */
 	uint64_t icmp_tokens;                /**< ICMP errors that may still be sent */
+	uint64_t nh_cache_tsc;               /**< how long a next-hop cache line is trusted */
 	struct mp_net_txq txq[MP_MAX_PORTS];
+	struct mp_net_nh_cache nh_cache[MP_NET_NH_CACHE]; /**< recently resolved next hops */
 };
 
 /**

@@ -59,6 +59,7 @@ mp_net_ctx_init(struct mp_net_ctx *c, uint32_t burst, int socket_id)
 		rte_eth_tx_buffer_set_err_callback(q->buf, net_tx_unsent, q);
 	}
 	c->expire_period = rte_get_tsc_hz() / NET_EXPIRE_PER_SEC;
+	c->nh_cache_tsc = rte_get_tsc_hz() / 1000 * MP_NET_NH_CACHE_MS;
 	return 0;
 }
 
@@ -136,6 +137,16 @@ net_send_released(struct mp_net_ctx *c, const struct mp_neigh_key *k,
 		net_xmit_l2(c, k->port, out[i], mac, type);
 }
 
+/* The next-hop cache line of k: IPv4 address or the low 32 bits of the IPv6 one, and the port. */
+static inline unsigned int
+net_nh_line(const struct mp_neigh_key *k)
+{
+	uint32_t a;
+
+	memcpy(&a, k->addr + (k->family == AF_INET ? 0 : 12), sizeof(a));
+	return (rte_be_to_cpu_32(a) ^ k->port) % MP_NET_NH_CACHE;
+}
+
 void
 net_neigh_learn(struct mp_net_ctx *c, const struct mp_neigh_key *k,
                 const struct rte_ether_addr *mac, bool create)
@@ -145,6 +156,7 @@ net_neigh_learn(struct mp_net_ctx *c, const struct mp_neigh_key *k,
 	unsigned int n;
 	uint16_t w;
 
+	c->nh_cache[net_nh_line(k)].until = 0; /* the MAC may have changed */
 	n = mp_neigh_learn(c->neigh, k, mac, c->now, create, out);
 	net_send_released(c, k, mac, out, n);
 
@@ -168,6 +180,7 @@ mp_net_output(struct mp_net_ctx *c, struct rte_mbuf *m, int family, const uint8_
 	struct mp_nexthop ll;
 	struct mp_neigh_key k;
 	struct rte_ether_addr mac;
+	struct mp_net_nh_cache *line;
 	const uint8_t *hop;
 	bool probe;
 
@@ -192,8 +205,17 @@ mp_net_output(struct mp_net_ctx *c, struct rte_mbuf *m, int family, const uint8_
 	}
 	hop = nh->gateway ? nh->addr : dst;
 	mp_neigh_key_make(&k, family, nh->port, hop);
+	line = &c->nh_cache[net_nh_line(&k)];
+	if (c->now < line->until && memcmp(&line->key, &k, sizeof(k)) == 0) {
+		net_xmit_l2(c, nh->port, m, &line->mac,
+		            family == AF_INET ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6);
+		return;
+	}
 	switch (mp_neigh_resolve(c->neigh, &k, c->now, m, &mac, &probe)) {
 	case MP_NEIGH_OK:
+		line->key = k;
+		line->mac = mac;
+		line->until = c->now + c->nh_cache_tsc;
 		net_xmit_l2(c, nh->port, m, &mac,
 		            family == AF_INET ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6);
 		break;
@@ -377,6 +399,7 @@ mp_net_poll(struct mp_net_ctx *c)
 	                                   NET_UPDATES_PER_POLL, NULL);
 	for (i = 0; i < n; i++) {
 		mp_count_event(c->cnt, MP_EV_NEIGH_SHARED_IN);
+		c->nh_cache[net_nh_line(&u[i].key)].until = 0;
 		k = mp_neigh_learn(c->neigh, &u[i].key, &u[i].mac, c->now, false, out);
 		net_send_released(c, &u[i].key, &u[i].mac, out, k);
 	}
