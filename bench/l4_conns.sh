@@ -21,7 +21,14 @@ cleanup() {
 	rm -rf "$DIR"
 }
 trap cleanup EXIT
-for ns in "$NSC" "$NSP" "$NSS"; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
+for ns in "$NSC" "$NSP" "$NSS"; do
+	ip netns add "$ns"
+	ip -n "$ns" link set lo up
+	# Tens of thousands of short connections per run: without these, TIME_WAIT left by one
+	# proxy's run starves the next one of ephemeral ports.
+	ip netns exec "$ns" sysctl -qw net.ipv4.ip_local_port_range="1024 65535" \
+		net.ipv4.tcp_tw_reuse=1
+done
 ip link add vc0 netns "$NSC" type veth peer name pc0 netns "$NSP"
 ip link add vs0 netns "$NSS" type veth peer name ps0 netns "$NSP"
 for x in "$NSC vc0" "$NSS vs0" "$NSP pc0" "$NSP ps0"; do
