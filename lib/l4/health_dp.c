@@ -103,13 +103,15 @@ void
 l4_probe_poll(struct mp_l4_ctx *c)
 {
 	const struct mp_conf *conf = c->cfg->conf;
-	uint64_t now = c->net->now, ms = rte_get_tsc_hz() / 1000;
+	uint64_t now = c->net->now, ms;
 	uint16_t nw = c->net->n_workers, self = c->net->worker;
 	unsigned int i, j;
 
+	/* Called every loop: nothing but this compare until the next pass is due. */
 	if (now < c->next_probe_scan)
 		return;
-	c->next_probe_scan = now + rte_get_tsc_hz() / PROBE_SCANS_PER_SEC;
+	ms = rte_get_tsc_hz() / 1000;
+	c->next_probe_scan = now + ms * (1000 / PROBE_SCANS_PER_SEC);
 	for (i = 0; i < conf->n_clusters; i++) {
 		const struct mp_conf_cluster *cc = &conf->clusters[i];
 
