@@ -53,6 +53,11 @@ UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
 	step "$ASAN_BUILD" unit-asan --suite unit
 if [ "$(id -u)" -eq 0 ]; then
 	step "$BUILD" e2e --suite e2e --num-processes 1
+	# The same end-to-end tests with the ASan+UBSan-built meshpath: a memory error or a leak
+	# aborts it or fails its exit status, and the test with it.
+	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
+	UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+		step "$ASAN_BUILD" e2e-asan --suite e2e --num-processes 1
 else
 	echo "== end-to-end tests need root (network namespaces): skipped"
 	failed=$((failed + 1))
