@@ -434,27 +434,13 @@ conf_cluster_name(struct conf_ctx *ctx, const struct conf_key *k, const config_s
 	                 (unsigned int)(cl - ctx->conf->clusters));
 }
 
-/* The index of k's string value among names, or -1 after reporting it (with a did-you-mean). */
-static int
-conf_choice(struct conf_ctx *ctx, const struct conf_key *k, const config_setting_t *s,
-            const char *const *names, size_t n, const char *kind)
-{
-	char what[CONF_WHAT_LEN];
-	const char *v;
-
-	conf_key_name(ctx, k->name, what, sizeof(what));
-	v = conf_get_string(ctx, s, k->name);
-	if (v == NULL)
-		return -1;
-	return conf_lookup(ctx, s, what, v, names, n, kind, "");
-}
-
 static void
 conf_cluster_policy(struct conf_ctx *ctx, const struct conf_key *k, const config_setting_t *s,
                     void *obj)
 {
 	struct mp_conf_cluster *cl = obj;
-	int i = conf_choice(ctx, k, s, conf_policy_names, RTE_DIM(conf_policy_names), "a policy");
+	int i = conf_choice(ctx, k, s, conf_policy_names, RTE_DIM(conf_policy_names), "a policy",
+	                    "");
 
 	if (i >= 0)
 		cl->policy = (enum mp_lb_policy)i;
@@ -648,7 +634,8 @@ conf_listener_protocol(struct conf_ctx *ctx, const struct conf_key *k, const con
                        void *obj)
 {
 	struct mp_conf_listener *l = obj;
-	int i = conf_choice(ctx, k, s, conf_proto_names, RTE_DIM(conf_proto_names), "a protocol");
+	int i = conf_choice(ctx, k, s, conf_proto_names, RTE_DIM(conf_proto_names), "a protocol",
+	                    "");
 
 	if (i >= 0)
 		l->proto = conf_proto_values[i];
@@ -700,18 +687,11 @@ conf_listener_cluster(struct conf_ctx *ctx, const struct conf_key *k, const conf
 	const char *names[MP_MAX_CLUSTERS];
 	struct mp_conf_listener *l = obj;
 	const struct mp_conf *conf = ctx->conf;
-	char what[CONF_WHAT_LEN];
-	const char *v;
 	unsigned int i;
 
-	conf_key_name(ctx, k->name, what, sizeof(what));
-	l->cluster = -1;
-	v = conf_get_string(ctx, s, k->name);
-	if (v == NULL)
-		return;
 	for (i = 0; i < conf->n_clusters; i++)
 		names[i] = conf->clusters[i].name;
-	l->cluster = conf_lookup(ctx, s, what, v, names, conf->n_clusters, "the name of a cluster",
+	l->cluster = conf_choice(ctx, k, s, names, conf->n_clusters, "the name of a cluster",
 	                         "no clusters are defined; add it under clusters = ( ... );");
 }
 

@@ -414,18 +414,11 @@ conf_route_port(struct conf_ctx *ctx, const struct conf_key *k, const config_set
 	const char *names[MP_MAX_PORTS];
 	struct mp_conf_route *route = obj;
 	const struct mp_conf *conf = ctx->conf;
-	char what[CONF_WHAT_LEN];
-	const char *v;
 	unsigned int i;
 
-	conf_key_name(ctx, k->name, what, sizeof(what));
-	route->port = -1;
-	v = conf_get_string(ctx, s, k->name);
-	if (v == NULL)
-		return;
 	for (i = 0; i < conf->n_ports; i++)
 		names[i] = conf->ports[i].name;
-	route->port = conf_lookup(ctx, s, what, v, names, conf->n_ports, "the name of a port",
+	route->port = conf_choice(ctx, k, s, names, conf->n_ports, "the name of a port",
 	                          "no ports are defined");
 }
 

@@ -220,6 +220,14 @@ conf_lookup(struct conf_ctx *ctx, const config_setting_t *s, const char *what, c
             const char *const *names, unsigned int n, const char *noun, const char *none);
 
 /**
+ * Key k's string value looked up in names (as conf_lookup(), `what` being the key's path):
+ * its index, or -1 after the error is reported. none_hint is said when names is empty.
+ */
+int
+conf_choice(struct conf_ctx *ctx, const struct conf_key *k, const config_setting_t *s,
+            const char *const *names, size_t n, const char *kind, const char *none_hint);
+
+/**
  * The value of `s` as the name of a port, cluster or listener: 1..MP_NAME_LEN-1 characters of
  * CONF_NAME_CHARS. Returns it, or NULL after reporting what is wrong; uniqueness is the caller's.
  */

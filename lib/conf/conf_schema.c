@@ -659,3 +659,17 @@ conf_walk_group(struct conf_ctx *ctx, const config_setting_t *grp, const struct 
 	ctx->where = saved;
 	return seen;
 }
+
+int
+conf_choice(struct conf_ctx *ctx, const struct conf_key *k, const config_setting_t *s,
+            const char *const *names, size_t n, const char *kind, const char *none_hint)
+{
+	char what[CONF_WHAT_LEN];
+	const char *v;
+
+	conf_key_name(ctx, k->name, what, sizeof(what));
+	v = conf_get_string(ctx, s, k->name);
+	if (v == NULL)
+		return -1;
+	return conf_lookup(ctx, s, what, v, names, n, kind, none_hint);
+}
