@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "test_eal.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -1054,22 +1056,8 @@ timer_test_teardown(void **state)
 static int
 timer_group_setup(void **state)
 {
-	char *argv[] = {
-	        "test_base",
-	        "--no-huge",
-	        "--no-pci",
-	        "-m",
-	        "256",
-	        "--no-shconf",
-	        "--log-level=lib.eal:error",
-	};
-
 	(void)state;
-	if (rte_eal_init((int)RTE_DIM(argv), argv) < 0) {
-		fprintf(stderr, "rte_eal_init: %s\n", rte_strerror(rte_errno));
-		return -1;
-	}
-	return 0;
+	return test_eal_init("test_base", "256");
 }
 
 static int

@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "test_eal.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -1516,21 +1518,9 @@ test_flow_nat_clamp(void **state)
 static int
 group_setup(void **state)
 {
-	char *argv[] = {
-	        "test_flow",
-	        "--no-huge",
-	        "--no-pci",
-	        "-m",
-	        "2048",
-	        "--no-shconf",
-	        "--log-level=lib.eal:error",
-	};
-
 	(void)state;
-	if (rte_eal_init((int)RTE_DIM(argv), argv) < 0) {
-		fprintf(stderr, "rte_eal_init: %s\n", rte_strerror(rte_errno));
+	if (test_eal_init("test_flow", "2048") < 0)
 		return -1;
-	}
 	mp_conf_defaults(&conf);
 	return 0;
 }

@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "test_eal.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -1290,22 +1292,8 @@ test_teardown(void **st)
 static int
 group_setup(void **st)
 {
-	char *argv[] = {
-	        "test_lb",
-	        "--no-huge",
-	        "--no-pci",
-	        "-m",
-	        "256",
-	        "--no-shconf",
-	        "--log-level=lib.eal:error",
-	};
-
 	(void)st;
-	if (rte_eal_init((int)RTE_DIM(argv), argv) < 0) {
-		fprintf(stderr, "rte_eal_init: %s\n", rte_strerror(rte_errno));
-		return -1;
-	}
-	return 0;
+	return test_eal_init("test_lb", "256");
 }
 
 static int

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "test_eal.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -1096,22 +1098,8 @@ neigh_test_teardown(void **state)
 static int
 group_setup(void **state)
 {
-	char *argv[] = {
-	        "test_net",
-	        "--no-huge",
-	        "--no-pci",
-	        "-m",
-	        "64",
-	        "--no-shconf",
-	        "--log-level=lib.eal:error",
-	};
-
 	(void)state;
-	if (rte_eal_init((int)RTE_DIM(argv), argv) < 0) {
-		fprintf(stderr, "rte_eal_init: %s\n", rte_strerror(rte_errno));
-		return -1;
-	}
-	return 0;
+	return test_eal_init("test_net", "64");
 }
 
 static int
