@@ -119,6 +119,7 @@ setup_ports(struct meshpath *mp)
 			return rc;
 		mp_net_iface_init(&mp->ifaces[i], &mp->conf->ports[i], p->port_id, &p->mac, p->mtu,
 		                  p->rx_ip_csum, p->rx_l4_csum);
+		mp->ifaces[i].rss = p->rss_state.known ? &p->rss_state : NULL;
 		memcpy(mp->stats.port_name[i], p->name, MP_NAME_LEN);
 		mp->port_rss[i] = p->rss;
 		mp->stats.port_id[i] = p->port_id;

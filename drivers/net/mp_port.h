@@ -17,6 +17,10 @@
 
 #include "mp_base.h"
 #include "mp_conf.h"
+#include "mp_net.h"
+
+struct rte_eth_conf;
+struct rte_eth_dev_info;
 
 struct mp_port {
 	uint16_t index;   /**< meshpath port index (order in the config) */
@@ -33,6 +37,7 @@ struct mp_port {
 	bool tx_l4_csum; /**< device computes TCP and UDP checksums */
 	bool probed;     /**< port_id names a device this port opened */
 	bool started;
+	struct mp_net_rss rss_state; /**< what RSS predicts (known false: nothing) */
 };
 
 /**
@@ -52,6 +57,15 @@ mp_port_stop(struct mp_port *p);
 /** Stop and close the device. Safe on a port that never started. */
 void
 mp_port_close(struct mp_port *p);
+
+/** Add meshpath's RSS key to a configuration that enables RSS. Control path. */
+void
+mp_port_rss_conf(const struct rte_eth_dev_info *info, struct rte_eth_conf *conf);
+
+/** After start: spread the redirection table over the queues and record key and table in
+ * p->rss_state (known false when the device does not report them). Control path. */
+void
+mp_port_rss_read(struct mp_port *p, const struct rte_eth_dev_info *info);
 
 /** Log the link state ("up 10 Gbps full-duplex" or "down"). Returns true when the link is up. */
 bool

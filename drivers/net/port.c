@@ -78,6 +78,7 @@ port_negotiate(struct mp_port *p, const struct rte_eth_dev_info *info, struct rt
 	if (p->n_queues > 1 && (info->flow_type_rss_offloads & PORT_RSS_HF) != 0) {
 		conf->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf->rx_adv_conf.rss_conf.rss_hf = info->flow_type_rss_offloads & PORT_RSS_HF;
+		mp_port_rss_conf(info, conf);
 		p->rss = true;
 	}
 	conf->rxmode.offloads = info->rx_offload_capa & PORT_RX_CSUM;
@@ -182,6 +183,8 @@ mp_port_setup(struct mp_port *p, uint16_t index, const struct mp_conf_port *c, u
 		return rc;
 	}
 	p->started = true;
+	if (p->rss)
+		mp_port_rss_read(p, &info);
 
 	/* A gateway answers for its own addresses and the NDP multicast groups; devices that
 	 * cannot filter are fine as they are, so failures here are not fatal. */

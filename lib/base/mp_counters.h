@@ -34,6 +34,8 @@
 	MP_EVENT(L4_STEERED_IN, "l4_packets_steered_from_other_workers") \
 	MP_EVENT(L4_FLOWS_OPENED, "l4_flows_opened")                     \
 	MP_EVENT(L4_FLOWS_CLOSED, "l4_flows_closed")                     \
+	MP_EVENT(L4_SNAT_RSS, "l4_snat_ports_chosen_by_rss")             \
+	MP_EVENT(L4_SNAT_RSS_MISS, "l4_snat_ports_rss_not_found")        \
 	MP_EVENT(L4_ICMP_TRANSLATED, "l4_icmp_errors_translated")        \
 	MP_EVENT(RST_OUT, "tcp_resets_sent")                             \
 	MP_EVENT(ICMP_UNREACH_OUT, "icmp_port_unreachable_sent")         \

@@ -34,7 +34,7 @@ probe_send(struct mp_l4_ctx *c, unsigned int cluster, unsigned int idx, uint32_t
 	const uint8_t *dst = family == AF_INET ? (const uint8_t *)&ce->addr.v4 : ce->addr.v6;
 	uint16_t l3_len =
 	        family == AF_INET ? sizeof(struct rte_ipv4_hdr) : sizeof(struct rte_ipv6_hdr);
-	const uint8_t *src = l4_source_addr(c, cluster, family, dst, idx);
+	const uint8_t *src = l4_source_addr(c, cluster, family, dst, idx, NULL);
 	struct rte_tcp_hdr *t;
 	struct mp_pkt_info pi;
 	struct rte_mbuf *m;

@@ -18,6 +18,7 @@
 #define L4_STEER_BURST     64
 #define L4_TIMER_BUDGET    256
 #define L4_SNAT_PORT_TRIES 32
+#define L4_SNAT_RSS_TRIES  1024u
 
 static inline uint64_t
 l4_rand(struct mp_l4_ctx *c)
@@ -39,6 +40,26 @@ l4_snat_port(struct mp_l4_ctx *c)
 	uint32_t slots = (UINT16_MAX - lo) / nw;
 
 	return (uint16_t)(lo + (uint32_t)(l4_rand(c) % slots) * nw + c->net->worker);
+}
+
+/*
+ * The SNAT port for a flow to endpoint ep:eport from snat, when the replies arrive on a port
+ * whose RSS meshpath can predict: one that also makes the device deliver them to this worker's
+ * queue, so they need no steering. 0 when the port cannot predict or no candidate was found
+ * within the tries (the steering rule still holds for the port then chosen).
+ */
+static uint16_t
+l4_snat_port_rss(struct mp_l4_ctx *c, const struct mp_net_rss *rss, int family,
+                 const uint8_t *ep, rte_be16_t eport, const uint8_t *snat)
+{
+	uint32_t nw = c->net->n_workers;
+
+	if (rss == NULL || nw == 1)
+		return 0;
+	/* A candidate matches both rules with odds 1/nw^2: 16 nw^2 tries miss with odds < 1e-7. */
+	return mp_net_rss_pick_dport(rss, family, ep, snat, eport, c->net->queue, (uint16_t)nw,
+	                             c->net->worker, MP_L4_SNAT_PORT_MIN, (uint32_t)l4_rand(c),
+	                             RTE_MIN(16 * nw * nw, L4_SNAT_RSS_TRIES));
 }
 
 /* The config-wide index of endpoint ep of cluster: what the stats are indexed by. */
@@ -81,21 +102,25 @@ l4_port_index(const struct mp_l4_ctx *c, uint16_t port_id)
 }
 
 /* The source address for a flow to endpoint addr: the cluster's SNAT pool, else the address of
- * the port the endpoint is reached through. */
+ * the port the endpoint is reached through. *egress (when not NULL) is set to that port. */
 const uint8_t *
 l4_source_addr(struct mp_l4_ctx *c, unsigned int cluster, int family, const uint8_t *ep,
-               uint32_t hash)
+               uint32_t hash, uint16_t *egress)
 {
 	const struct mp_net_addr *a;
 	const struct mp_nexthop *nh;
 	unsigned int n = c->cfg->n_snat[cluster];
 
-	if (n != 0)
+	if (n != 0 && egress == NULL)
 		return c->cfg->snat[cluster][hash % n].addr;
 	nh = family == AF_INET ? mp_route_lookup4(c->net->routes, *(const uint32_t *)ep)
 	                       : mp_route_lookup6(c->net->routes, ep);
 	if (nh == NULL)
 		return NULL;
+	if (egress != NULL)
+		*egress = nh->port;
+	if (n != 0)
+		return c->cfg->snat[cluster][hash % n].addr;
 	a = mp_net_iface_source(&c->net->ifaces[nh->port], family, nh->gateway ? nh->addr : ep);
 	return a != NULL ? a->addr : NULL;
 }
@@ -119,7 +144,9 @@ l4_open(struct mp_l4_ctx *c, const struct mp_flow_key *k, struct rte_mbuf *m, ui
 	const struct mp_lb_endpoint *e;
 	const struct mp_lb_cluster *cl;
 	const uint8_t *snat, *ep_addr;
+	const struct mp_net_rss *rss;
 	struct mp_flow_key rk;
+	uint16_t egress = 0;
 	struct mp_flow *f = NULL;
 	uint32_t hash;
 	unsigned int i;
@@ -157,14 +184,21 @@ l4_open(struct mp_l4_ctx *c, const struct mp_flow_key *k, struct rte_mbuf *m, ui
 	}
 	e = mp_lb_endpoint(cl, (uint16_t)ep);
 	ep_addr = e->family == AF_INET ? (const uint8_t *)&e->addr.v4 : e->addr.v6;
-	snat = l4_source_addr(c, l->cluster, k->family, ep_addr, hash);
+	snat = l4_source_addr(c, l->cluster, k->family, ep_addr, hash, &egress);
 	if (snat == NULL) {
 		mp_net_drop(c->net, m, MP_DROP_NO_ROUTE);
 		return NULL;
 	}
+	rss = c->net->ifaces[egress].rss;
 	for (i = 0; i < L4_SNAT_PORT_TRIES; i++) {
+		uint16_t sport = l4_snat_port_rss(c, rss, k->family, ep_addr, e->port, snat);
+
+		if (sport != 0)
+			mp_count_event(c->net->cnt, MP_EV_L4_SNAT_RSS);
+		else if (rss != NULL && c->net->n_workers > 1)
+			mp_count_event(c->net->cnt, MP_EV_L4_SNAT_RSS_MISS);
 		mp_flow_key_set(&rk, k->family, k->proto, ep_addr, snat, e->port,
-		                rte_cpu_to_be_16(l4_snat_port(c)));
+		                rte_cpu_to_be_16(sport != 0 ? sport : l4_snat_port(c)));
 		f = mp_flow_create(c->flows, k, &rk, c->net->now);
 		if (f != NULL || rte_errno != EEXIST)
 			break;

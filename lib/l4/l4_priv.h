@@ -17,10 +17,11 @@ void
 mp_l4_flow_expired(struct mp_flow *f, void *arg);
 
 /* The source address of connections to endpoint ep (addr of family) of cluster: the cluster's
- * SNAT pool (chosen by hash), else the address of the port the endpoint is reached through. */
+ * SNAT pool (chosen by hash), else the address of the port the endpoint is reached through.
+ * egress, when not NULL, is set to that port (costs a route lookup with an SNAT pool). */
 const uint8_t *
 l4_source_addr(struct mp_l4_ctx *c, unsigned int cluster, int family, const uint8_t *ep,
-               uint32_t hash);
+               uint32_t hash, uint16_t *egress);
 
 /* Send due active checks and time out unanswered ones. */
 void

@@ -248,6 +248,60 @@ mp_neigh_key_make(struct mp_neigh_key *k, int family, uint16_t port, const void 
 }
 
 /* ---------------------------------------------------------------------------------------- */
+/* RSS: predicting the queue a device's Toeplitz hash sends a packet to                      */
+
+#define MP_NET_RSS_KEY_MAX  64  /**< longest hash key kept (devices use 40 or 52 bytes) */
+#define MP_NET_RSS_RETA_MAX 512 /**< largest redirection table kept */
+
+/** A port's RSS as the device was configured: read-only on the data path. */
+struct mp_net_rss {
+	bool known;         /**< key and table are what the device uses; false: unpredictable */
+	bool l4;            /**< TCP and UDP ports are part of the hashed input */
+	uint16_t key_len;   /**< bytes of key */
+	uint16_t reta_size; /**< entries in reta, a power of two */
+	uint8_t key[MP_NET_RSS_KEY_MAX];
+	uint16_t reta[MP_NET_RSS_RETA_MAX]; /**< queue by the hash's low bits */
+	uint32_t dport_win4[16]; /**< hash contribution of each destination-port bit, IPv4 */
+	uint32_t dport_win6[16]; /**< the same for IPv6 */
+};
+
+/** Toeplitz hash of len input bytes under key (Microsoft RSS; bits past the key read 0). */
+uint32_t
+mp_net_toeplitz(const uint8_t *key, uint32_t key_len, const uint8_t *in, uint32_t len);
+
+/**
+ * Record a device's RSS key and redirection table. known stays false (nothing is predicted)
+ * when the key is too long or the table size is not a power of two up to MP_NET_RSS_RETA_MAX.
+ * @param l4  the device hashes TCP/UDP ports for IPv4 and IPv6 (else addresses only)
+ */
+void
+mp_net_rss_init(struct mp_net_rss *r, const uint8_t *key, uint16_t key_len, const uint16_t *reta,
+                uint16_t reta_size, bool l4);
+
+/** The hash the device computes for a TCP/UDP packet (addresses and ports network order). */
+uint32_t
+mp_net_rss_hash(const struct mp_net_rss *r, int family, const uint8_t *src, const uint8_t *dst,
+                rte_be16_t sport, rte_be16_t dport);
+
+/** The queue the device delivers that packet to. r->known must be true. */
+uint16_t
+mp_net_rss_queue(const struct mp_net_rss *r, int family, const uint8_t *src, const uint8_t *dst,
+                 rte_be16_t sport, rte_be16_t dport);
+
+/**
+ * Choose the destination port of packets src:sport -> dst:PORT (the replies of a connection
+ * meshpath opens from dst:PORT) so that the device delivers them to queue, and so that PORT %
+ * n_workers == worker (the software steering rule, which then agrees). Candidates from
+ * min_port up are tried in order from position start, at most tries of them. Data-path safe:
+ * 16 XORs per candidate after one hash.
+ * @return the port (host order), or 0 when none was found or r cannot predict ports
+ */
+uint16_t
+mp_net_rss_pick_dport(const struct mp_net_rss *r, int family, const uint8_t *src,
+                      const uint8_t *dst, rte_be16_t sport, uint16_t queue, uint16_t n_workers,
+                      uint16_t worker, uint16_t min_port, uint32_t start, uint32_t tries);
+
+/* ---------------------------------------------------------------------------------------- */
 /* Interfaces: the L3 view of a port                                                        */
 
 struct mp_conf;
@@ -271,6 +325,7 @@ struct mp_net_iface {
 	bool rx_ip_csum; /**< the device verifies IPv4 header checksums (trust its mbuf flags) */
 	bool rx_l4_csum; /**< the device verifies TCP/UDP checksums */
 	uint8_t n_addrs;
+	const struct mp_net_rss *rss; /**< the device's RSS; NULL when it spreads nothing */
 	/** the configured addresses, then the IPv6 link-local address derived from mac */
 	struct mp_net_addr addrs[MP_MAX_PORT_ADDRS + 1];
 };

@@ -15,5 +15,6 @@ main(void)
 
 	failed += test_net_parse_run();
 	failed += test_net_neigh_run();
+	failed += test_net_rss_run();
 	return failed != 0;
 }

@@ -7,5 +7,7 @@ int
 test_net_parse_run(void);
 int
 test_net_neigh_run(void);
+int
+test_net_rss_run(void);
 
 #endif /* TEST_NET_H */
