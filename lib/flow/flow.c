@@ -3,11 +3,10 @@
  * The per-worker flow table: creation, flow create and destroy, and expiry.
  *
  * Entries live in one preallocated array; a stack of free indexes hands them out, most recently
- * freed first so a busy table keeps reusing warm cache lines. One rte_hash holds both keys of
- * every flow; its data word is the flow pointer with the direction in bit 0, so a lookup needs
- * nothing else. The hash is created without concurrency flags: only the owning worker touches
- * it. Its extendable table lets it take all 2 x max_flows keys, so once a free entry exists the
- * adds cannot fail for lack of room in a bucket.
+ * freed first so a busy table keeps reusing warm cache lines. The index (flow_hash.c) holds
+ * both keys of every flow as references to the entry, which holds the keys themselves. It has
+ * room for all 2 x max_flows keys at half load, so once a free entry exists the adds cannot
+ * fail for lack of room.
  *
  * Expiry is lazy. Every flow's timer is armed from create to free. Packets only move last_tsc
  * forward; when the timer fires, flow_timer_fn() looks at last_tsc and the state's timeout and
@@ -22,23 +21,19 @@
 #include <rte_common.h>
 #include <rte_cycles.h> /* MS_PER_S */
 #include <rte_errno.h>
-#include <rte_hash.h>
-#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 
 #include "flow_priv.h"
 
-/* The hash reads and compares keys as five 64-bit words. */
 static_assert(sizeof(struct mp_flow_key) == 5 * sizeof(uint64_t), "mp_flow_key is 40 bytes");
 static_assert(sizeof(struct mp_flow) == 3 * RTE_CACHE_LINE_SIZE, "mp_flow is 192 bytes");
 static_assert(offsetof(struct mp_flow, addr) == RTE_CACHE_LINE_SIZE, "addresses on line 1");
 static_assert(offsetof(struct mp_flow, timer) == 2 * RTE_CACHE_LINE_SIZE, "timer on line 2");
+static_assert(sizeof(struct flow_hash_bucket) == RTE_CACHE_LINE_SIZE, "a bucket is one line");
 
-#define FLOW_KEY_WORDS (sizeof(struct mp_flow_key) / sizeof(uint64_t))
-
-/* rte_hash refuses fewer entries than a bucket holds (its private RTE_HASH_BUCKET_ENTRIES). */
-#define FLOW_HASH_MIN_ENTRIES 8u
-#define FLOW_KEYS_PER_FLOW    2u
+#define FLOW_KEYS_PER_FLOW 2u
+/* References keep the flow index in 31 bits. */
+#define FLOW_MAX_FLOWS     (UINT32_MAX >> 1)
 
 static const char *const flow_stat_names[] = {
 #define MP_FLOW_STAT_NAME(sym, name) name,
@@ -52,44 +47,6 @@ mp_flow_stat_name(enum mp_flow_stat s)
 	if ((unsigned int)s >= RTE_DIM(flow_stat_names))
 		return "?";
 	return flow_stat_names[s];
-}
-
-/* Keys are 8-byte aligned in mp_flow_key, but the hash's copies need not be: load by memcpy. */
-static inline void
-flow_key_words(const void *key, uint64_t w[FLOW_KEY_WORDS])
-{
-	memcpy(w, key, sizeof(struct mp_flow_key));
-}
-
-static uint32_t
-flow_hash(const void *key, uint32_t key_len, uint32_t init_val)
-{
-	uint64_t w[FLOW_KEY_WORDS];
-	unsigned int i;
-
-	RTE_SET_USED(key_len); /* always sizeof(struct mp_flow_key) */
-	flow_key_words(key, w);
-	for (i = 0; i < FLOW_KEY_WORDS; i++)
-		init_val = rte_hash_crc_8byte(w[i], init_val);
-	return init_val;
-}
-
-/*
- * rte_hash has fast compares for 16, 32, 48... byte keys and falls back to memcmp() for 40; five
- * word compares without a branch are quicker than either and keep the key 8 bytes shorter.
- */
-static int
-flow_key_cmp(const void *a, const void *b, size_t len)
-{
-	uint64_t x[FLOW_KEY_WORDS], y[FLOW_KEY_WORDS], diff = 0;
-	unsigned int i;
-
-	RTE_SET_USED(len);
-	flow_key_words(a, x);
-	flow_key_words(b, y);
-	for (i = 0; i < FLOW_KEY_WORDS; i++)
-		diff |= x[i] ^ y[i];
-	return diff != 0;
 }
 
 /* ms at hz cycles per second, without overflowing for any 32-bit ms and any plausible hz. */
@@ -133,14 +90,12 @@ flow_timeouts(struct mp_flow_table *t, const struct mp_flow_params *p)
 struct mp_flow_table *
 mp_flow_table_create(const struct mp_flow_params *params)
 {
-	struct rte_hash_parameters hp;
 	struct mp_flow_table *t;
 	uint32_t i;
 	int err = ENOMEM; /* rte_zmalloc_socket() does not set rte_errno */
 
 	if (params == NULL || params->name == NULL || params->wheel == NULL ||
-	    params->max_flows == 0 ||
-	    params->max_flows > RTE_HASH_ENTRIES_MAX / FLOW_KEYS_PER_FLOW) {
+	    params->max_flows == 0 || params->max_flows > FLOW_MAX_FLOWS / FLOW_KEYS_PER_FLOW) {
 		rte_errno = EINVAL;
 		return NULL;
 	}
@@ -170,22 +125,8 @@ mp_flow_table_create(const struct mp_flow_params *params)
 		t->free_stack[i] = t->max_flows - 1 - i;
 	t->n_free = t->max_flows;
 
-	memset(&hp, 0, sizeof(hp));
-	hp.name = params->name;
-	hp.entries = RTE_MAX(t->max_flows * FLOW_KEYS_PER_FLOW, FLOW_HASH_MIN_ENTRIES);
-	hp.key_len = sizeof(struct mp_flow_key);
-	hp.hash_func = flow_hash;
-	hp.socket_id = params->socket_id;
-	hp.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
-	rte_errno = 0;
-	t->hash = rte_hash_create(&hp);
-	if (t->hash == NULL) {
-		/* A name clash sets EEXIST; its allocation failures leave rte_errno alone. */
-		if (rte_errno != 0)
-			err = rte_errno;
+	if (flow_hash_init(&t->index, t->max_flows * FLOW_KEYS_PER_FLOW, params->socket_id) < 0)
 		goto err_free_stack;
-	}
-	rte_hash_set_cmp_func(t->hash, flow_key_cmp);
 	return t;
 
 err_free_stack:
@@ -210,7 +151,7 @@ mp_flow_table_free(struct mp_flow_table *t)
 		if (t->flows[i].flags & MP_FLOW_F_USED)
 			mp_timer_cancel(t->wheel, &t->flows[i].timer);
 	}
-	rte_hash_free(t->hash);
+	flow_hash_fini(&t->index);
 	rte_free(t->free_stack);
 	rte_free(t->flows);
 	rte_free(t);
@@ -225,7 +166,7 @@ flow_release(struct mp_flow_table *t, struct mp_flow *f)
 
 	for (dir = MP_FLOW_DIR_ORIG; dir <= MP_FLOW_DIR_REPLY; dir++) {
 		mp_flow_key_of(f, dir, &k);
-		rte_hash_del_key(t->hash, &k);
+		flow_hash_del(&t->index, flow_key_hash(&k), flow_ref(t, f, dir));
 	}
 	f->flags = 0;
 	t->free_stack[t->n_free++] = (uint32_t)(f - t->flows);
@@ -279,7 +220,7 @@ mp_flow_create(struct mp_flow_table *t, const struct mp_flow_key *orig,
                const struct mp_flow_key *reply, uint64_t now)
 {
 	struct mp_flow_key k[2];
-	hash_sig_t sig[2];
+	uint32_t hv[2];
 	struct mp_flow *f;
 	unsigned int dir;
 
@@ -301,33 +242,19 @@ mp_flow_create(struct mp_flow_table *t, const struct mp_flow_key *orig,
 	                orig->dport);
 	mp_flow_key_set(&k[1], reply->family, reply->proto, reply->src, reply->dst, reply->sport,
 	                reply->dport);
-	sig[0] = rte_hash_hash(t->hash, &k[0]);
-	sig[1] = rte_hash_hash(t->hash, &k[1]);
-	/* Adding a present key would silently repoint it: refuse, the caller picks another port. */
+	hv[0] = flow_key_hash(&k[0]);
+	hv[1] = flow_key_hash(&k[1]);
+	/* Adding a present key would shadow it: refuse, the caller picks another port. */
 	if (memcmp(&k[0], &k[1], sizeof(k[0])) == 0 ||
-	    rte_hash_lookup_with_hash(t->hash, &k[0], sig[0]) >= 0 ||
-	    rte_hash_lookup_with_hash(t->hash, &k[1], sig[1]) >= 0) {
+	    flow_hash_find(t, &k[0], hv[0], hv[0] & t->index.mask) >= 0 ||
+	    flow_hash_find(t, &k[1], hv[1], hv[1] & t->index.mask) >= 0) {
 		t->stats[MP_FLOW_STAT_COLLISION]++;
 		rte_errno = EEXIST;
 		return NULL;
 	}
 
+	/* The index compares keys against the entry: fill it before indexing it. */
 	f = &t->flows[t->free_stack[t->n_free - 1]];
-	for (dir = MP_FLOW_DIR_ORIG; dir <= MP_FLOW_DIR_REPLY; dir++) {
-		if (rte_hash_add_key_with_hash_data(t->hash, &k[dir], sig[dir],
-		                                    flow_hash_data(f, dir)) < 0) {
-			/* Cannot happen with the extendable table sized for every key; stay safe.
-			 */
-			if (dir == MP_FLOW_DIR_REPLY)
-				rte_hash_del_key_with_hash(t->hash, &k[0], sig[0]);
-			t->stats[MP_FLOW_STAT_FULL]++;
-			rte_errno = ENOSPC;
-			return NULL;
-		}
-	}
-	t->n_free--;
-	t->count++;
-
 	memset(f, 0, sizeof(*f));
 	for (dir = MP_FLOW_DIR_ORIG; dir <= MP_FLOW_DIR_REPLY; dir++) {
 		memcpy(f->addr[2 * dir], k[dir].src, sizeof(f->addr[0]));
@@ -342,6 +269,19 @@ mp_flow_create(struct mp_flow_table *t, const struct mp_flow_key *orig,
 	f->last_tsc = now;
 	f->created_tsc = now;
 	f->table = t;
+	for (dir = MP_FLOW_DIR_ORIG; dir <= MP_FLOW_DIR_REPLY; dir++) {
+		if (flow_hash_add(&t->index, hv[dir], flow_ref(t, f, dir)) < 0) {
+			/* Cannot happen with buckets for every key at half load; stay safe. */
+			if (dir == MP_FLOW_DIR_REPLY)
+				flow_hash_del(&t->index, hv[0], flow_ref(t, f, 0));
+			f->flags = 0;
+			t->stats[MP_FLOW_STAT_FULL]++;
+			rte_errno = ENOSPC;
+			return NULL;
+		}
+	}
+	t->n_free--;
+	t->count++;
 	mp_timer_init(&f->timer, flow_timer_fn);
 	/*
 	 * A TCP flow's first segment is nearly always the SYN: arm for the connect failure now, so

@@ -1,49 +1,96 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Flow table data path: bulk lookup.
- *
- * rte_hash_lookup_bulk_data() pipelines the bucket and key reads of a whole burst; the data word
- * it returns is the flow pointer with the direction in bit 0, so a hit needs no second table.
- * The hit entries' first two lines (counters and state, then addresses) are prefetched here:
- * the caller's next steps, mp_flow_track() and mp_flow_nat(), read them.
+ * Flow table data path: bulk lookup, in three passes over the burst so that the cache misses of
+ * different keys overlap instead of queueing: hash every key and prefetch its bucket; match
+ * signatures and prefetch the first two lines of the candidate flow (ports and counters, then
+ * addresses), which the caller's next steps, mp_flow_track() and mp_flow_nat(), read anyway;
+ * then compare the keys against those entries.
  */
 #include <stdint.h>
 
 #include <rte_common.h>
-#include <rte_hash.h>
 #include <rte_prefetch.h>
+#include <rte_vect.h>
 
 #include "flow_priv.h"
+
+#define FLOW_LOOKUP_CHUNK 64
+
+/* The slots of b whose signature is sig, as a bitmap. */
+static inline unsigned int
+flow_sig_match(const struct flow_hash_bucket *b, uint16_t sig)
+{
+	unsigned int hits = 0, s;
+#if defined(RTE_ARCH_X86)
+	__m128i x = _mm_cmpeq_epi16(_mm_load_si128((const __m128i *)b->sig),
+	                            _mm_set1_epi16((short)sig));
+	unsigned int m = (unsigned int)_mm_movemask_epi8(x); /* 2 bits per slot */
+
+	for (s = 0; s < FLOW_HASH_SLOTS; s++)
+		hits |= ((m >> (2 * s)) & 1u) << s;
+#else
+	for (s = 0; s < FLOW_HASH_SLOTS; s++)
+		hits |= (unsigned int)(b->sig[s] == sig) << s;
+#endif
+	return hits & b->used;
+}
+
+static inline void
+flow_prefetch(const struct mp_flow *f)
+{
+	rte_prefetch0(f);
+	rte_prefetch0(f->addr);
+}
 
 unsigned int
 mp_flow_lookup_bulk(struct mp_flow_table *t, const struct mp_flow_key *keys[], unsigned int n,
                     struct mp_flow **out, uint8_t *dir)
 {
+	const struct flow_hash *h = &t->index;
 	unsigned int done, hits = 0;
 
 	for (done = 0; done < n;) {
-		unsigned int m = RTE_MIN(n - done, (unsigned int)RTE_HASH_LOOKUP_BULK_MAX);
-		void *data[RTE_HASH_LOOKUP_BULK_MAX];
-		uint64_t mask = 0;
-		unsigned int i;
+		unsigned int m = RTE_MIN(n - done, (unsigned int)FLOW_LOOKUP_CHUNK), i;
+		const struct mp_flow_key **k = &keys[done];
+		uint32_t hv[FLOW_LOOKUP_CHUNK];
+		uint8_t cand[FLOW_LOOKUP_CHUNK];
 
-		/* Only fails on bad arguments, which m and the table rule out. */
-		rte_hash_lookup_bulk_data(t->hash, (const void **)(uintptr_t)&keys[done], m, &mask,
-		                          data);
 		for (i = 0; i < m; i++) {
-			uintptr_t v = (uintptr_t)data[i];
-			struct mp_flow *f;
+			hv[i] = flow_key_hash(k[i]);
+			rte_prefetch0(&h->b[hv[i] & h->mask]);
+		}
+		for (i = 0; i < m; i++) {
+			const struct flow_hash_bucket *b = &h->b[hv[i] & h->mask];
 
-			if (!(mask & (UINT64_C(1) << i))) {
+			cand[i] = (uint8_t)flow_sig_match(b, flow_hash_sig(hv[i]));
+			if (cand[i] != 0)
+				flow_prefetch(&t->flows[b->ref[__builtin_ctz(cand[i])] >> 1]);
+		}
+		for (i = 0; i < m; i++) {
+			uint32_t home = hv[i] & h->mask;
+			const struct flow_hash_bucket *b = &h->b[home];
+			unsigned int c = cand[i];
+			int64_t ref = -1;
+
+			while (c != 0) {
+				uint32_t r = b->ref[__builtin_ctz(c)];
+
+				if (flow_key_matches(&t->flows[r >> 1], r & 1, k[i])) {
+					ref = r;
+					break;
+				}
+				c &= c - 1;
+			}
+			/* Rare: a full home bucket pushed the key further on. */
+			if (ref < 0 && b->spill != 0)
+				ref = flow_hash_find(t, k[i], hv[i], (home + 1) & h->mask);
+			if (ref < 0) {
 				out[done + i] = NULL;
 				dir[done + i] = 0;
 				continue;
 			}
-			f = (struct mp_flow *)(v & ~FLOW_DIR_MASK);
-			rte_prefetch0(f);
-			rte_prefetch0(f->addr);
-			out[done + i] = f;
-			dir[done + i] = (uint8_t)(v & FLOW_DIR_MASK);
+			out[done + i] = &t->flows[ref >> 1];
+			dir[done + i] = (uint8_t)(ref & 1);
 			hits++;
 		}
 		done += m;

@@ -3,18 +3,34 @@
 #ifndef FLOW_PRIV_H
 #define FLOW_PRIV_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_common.h>
 
 #include "mp_flow.h"
 
-struct rte_hash;
+/* The index (flow_hash.c): buckets of 8 slots, one cache line each. */
+#define FLOW_HASH_SLOTS 8
+
+struct flow_hash_bucket {
+	uint16_t sig[FLOW_HASH_SLOTS]; /* high 16 bits of the key's hash */
+	uint32_t ref[FLOW_HASH_SLOTS]; /* flow index << 1 | direction */
+	uint8_t used;                  /* slot bitmap */
+	uint8_t pad;
+	uint16_t spill; /* keys homed at or before this bucket that live after it */
+} __rte_cache_aligned;
+
+struct flow_hash {
+	struct flow_hash_bucket *b;
+	uint32_t mask; /* buckets - 1 */
+};
 
 struct mp_flow_table {
-	struct rte_hash *hash; /* 2 keys per flow; data = flow pointer | direction */
-	struct mp_flow *flows; /* [max_flows] */
-	uint32_t *free_stack;  /* free entry indexes; the top is reused first (warm) */
+	struct flow_hash index; /* 2 keys per flow */
+	struct mp_flow *flows;  /* [max_flows] */
+	uint32_t *free_stack;   /* free entry indexes; the top is reused first (warm) */
 	uint32_t n_free;
 	uint32_t max_flows;
 	uint32_t count;
@@ -28,14 +44,50 @@ struct mp_flow_table {
 	uint64_t stats[MP_FLOW_STAT_MAX];
 } __rte_cache_aligned;
 
-/* The hash's data word: the flow pointer with the direction in bit 0 (flows are 64-aligned). */
-#define FLOW_DIR_MASK ((uintptr_t)1)
-
-static inline void *
-flow_hash_data(struct mp_flow *f, unsigned int dir)
+static inline uint16_t
+flow_hash_sig(uint32_t hv)
 {
-	return (void *)((uintptr_t)f | dir);
+	return (uint16_t)(hv >> 16);
 }
+
+/* Whether direction dir of f arrives with key k: the entry holds the addresses (src then dst,
+ * 32 contiguous bytes) and ports of each direction in the key's own order. */
+static inline bool
+flow_key_matches(const struct mp_flow *f, unsigned int dir, const struct mp_flow_key *k)
+{
+	uint32_t fp, kp;
+
+	memcpy(&fp, &f->port[2 * dir], sizeof(fp));
+	memcpy(&kp, &k->sport, sizeof(kp));
+	return fp == kp && f->family == k->family && f->proto == k->proto &&
+	       memcmp(f->addr[2 * dir], k->src, 2 * sizeof(f->addr[0])) == 0;
+}
+
+/* A flow's reference in the index. */
+static inline uint32_t
+flow_ref(const struct mp_flow_table *t, const struct mp_flow *f, unsigned int dir)
+{
+	return (uint32_t)(f - t->flows) << 1 | dir;
+}
+
+/** Size the index for keys keys. 0 or -ENOMEM. */
+int
+flow_hash_init(struct flow_hash *h, uint32_t keys, int socket_id);
+void
+flow_hash_fini(struct flow_hash *h);
+/** CRC32 of the key's five words. */
+uint32_t
+flow_key_hash(const struct mp_flow_key *k);
+/** The reference of key k (hash hv), searching from bucket from (hv & mask to start); -1. */
+int64_t
+flow_hash_find(const struct mp_flow_table *t, const struct mp_flow_key *k, uint32_t hv,
+               uint32_t from);
+/** Add ref under hash hv. 0, or -ENOSPC when every bucket is full. */
+int
+flow_hash_add(struct flow_hash *h, uint32_t hv, uint32_t ref);
+/** Remove ref (stored under hash hv); a no-op when absent. */
+void
+flow_hash_del(struct flow_hash *h, uint32_t hv, uint32_t ref);
 
 /*
  * When f's timer must fire: the state's timeout after the last refresh, or earlier while a SYN

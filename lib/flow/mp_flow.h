@@ -273,7 +273,7 @@ typedef void (*mp_flow_expire_fn)(struct mp_flow *f, void *arg);
 typedef void (*mp_flow_event_fn)(struct mp_flow *f, enum mp_flow_event ev, void *arg);
 
 struct mp_flow_params {
-	const char *name;             /**< unique; names the rte_hash (< RTE_HASH_NAMESIZE) */
+	const char *name;             /**< unique name, for messages */
 	int socket_id;                /**< NUMA socket for all memory, or SOCKET_ID_ANY */
 	uint32_t max_flows;           /**< capacity; the hash holds 2 keys per flow */
 	struct mp_timer_wheel *wheel; /**< the owning worker's wheel */
