@@ -50,7 +50,7 @@ baseline() { # FLOWS SIZE
 meshpath_run() { # FLOWS SIZE
 	local max=$(( $1 < 1024 ? 1024 : $1 + $1 / 4 ))
 	cat >"$DIR/mp.conf" <<CONF
-eal = { args = ["--no-pci", "--no-huge", "-m", "2048", "--no-shconf", "--file-prefix", "mpl4-dut"]; };
+eal = { args = [$EAL_DUT]; };
 workers = { main_lcore = 0; main_cpu = 1; lcores = [1]; cpus = [1]; };
 mempool = { mbufs = 16383; };
 flows = { max = $max; udp_ms = 600000; };
@@ -70,19 +70,36 @@ CONF
 	"$BUILD/app/meshpath/meshpath" -c "$DIR/mp.conf" >"$DIR/mp.log" 2>&1 &
 	m=$!
 	PIDS+=("$m")
+	if [ -n "${L4_PERF:-}" ]; then # profile the measured seconds into L4_PERF (a perf.data path)
+		sleep "$WARMUP"
+		perf record -e cpu-clock -p "$m" -o "$L4_PERF" -- sleep "$SECONDS_MEASURE" >/dev/null 2>&1 &
+	fi
 	wait "$g"
-	echo /meshpath/stats | /usr/bin/python3 /usr/bin/dpdk-telemetry.py -f mpl4-dut 2>/dev/null |
-		grep -o '"busy_cycles_per_rx_pkt": [0-9]*' | grep -o '[0-9]*$' >"$DIR/cycles" || true
+	echo /meshpath/stats | /usr/bin/python3 /usr/bin/dpdk-telemetry.py -f mpl4-dut 2>/dev/null \
+		>"$DIR/stats.json" || true
+	[ -z "${L4_STATS:-}" ] || cp "$DIR/stats.json" "$L4_STATS-$1-$2.json"
+	grep -o '"busy_cycles_per_rx_pkt": [0-9]*' "$DIR/stats.json" | grep -o '[0-9]*$' >"$DIR/cycles" || true
 	kill -TERM "$m"; wait "$m" || true
 	cat "$DIR/gen.json"
 }
+
+# Flow tables live in hugepages when the machine has them (L4_HUGEPAGES=N reserves N 2 MiB
+# pages for the run and gives them back after): that is how meshpath runs in production, and
+# a million flows on 4 KiB pages measure TLB misses more than meshpath.
+EAL_DUT='"--no-pci", "--no-huge", "-m", "2048", "--no-shconf", "--file-prefix", "mpl4-dut"'
+if [ "${L4_HUGEPAGES:-0}" -gt 0 ]; then
+	HUGE_BEFORE=$(cat /proc/sys/vm/nr_hugepages)
+	echo "$L4_HUGEPAGES" >/proc/sys/vm/nr_hugepages
+	trap 'cleanup; echo "$HUGE_BEFORE" >/proc/sys/vm/nr_hugepages' EXIT
+	EAL_DUT='"--no-pci", "--in-memory", "-m", "1536", "--file-prefix", "mpl4-dut"'
+fi
 
 pps() { /usr/bin/python3 -c 'import json, sys; print(int(json.loads(sys.argv[1])["rx_pps"]))' "$1"; }
 
 echo "| size (B) | flows | testpmd io (Mpps) | meshpath L4 full-NAT (Mpps) | ratio | meshpath busy cycles/pkt |"
 echo "|---|---|---|---|---|---|"
-for size in 64 512; do
-	for flows in 1000 1000000; do
+for size in ${L4_SIZES:-64 512}; do
+	for flows in ${L4_FLOWS:-1000 1000000}; do
 		b=$(baseline "$flows" "$size")
 		m=$(meshpath_run "$flows" "$size")
 			bp=$(pps "$b")
