@@ -78,6 +78,7 @@ CONF
 	echo /meshpath/stats | /usr/bin/python3 /usr/bin/dpdk-telemetry.py -f mpl4-dut 2>/dev/null \
 		>"$DIR/stats.json" || true
 	[ -z "${L4_STATS:-}" ] || cp "$DIR/stats.json" "$L4_STATS-$1-$2.json"
+	kill -0 "$m" 2>/dev/null || { echo "meshpath exited early:" >&2; tail -20 "$DIR/mp.log" >&2; }
 	grep -o '"busy_cycles_per_rx_pkt": [0-9]*' "$DIR/stats.json" | grep -o '[0-9]*$' >"$DIR/cycles" || true
 	kill -TERM "$m"; wait "$m" || true
 	cat "$DIR/gen.json"
