@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# `make bench`: run the micro benchmarks and keep the results. Numbers from this shared, noisy
-# machine mean something only as ratios to a baseline measured in the same run (bench/README.md).
+# `make bench`: the whole benchmark suite, one step after another, with a progress line per step,
+# into bench/results/<date>-<host>/ (raw outputs in raw/, then report.md and PNG plots written by
+# bench/report.py). Numbers from this shared, noisy machine mean something only as ratios to a
+# baseline measured in the same run (bench/README.md). Each macro script cleans up its own
+# namespaces and processes on exit, also when interrupted.
 #
 # usage: bench/run.sh BUILD_DIR [extra Google Benchmark flags...]
 set -euo pipefail
@@ -8,15 +11,48 @@ cd "$(dirname "$0")/.."
 BUILD=${1:-build}
 shift || true
 out="bench/results/$(date +%Y-%m-%d)-$(hostname -s)"
-mkdir -p "$out/raw"
-echo "== micro benchmarks -> $out/raw/micro.json"
-"$BUILD/bench/meshpath-bench" --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \
-	--benchmark_out="$out/raw/micro.json" --benchmark_out_format=json "$@"
+raw="$out/raw"
+mkdir -p "$raw"
+: >"$raw/steps.txt"
+START=$(date +%s)
+
+{
+	echo "date:     $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "host:     $(hostname -s), $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)"
+	echo "cpu:      $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
+	echo "kernel:   $(uname -r)"
+	echo "meshpath: $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (modified)')"
+	echo "dpdk:     $(pkg-config --modversion libdpdk 2>/dev/null || echo '?')"
+} >"$raw/meta.txt"
+
+STEPS=3
+[ "$(id -u)" -eq 0 ] && STEPS=5
+N=0
+step() { # NAME OUTPUT COMMAND...: run one step, its stdout into OUTPUT, and log how it went
+	local name=$1 file=$2 t0 rc=0
+	shift 2
+	N=$((N + 1))
+	t0=$(date +%s)
+	printf '[%d/%d] %-50s (at %ds)\n' "$N" "$STEPS" "$name" "$((t0 - START))"
+	"$@" >"$file" || rc=$?
+	printf '%s\t%d\t%s\n' "$name" "$(($(date +%s) - t0))" \
+		"$([ $rc -eq 0 ] && echo ok || echo "failed ($rc)")" >>"$raw/steps.txt"
+	[ $rc -eq 0 ] || echo "      failed with status $rc; the report shows what ran" >&2
+}
+
+step "micro benchmarks (Google Benchmark, 5 repetitions)" "$raw/micro.txt" \
+	"$BUILD/bench/meshpath-bench" --benchmark_repetitions=5 \
+	--benchmark_report_aggregates_only=true --benchmark_out="$raw/micro.json" \
+	--benchmark_out_format=json "$@"
 if [ "$(id -u)" -eq 0 ]; then
-	echo "== L4 packet rate against testpmd io -> $out/l4_rate.md"
-	./bench/l4_rate.sh "$BUILD" 5 | tee "$out/l4_rate.md"
-	echo "== L4 new connections per second against HAProxy and nginx stream -> $out/l4_conns.md"
-	./bench/l4_conns.sh "$BUILD" 5 | tee "$out/l4_conns.md"
+	# Hugepages for meshpath's flow tables, as in production; given back afterwards.
+	step "L4 packet rate against testpmd io (memif)" "$raw/l4_rate.md" \
+		env L4_HUGEPAGES=1024 ./bench/l4_rate.sh "$BUILD" 5
+	step "L4 new connections/s against HAProxy and nginx" "$raw/l4_conns.md" \
+		./bench/l4_conns.sh "$BUILD" 5
+	step "L4 tables printed" /dev/stdout cat "$raw/l4_rate.md" "$raw/l4_conns.md"
 else
-	echo "== L4 packet rate needs root (DPDK with memif): skipped"
+	echo "      the macro benchmarks need root (DPDK devices, namespaces): skipped"
 fi
+step "report and plots" "$raw/report.txt" /usr/bin/python3 bench/report.py "$out"
+echo "done in $(($(date +%s) - START))s: $out/report.md"
