@@ -34,6 +34,7 @@
 #include "mp_counters.h"
 #include "mp_drop.h"
 #include "mp_timer.h"
+#include "test_base.h"
 
 #define T_TICK  1000    /* cycles per tick in most tests */
 #define T_BASE  1000000 /* TSC at create: not 0, so tests see the offset */
@@ -1101,5 +1102,6 @@ main(void)
 	failed += cmocka_run_group_tests_name("base_names", names, NULL, NULL);
 	failed += cmocka_run_group_tests_name("base_timer", timer, timer_group_setup,
 	                                      timer_group_teardown);
+	failed += test_base_hist_run();
 	return failed != 0;
 }
