@@ -27,6 +27,7 @@ l4_worker_state_free(struct mp_l4_worker_state *ws, unsigned int n_clusters)
 	rte_free(ws->lstats);
 	rte_free(ws->estats);
 	rte_free(ws->probes);
+	rte_free(ws->connect);
 }
 
 static int
@@ -41,7 +42,10 @@ l4_worker_state_init(struct mp_l4_worker_state *ws, const struct mp_l4_config *c
 	                                RTE_CACHE_LINE_SIZE, socket_id);
 	ws->probes = rte_zmalloc_socket("mp_l4_probes", MP_MAX_ENDPOINTS * sizeof(*ws->probes),
 	                                RTE_CACHE_LINE_SIZE, socket_id);
-	if (ws->lstats == NULL || ws->estats == NULL || ws->probes == NULL)
+	ws->connect = rte_zmalloc_socket("mp_l4_connect",
+	                                 RTE_MAX(cfg->n_clusters, 1u) * sizeof(*ws->connect),
+	                                 RTE_CACHE_LINE_SIZE, socket_id);
+	if (ws->lstats == NULL || ws->estats == NULL || ws->probes == NULL || ws->connect == NULL)
 		return -ENOMEM;
 	for (i = 0; i < cfg->n_clusters; i++) {
 		/* Seeds differ per worker so round robin does not start in lockstep. */

@@ -49,8 +49,8 @@ l4_snat_port(struct mp_l4_ctx *c)
  * within the tries (the steering rule still holds for the port then chosen).
  */
 static uint16_t
-l4_snat_port_rss(struct mp_l4_ctx *c, const struct mp_net_rss *rss, int family,
-                 const uint8_t *ep, rte_be16_t eport, const uint8_t *snat)
+l4_snat_port_rss(struct mp_l4_ctx *c, const struct mp_net_rss *rss, int family, const uint8_t *ep,
+                 rte_be16_t eport, const uint8_t *snat)
 {
 	uint32_t nw = c->net->n_workers;
 
@@ -241,7 +241,10 @@ l4_forward(struct mp_l4_ctx *c, struct mp_flow *f, unsigned int dir, struct rte_
 		ls->pkts[dir]++;
 		ls->bytes[dir] += len;
 		es->bytes[dir] += len;
-		es->connect_ok += ev == MP_FLOW_EV_CONNECT_OK;
+		if (ev == MP_FLOW_EV_CONNECT_OK) {
+			es->connect_ok++;
+			mp_hist_record(&c->ws->connect[f->cluster], c->net->now - f->created_tsc);
+		}
 		es->connect_failed += ev == MP_FLOW_EV_CONNECT_RST;
 	}
 	if (!mp_flow_nat(c->flows, f, dir, p, pi)) {

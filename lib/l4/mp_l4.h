@@ -20,6 +20,7 @@
 
 #include "mp_base.h"
 #include "mp_conf.h"
+#include "mp_hist.h"
 #include "mp_net.h"
 
 /* ---------------------------------------------------------------------------------------- */
@@ -120,6 +121,8 @@ struct mp_l4_worker_state {
 	struct mp_l4_listener_stats *lstats;     /**< MP_MAX_LISTENERS, by conf index */
 	struct mp_l4_endpoint_stats *estats;     /**< MP_MAX_ENDPOINTS, by conf endpoint index */
 	struct mp_l4_probe *probes;              /**< MP_MAX_ENDPOINTS, the ones it probes */
+	/** by cluster: TSC cycles from a flow's SYN to the endpoint's SYN-ACK */
+	struct mp_hist *connect;
 };
 
 /**

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_telemetry.h>
 
 #include "mp_flow.h"
@@ -117,6 +118,37 @@ tel_l4_endpoint(const struct mp_stats_source *src, unsigned int cluster, unsigne
 	return t;
 }
 
+/*
+ * The cluster's connect times merged over the workers: handshakes completed, and quantiles in
+ * microseconds (to the histogram's 1.6%).
+ */
+static void
+tel_l4_connect_quantiles(const struct mp_stats_source *src, unsigned int cluster,
+                         struct rte_tel_data *t)
+{
+	static const struct {
+		const char *key;
+		double q;
+	} qs[] = {
+	        {"connect_p50_us", 0.5},
+	        {"connect_p90_us", 0.9},
+	        {"connect_p99_us", 0.99},
+	        {"connect_p999_us", 0.999},
+	};
+	static struct mp_hist sum; /* 8 KiB: the telemetry thread is the only caller (locked) */
+	double us_per_tsc = 1e6 / (double)rte_get_tsc_hz();
+	unsigned int w, i;
+
+	memset(&sum, 0, sizeof(sum));
+	for (w = 0; w < src->n_workers; w++)
+		mp_hist_merge(&sum, &src->l4->ws[w].connect[cluster]);
+	rte_tel_data_add_dict_u64(t, "connects", sum.count);
+	for (i = 0; i < RTE_DIM(qs); i++)
+		rte_tel_data_add_dict_u64(
+		        t, qs[i].key,
+		        (uint64_t)((double)mp_hist_quantile(&sum, qs[i].q) * us_per_tsc + 0.5));
+}
+
 static int
 tel_l4_clusters_locked(const char *cmd __rte_unused, const char *params __rte_unused,
                        struct rte_tel_data *d)
@@ -136,6 +168,7 @@ tel_l4_clusters_locked(const char *cmd __rte_unused, const char *params __rte_un
 		rte_tel_data_start_dict(t);
 		rte_tel_data_add_dict_string(t, "name", cc->name);
 		rte_tel_data_add_dict_string(t, "policy", policy_names[cc->policy]);
+		tel_l4_connect_quantiles(src, i, t);
 		for (j = 0; j < cc->n_endpoints; j++) {
 			const struct mp_conf_endpoint *ce =
 			        &conf->endpoints[cc->first_endpoint + j];
