@@ -29,6 +29,7 @@ test_pkgs=(
 	procps
 	python3
 	python3-scapy
+	python3-prometheus-client
 	nginx-light
 	curl
 	wrk

@@ -90,7 +90,6 @@ mp_control_signals(void)
 void
 mp_control_run(struct meshpath *mp)
 {
-	struct timespec tick = {.tv_sec = 0, .tv_nsec = CONTROL_TICK_MS * 1000000L};
 	uint8_t link[MP_MAX_PORTS];
 	unsigned int ticks = 0, p;
 
@@ -111,7 +110,7 @@ mp_control_run(struct meshpath *mp)
 		if (__atomic_exchange_n(&control_reload, 0, __ATOMIC_ACQ_REL) != 0)
 			mp_snapshot_reload(mp);
 		mp_snapshot_health(mp);
-		nanosleep(&tick, NULL);
+		mp_admin_wait(&mp->admin, &mp->stats, CONTROL_TICK_MS);
 	}
 	MP_LOG(INFO, "%s: stopping workers", strsignal(control_stop));
 	__atomic_store_n(&mp->quit, true, __ATOMIC_RELAXED);

@@ -305,6 +305,10 @@ run(struct mp_conf *conf, const char *prog, int n_extra, char **extra)
 		rc = mp_control_telemetry(&mp);
 	if (rc < 0)
 		MP_LOG(WARNING, "telemetry commands not registered: %s", rte_strerror(-rc));
+	if (mp_admin_open(&mp.admin, mp.conf) < 0) {
+		rc = 1;
+		goto out;
+	}
 
 	i = 0;
 	RTE_LCORE_FOREACH_WORKER (lcore)
@@ -312,6 +316,7 @@ run(struct mp_conf *conf, const char *prog, int n_extra, char **extra)
 	MP_LOG(INFO, "running: %u worker(s), %u port(s); SIGINT or SIGTERM stops", mp.n_workers,
 	       mp.n_ports);
 	mp_control_run(&mp);
+	mp_admin_close(&mp.admin);
 	for (i = 0; i < mp.n_ports; i++)
 		mp_port_stop(&mp.ports[i]);
 	mp_stats_print(&mp.stats, stdout);

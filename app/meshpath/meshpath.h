@@ -43,6 +43,22 @@ struct mp_snapshot {
 	struct mp_l4_health *health; /* control thread only */
 };
 
+/* The admin listener (admin.c): a few HTTP/1.0 requests at a time, on the control thread. */
+#define ADMIN_CONNS 8
+
+struct mp_admin_conn {
+	int fd;            /* -1: free */
+	size_t len;        /* bytes of request head in buf */
+	uint64_t deadline; /* ms (CLOCK_MONOTONIC): the head must be in by then */
+	char buf[4096];
+};
+
+struct mp_admin {
+	int fd; /* listening socket; -1: no admin listener */
+	uint64_t requests, timeouts, send_failed;
+	struct mp_admin_conn conns[ADMIN_CONNS];
+};
+
 struct meshpath {
 	struct mp_conf *conf;
 	struct rte_mempool *pool;
@@ -61,8 +77,21 @@ struct meshpath {
 	struct rte_ring *rings[MP_MAX_WORKERS];
 	struct rte_ring *steer[MP_MAX_WORKERS];
 	struct mp_stats_source stats;
+	struct mp_admin admin;
 	bool quit; /* set by the control thread, read by workers */
 };
+
+/** Open the admin listener when the config has one. 0, or -errno after saying what to change. */
+int
+mp_admin_open(struct mp_admin *a, const struct mp_conf *conf);
+
+/** Wait up to timeout_ms for admin requests and answer them (sleeps without a listener). */
+void
+mp_admin_wait(struct mp_admin *a, const struct mp_stats_source *src, int timeout_ms);
+
+/** Close the listener and any open request. */
+void
+mp_admin_close(struct mp_admin *a);
 
 /** The worker loop (lcore entry point); arg is a struct mp_worker. */
 int

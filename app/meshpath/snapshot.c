@@ -154,6 +154,9 @@ snapshot_incompatible(const struct mp_conf *a, const struct mp_conf *b)
 	    a->tcp_close_ms != b->tcp_close_ms || a->udp_ms != b->udp_ms ||
 	    a->connect_fail_ms != b->connect_fail_ms || a->tcp_mss_clamp != b->tcp_mss_clamp)
 		return "flows";
+	if (a->admin_port != b->admin_port ||
+	    memcmp(&a->admin_addr, &b->admin_addr, sizeof(a->admin_addr)) != 0)
+		return "admin";
 	return NULL;
 }
 

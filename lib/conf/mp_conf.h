@@ -182,6 +182,10 @@ struct mp_conf {
 	struct mp_conf_cluster clusters[MP_MAX_CLUSTERS];
 	unsigned int n_endpoints;
 	struct mp_conf_endpoint endpoints[MP_MAX_ENDPOINTS];
+
+	/* admin: the Prometheus endpoint, served by the control thread */
+	struct mp_conf_addr admin_addr; /**< `admin.address`: loopback when not given */
+	uint16_t admin_port;            /**< `admin.port`: 0 = no admin listener */
 };
 
 /** Fill every field with its documented default (no ports, no routes, no workers). */

@@ -50,4 +50,11 @@ mp_stats_neigh_sum(const struct mp_stats_source *src, struct mp_neigh_stats *out
 void
 mp_stats_print(const struct mp_stats_source *src, FILE *f);
 
+/**
+ * Write every counter and histogram in the Prometheus text format (0.0.4) to f. Control
+ * thread; takes src->lock for the parts a reload replaces. 0, or -EIO when f failed.
+ */
+int
+mp_stats_prometheus(const struct mp_stats_source *src, FILE *f);
+
 #endif /* MP_STATS_H */

@@ -1879,6 +1879,38 @@ test_broken_file_report(void **state)
 /* ---------------------------------------------------------------------------------------- */
 /* mp_conf_addr_str                                                                           */
 
+/* admin: absent means none; present needs a port, takes loopback by default, any address. */
+static void
+test_admin(void **state)
+{
+	static const char base[] = "workers = { lcores = [1]; };\n"
+	                           "ports = ( { name = \"p\"; device = \"net_ring0\"; } );\n";
+	char text[512];
+	uint8_t any6[16] = {0};
+
+	(void)state;
+	assert_valid(load(base));
+	assert_int_equal(conf.admin_port, 0);
+	snprintf(text, sizeof(text), "%sadmin = { port = 9901; };\n", base);
+	assert_valid(load(text));
+	assert_int_equal(conf.admin_port, 9901);
+	assert_int_equal(conf.admin_addr.family, AF_INET);
+	assert_int_equal(conf.admin_addr.v4, v4("127.0.0.1"));
+	snprintf(text, sizeof(text), "%sadmin = { address = \"::\"; port = 80; };\n", base);
+	assert_valid(load(text));
+	assert_int_equal(conf.admin_addr.family, AF_INET6);
+	assert_memory_equal(conf.admin_addr.v6, any6, 16);
+	snprintf(text, sizeof(text), "%sadmin = { address = \"127.0.0.1\"; };\n", base);
+	assert_only_err(load(text), 3, "admin needs a port, e.g. admin = { port = 9901; };");
+	snprintf(text, sizeof(text), "%sadmin = { address = \"10.0.0.1/8\"; port = 1; };\n", base);
+	assert_only_err(load(text), 3,
+	                "admin.address \"10.0.0.1/8\" is not an IPv4 or IPv6 address without a "
+	                "prefix length: write e.g. \"127.0.0.1\" (loopback only) or \"0.0.0.0\" "
+	                "(every address)");
+	snprintf(text, sizeof(text), "%sadmin = { port = 70000; };\n", base);
+	assert_int_equal(load(text), 1);
+}
+
 static void
 test_addr_str(void **state)
 {
@@ -1961,6 +1993,7 @@ main(void)
 	        cmocka_unit_test_teardown(test_include_relative, teardown),
 	        cmocka_unit_test_teardown(test_broken_file_report, teardown),
 	        cmocka_unit_test_teardown(test_addr_str, teardown),
+	        cmocka_unit_test_teardown(test_admin, teardown),
 	};
 
 	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);
