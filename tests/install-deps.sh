@@ -38,6 +38,7 @@ test_pkgs=(
 bench_pkgs=(
 	haproxy
 	libnginx-mod-stream
+	libhttp-parser-dev
 )
 
 missing=()
