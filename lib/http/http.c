@@ -32,6 +32,25 @@ const uint8_t mp_http_target[256] = {
         ['!' ... '~'] = 1,
 };
 
+/*
+ * Chunk extensions: BWS is optional whitespace around ';' and '=', but a line may not end in
+ * it, and a quoted-string takes qdtext and quoted-pairs ("\" HTAB / SP / VCHAR / obs-text).
+ */
+const uint8_t mp_http_ext_next[X_STATES][XC_CLASSES] = {
+        /* columns: BAD TCHAR WS SEMI EQ DQUOTE BSLASH CR QDTEXT (enum http_ext_class) */
+        [X_BWS_SEMI] = {X_BAD, X_BAD, X_BWS_SEMI, X_BWS_NAME, X_BAD, X_BAD, X_BAD, X_BAD, X_BAD},
+        [X_BWS_NAME] = {X_BAD, X_NAME, X_BWS_NAME, X_BAD, X_BAD, X_BAD, X_BAD, X_BAD, X_BAD},
+        [X_NAME] = {X_BAD, X_NAME, X_BWS_EQ, X_BWS_NAME, X_BWS_VAL, X_BAD, X_BAD, X_END, X_BAD},
+        [X_BWS_EQ] = {X_BAD, X_BAD, X_BWS_EQ, X_BWS_NAME, X_BWS_VAL, X_BAD, X_BAD, X_BAD, X_BAD},
+        [X_BWS_VAL] = {X_BAD, X_VAL, X_BWS_VAL, X_BAD, X_BAD, X_QUOTED, X_BAD, X_BAD, X_BAD},
+        [X_VAL] = {X_BAD, X_VAL, X_BWS_SEMI, X_BWS_NAME, X_BAD, X_BAD, X_BAD, X_END, X_BAD},
+        [X_QUOTED] = {X_BAD, X_QUOTED, X_QUOTED, X_QUOTED, X_QUOTED, X_AFTER_Q, X_QUOTED_BS, X_BAD,
+                      X_QUOTED},
+        [X_QUOTED_BS] = {X_BAD, X_QUOTED, X_QUOTED, X_QUOTED, X_QUOTED, X_QUOTED, X_QUOTED, X_BAD,
+                         X_QUOTED},
+        [X_AFTER_Q] = {X_BAD, X_BAD, X_BWS_SEMI, X_BWS_NAME, X_BAD, X_BAD, X_BAD, X_END, X_BAD},
+};
+
 /* ---------------------------------------------------------------------------------------- */
 /* Names                                                                                     */
 

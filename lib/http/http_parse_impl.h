@@ -501,95 +501,20 @@ s_chunk_size:
 	else
 		FAIL(c == '\n' ? MP_HTTP_ERR_BARE_LF : MP_HTTP_ERR_CHUNK_SIZE);
 
-s_chunk_ext:
+s_chunk_ext: /* chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] ) */
 	for (;;) {
 		NEED_BODY(S_CHUNK_EXT);
 		if (++hp->chunk_line > hp->max_chunk_line)
 			FAIL(MP_HTTP_ERR_CHUNK_LINE_TOO_LONG);
-		c = *q++;
-		switch ((enum http_ext_state)hp->sub) {
-		case X_BWS_SEMI: /* BWS ";" */
-			if (c == ';')
-				hp->sub = X_BWS_NAME;
-			else if (c != ' ' && c != '\t')
-				goto ext_bad;
-			continue;
-		case X_BWS_NAME: /* BWS chunk-ext-name */
-			if (mp_http_tchar[c])
-				hp->sub = X_NAME;
-			else if (c != ' ' && c != '\t')
-				goto ext_bad;
-			continue;
-		case X_NAME:
-			if (mp_http_tchar[c])
-				continue;
-			if (c == ' ' || c == '\t')
-				hp->sub = X_BWS_EQ;
-			else if (c == '=')
-				hp->sub = X_BWS_VAL;
-			else if (c == ';')
-				hp->sub = X_BWS_NAME;
-			else if (c == '\r')
-				goto s_chunk_lf;
-			else
-				goto ext_bad;
-			continue;
-		case X_BWS_EQ: /* BWS "=", or the next extension */
-			if (c == '=')
-				hp->sub = X_BWS_VAL;
-			else if (c == ';')
-				hp->sub = X_BWS_NAME;
-			else if (c != ' ' && c != '\t')
-				goto ext_bad;
-			continue;
-		case X_BWS_VAL: /* BWS ( token / quoted-string ) */
-			if (c == '"')
-				hp->sub = X_QUOTED;
-			else if (mp_http_tchar[c])
-				hp->sub = X_VAL;
-			else if (c != ' ' && c != '\t')
-				goto ext_bad;
-			continue;
-		case X_VAL:
-			if (mp_http_tchar[c])
-				continue;
-			if (c == ' ' || c == '\t')
-				hp->sub = X_BWS_SEMI;
-			else if (c == ';')
-				hp->sub = X_BWS_NAME;
-			else if (c == '\r')
-				goto s_chunk_lf;
-			else
-				goto ext_bad;
-			continue;
-		case X_QUOTED: /* qdtext / quoted-pair, until DQUOTE */
-			if (c == '"')
-				hp->sub = X_AFTER_Q;
-			else if (c == '\\')
-				hp->sub = X_QUOTED_BS;
-			else if (!http_is_qdtext(c))
-				goto ext_bad;
-			continue;
-		case X_QUOTED_BS: /* quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text ) */
-			if (c != '\t' && (c < ' ' || c == HTTP_DEL))
-				goto ext_bad;
-			hp->sub = X_QUOTED;
-			continue;
-		case X_AFTER_Q:
-			if (c == ' ' || c == '\t')
-				hp->sub = X_BWS_SEMI;
-			else if (c == ';')
-				hp->sub = X_BWS_NAME;
-			else if (c == '\r')
-				goto s_chunk_lf;
-			else
-				goto ext_bad;
-			continue;
-		}
+		c = *q;
+		h = mp_http_ext_next[hp->sub][http_ext_class(c)];
+		if (h == X_BAD)
+			FAIL(c == '\n' ? MP_HTTP_ERR_BARE_LF : MP_HTTP_ERR_CHUNK_EXT);
+		q++;
+		if (h == X_END)
+			break;
+		hp->sub = h;
 	}
-ext_bad:
-	q--;
-	FAIL(c == '\n' ? MP_HTTP_ERR_BARE_LF : MP_HTTP_ERR_CHUNK_EXT);
 
 s_chunk_lf:
 	NEED_BODY(S_CHUNK_LF);

@@ -55,7 +55,27 @@ enum http_ext_state {
 	X_QUOTED,    /* in a quoted-string value */
 	X_QUOTED_BS, /* after a backslash in a quoted-string */
 	X_AFTER_Q,   /* after the closing quote */
+	X_STATES,
+	X_END = X_STATES, /* CR: the line ends */
+	X_BAD,            /* the byte is not allowed here */
 };
+
+/* Byte classes of the chunk extension grammar. */
+enum http_ext_class {
+	XC_BAD,    /* CTLs but HTAB, DEL */
+	XC_TCHAR,  /* token character */
+	XC_WS,     /* SP, HTAB */
+	XC_SEMI,   /* ; */
+	XC_EQ,     /* = */
+	XC_DQUOTE, /* " */
+	XC_BSLASH, /* \ */
+	XC_CR,     /* CR */
+	XC_QDTEXT, /* any other VCHAR or obs-text: only inside quotes */
+	XC_CLASSES,
+};
+
+/* Next state by state and byte class: the whole grammar in one table (http.c). */
+extern const uint8_t mp_http_ext_next[X_STATES][XC_CLASSES];
 
 /* Value sub-parsers: the fields whose values decide framing and connection handling. */
 enum http_vp {
@@ -154,11 +174,27 @@ http_is_scheme(uint8_t c)
 	return http_is_alpha(c) || http_is_digit(c) || c == '+' || c == '-' || c == '.';
 }
 
-/* qdtext = HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text */
-static inline bool
-http_is_qdtext(uint8_t c)
+static inline uint8_t
+http_ext_class(uint8_t c)
 {
-	return c == '\t' || (c >= ' ' && c != '"' && c != '\\' && c != HTTP_DEL);
+	if (mp_http_tchar[c])
+		return XC_TCHAR;
+	switch (c) {
+	case ' ':
+	case '\t':
+		return XC_WS;
+	case ';':
+		return XC_SEMI;
+	case '=':
+		return XC_EQ;
+	case '"':
+		return XC_DQUOTE;
+	case '\\':
+		return XC_BSLASH;
+	case '\r':
+		return XC_CR;
+	}
+	return c > ' ' && c != HTTP_DEL ? XC_QDTEXT : XC_BAD;
 }
 
 static inline uint32_t
