@@ -109,74 +109,21 @@ mp_http_method_name(enum mp_http_method m)
 /* ---------------------------------------------------------------------------------------- */
 /* Field and method ids                                                                      */
 
-/*
- * Known names sit in a small open-addressed table keyed by length and three bytes, filled
- * once before main(); a lookup costs a hash and one compare, usually of a name that matches.
- */
-#define HDR_SLOTS 64
+struct http_hdr_slot mp_http_hdr_slots[HTTP_HDR_SLOTS];
 
-static uint8_t hdr_slot[HDR_SLOTS]; /* enum mp_http_hdr; OTHER (0) marks a free slot */
-static uint8_t hdr_len[MP_HTTP_HDR_MAX];
-
-static inline uint32_t
-hdr_hash(const char *name, uint32_t len)
-{
-	uint32_t a = (uint8_t)name[0] | 0x20, b = (uint8_t)name[len - 1] | 0x20;
-	uint32_t m = (uint8_t)name[len / 2] | 0x20;
-
-	return (len * 7 + a * 31 + b * 131 + m * 17) & (HDR_SLOTS - 1);
-}
-
+/* Fill the table of known field names before main(): the data path only reads it. */
 static void __attribute__((constructor)) hdr_table_init(void)
 {
 	for (uint32_t id = 1; id < MP_HTTP_HDR_MAX; id++) {
 		uint32_t len = (uint32_t)strlen(hdr_names[id]);
-		uint32_t h = hdr_hash(hdr_names[id], len);
+		uint32_t h = http_hdr_hash(hdr_names[id], len);
 
-		hdr_len[id] = (uint8_t)len;
-		while (hdr_slot[h] != MP_HTTP_HDR_OTHER)
-			h = (h + 1) & (HDR_SLOTS - 1);
-		hdr_slot[h] = (uint8_t)id;
+		while (mp_http_hdr_slots[h].id != MP_HTTP_HDR_OTHER)
+			h = (h + 1) & (HTTP_HDR_SLOTS - 1);
+		mp_http_hdr_slots[h].id = (uint8_t)id;
+		mp_http_hdr_slots[h].len = (uint8_t)len;
+		memcpy(mp_http_hdr_slots[h].name, hdr_names[id], len);
 	}
-}
-
-/*
- * name is a token: OR-ing 0x20 lower-cases its letters and cannot turn another token
- * character into a letter or '-', the only bytes known names hold.
- */
-static inline bool
-hdr_equal(const char *name, const char *known, uint32_t len)
-{
-	for (uint32_t i = 0; i < len; i++)
-		if (((uint8_t)name[i] | 0x20) != (uint8_t)known[i])
-			return false;
-	return true;
-}
-
-uint32_t
-mp_http_hdr_lookup(const char *name, uint32_t len)
-{
-	uint32_t h;
-
-	if (len == 0 || len > MP_HTTP_NAME_BUF)
-		return MP_HTTP_HDR_OTHER;
-	for (h = hdr_hash(name, len); hdr_slot[h] != MP_HTTP_HDR_OTHER;
-	     h = (h + 1) & (HDR_SLOTS - 1)) {
-		uint8_t id = hdr_slot[h];
-
-		if (hdr_len[id] == len && hdr_equal(name, hdr_names[id], len))
-			return id;
-	}
-	return MP_HTTP_HDR_OTHER;
-}
-
-uint8_t
-mp_http_method_lookup(const char *m, uint32_t len)
-{
-	for (uint32_t id = 1; id < MP_HTTP_M_MAX; id++)
-		if (strlen(method_names[id]) == len && memcmp(m, method_names[id], len) == 0)
-			return (uint8_t)id;
-	return MP_HTTP_M_OTHER;
 }
 
 /* ---------------------------------------------------------------------------------------- */

@@ -173,10 +173,10 @@ s_method:
 	if (hp->name_split) {
 		http_name_piece(hp, s, q);
 		hp->msg.method_id = hp->name_len <= MP_HTTP_NAME_BUF
-		                            ? mp_http_method_lookup(hp->name_buf, hp->name_len)
+		                            ? http_method_lookup(hp->name_buf, hp->name_len)
 		                            : MP_HTTP_M_OTHER;
 	} else {
-		hp->msg.method_id = mp_http_method_lookup((const char *)s, (uint32_t)(q - s));
+		hp->msg.method_id = http_method_lookup((const char *)s, (uint32_t)(q - s));
 	}
 	q++;
 
@@ -375,10 +375,10 @@ s_name:
 	if (hp->name_split) {
 		http_name_piece(hp, s, q);
 		f->id = hp->name_len <= MP_HTTP_NAME_BUF
-		                ? mp_http_hdr_lookup(hp->name_buf, hp->name_len)
+		                ? http_hdr_lookup(hp->name_buf, hp->name_len)
 		                : MP_HTTP_HDR_OTHER;
 	} else {
-		f->id = mp_http_hdr_lookup((const char *)s, (uint32_t)(q - s));
+		f->id = http_hdr_lookup((const char *)s, (uint32_t)(q - s));
 	}
 	err = mp_http_name_end(hp);
 	if (err != MP_HTTP_ERR_NONE)

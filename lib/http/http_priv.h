@@ -107,14 +107,6 @@ extern const uint8_t mp_http_tchar[256];  /* token (RFC 9110 5.6.2) */
 extern const uint8_t mp_http_vchar[256];  /* field-value byte: VCHAR, obs-text, SP, HTAB */
 extern const uint8_t mp_http_target[256]; /* request-target byte: %x21-7E */
 
-/* Field id of a name (any case), MP_HTTP_HDR_OTHER when not a known one. */
-uint32_t
-mp_http_hdr_lookup(const char *name, uint32_t len);
-
-/* Method id of a token, MP_HTTP_M_OTHER when not a known one. */
-uint8_t
-mp_http_method_lookup(const char *m, uint32_t len);
-
 /* Feed [s, s + n) of a Content-Length or list value to its sub-parser. */
 enum mp_http_err
 mp_http_vp_feed(struct mp_http_parser *hp, const uint8_t *s, uint32_t n);
@@ -226,6 +218,99 @@ http_name_piece(struct mp_http_parser *hp, const uint8_t *s, const uint8_t *q)
 	} else {
 		hp->name_len = MP_HTTP_NAME_BUF + 1;
 	}
+}
+
+/*
+ * Known field names sit in a small open-addressed table keyed by length and three bytes,
+ * filled once before main() (http.c); a lookup costs a hash and, usually, one compare of a
+ * name that matches, a word at a time.
+ */
+#define HTTP_HDR_SLOTS 64
+#define HTTP_LOWER64   0x2020202020202020ull
+#define HTTP_LOWER32   0x20202020u
+
+struct http_hdr_slot {
+	uint8_t id;                  /* enum mp_http_hdr; OTHER marks a free slot */
+	uint8_t len;                 /* of name */
+	char name[MP_HTTP_NAME_BUF]; /* lower case, zero padded */
+};
+
+extern struct http_hdr_slot mp_http_hdr_slots[HTTP_HDR_SLOTS];
+
+static inline uint32_t
+http_hdr_hash(const char *name, uint32_t len)
+{
+	uint32_t a = (uint8_t)name[0] | 0x20, b = (uint8_t)name[len - 1] | 0x20;
+	uint32_t m = (uint8_t)name[len / 2] | 0x20;
+
+	return (len * 7 + a * 31 + b * 131 + m * 17) & (HTTP_HDR_SLOTS - 1);
+}
+
+/*
+ * name[0, len) is a token and known a lower-case name of the same length. OR-ing 0x20
+ * lower-cases the token's letters and cannot turn another token character into a letter or
+ * '-', the only bytes known names hold. Reads stay inside name: words overlap at the end.
+ */
+static inline bool
+http_name_eq(const char *name, const char *known, uint32_t len)
+{
+	uint64_t x, y;
+	uint32_t i, u, v;
+
+	if (len >= sizeof(x)) {
+		for (i = 0; i + sizeof(x) < len; i += sizeof(x)) {
+			memcpy(&x, name + i, sizeof(x));
+			memcpy(&y, known + i, sizeof(y));
+			if ((x | HTTP_LOWER64) != y)
+				return false;
+		}
+		memcpy(&x, name + len - sizeof(x), sizeof(x));
+		memcpy(&y, known + len - sizeof(y), sizeof(y));
+		return (x | HTTP_LOWER64) == y;
+	}
+	if (len >= sizeof(u)) {
+		memcpy(&u, name, sizeof(u));
+		memcpy(&v, known, sizeof(v));
+		if ((u | HTTP_LOWER32) != v)
+			return false;
+		memcpy(&u, name + len - sizeof(u), sizeof(u));
+		memcpy(&v, known + len - sizeof(v), sizeof(v));
+		return (u | HTTP_LOWER32) == v;
+	}
+	for (i = 0; i < len; i++)
+		if (((uint8_t)name[i] | 0x20) != (uint8_t)known[i])
+			return false;
+	return true;
+}
+
+/* Field id of a name (any case), MP_HTTP_HDR_OTHER when not a known one. */
+static inline uint32_t
+http_hdr_lookup(const char *name, uint32_t len)
+{
+	uint32_t h;
+
+	if (len == 0 || len > MP_HTTP_NAME_BUF)
+		return MP_HTTP_HDR_OTHER;
+	for (h = http_hdr_hash(name, len); mp_http_hdr_slots[h].id != MP_HTTP_HDR_OTHER;
+	     h = (h + 1) & (HTTP_HDR_SLOTS - 1)) {
+		const struct http_hdr_slot *sl = &mp_http_hdr_slots[h];
+
+		if (sl->len == len && http_name_eq(name, sl->name, len))
+			return sl->id;
+	}
+	return MP_HTTP_HDR_OTHER;
+}
+
+/* Method id of a token (case-sensitive), MP_HTTP_M_OTHER when not a known one. */
+static inline uint8_t
+http_method_lookup(const char *m, uint32_t len)
+{
+#define HTTP_METHOD_MATCH(sym, n)                                                      \
+	if (sizeof(n) > 1 && len == sizeof(n) - 1 && memcmp(m, n, sizeof(n) - 1) == 0) \
+		return MP_HTTP_M_##sym;
+	MP_HTTP_METHOD_LIST(HTTP_METHOD_MATCH)
+#undef HTTP_METHOD_MATCH
+	return MP_HTTP_M_OTHER;
 }
 
 /* Scalar scanners, also the tails of the vector ones: the first byte not in the class. */
