@@ -21,12 +21,20 @@
  * - Trailer fields follow the header fields in the same array; their spans are offsets from
  *   msg.trailer_off, the start of the trailer section in the message.
  *
- * Strictness: bare LF is rejected everywhere (a line ends in CRLF), so are bare CR, NUL and
- * other control characters in field values, obs-fold, whitespace between a field name and
- * its colon, HTTP versions other than 1.0 and 1.1, Content-Length together with
- * Transfer-Encoding, a request whose Transfer-Encoding does not end in chunked, and
- * Content-Length lists of differing values. Every reason has its own code (MP_HTTP_ERR_*)
- * with the status a server answers (mp_http_err_status()).
+ * Strictness: bare LF is rejected everywhere (a line ends in CRLF: the choice RFC 9112 2.2
+ * leaves open), so are bare CR, NUL and other control characters in field values, obs-fold,
+ * whitespace between a field name and its colon or before the first field, HTTP versions
+ * other than 1.0 and 1.1, Content-Length together with Transfer-Encoding (requests and
+ * responses), Transfer-Encoding in HTTP/1.0, a request whose Transfer-Encoding does not end
+ * in chunked, parameters on a transfer coding, Content-Length lists of differing values, a
+ * request-target byte outside %x21-7E, and a status-line without the SP after the code.
+ * Empty lines before a request-line are skipped (RFC 9112 2.2). Trailer fields are checked
+ * like header fields and reported, but never change framing or keep-alive. Every reason has
+ * its own code (MP_HTTP_ERR_*) with the status a server answers (mp_http_err_status()).
+ *
+ * Scanners: the state machine is compiled with scalar, SSE4.2 and AVX2 scanners for the hot
+ * loops (token, request-target and field-value bytes); mp_http_init() picks the best the CPU
+ * runs, or the one params.simd forces. All give the same results (tests/unit/test_http).
  *
  * Data-path safety: mp_http_parse(), mp_http_finish(), mp_http_expect_response() and the
  * name/status lookups are data-path safe (no allocation, no syscall, no log, no lock).
@@ -326,7 +334,10 @@ mp_http_params_default(struct mp_http_params *params);
  * @param hp      the parser
  * @param kind    MP_HTTP_REQUEST or MP_HTTP_RESPONSE
  * @param params  limits and scanner; NULL for the defaults. Copied: need not outlive hp.
- * @param fields  room for params->max_headers fields, owned by the caller
+ * @param fields  room for params->max_headers fields, owned by the caller. The parser
+ *                writes it from the first field line until MP_HTTP_HEAD (trailers until
+ *                MP_HTTP_DONE), across calls: parsers may share one array only if their heads
+ *                are never in progress at the same time.
  * @return 0, or -EINVAL when a limit is 0 or fields is NULL, or -ENOTSUP when a forced
  *         scanner does not run on this CPU
  */
