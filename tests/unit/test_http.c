@@ -118,6 +118,8 @@ feed_chunk(struct t_state *t, const char *src, uint32_t n)
 		}
 		switch (ev) {
 		case MP_HTTP_HEAD:
+			/* The head ends exactly where the parser stopped: the body starts there. */
+			assert_int_equal(t->pos - t->msg_start, t->hp.msg.head_len);
 			on_head(t);
 			break;
 		case MP_HTTP_BODY:

@@ -335,6 +335,8 @@ test_init(void **state)
 	struct mp_http_params p;
 
 	(void)state;
+	/* A parser per connection direction: keep it within a few cache lines. */
+	assert_true(sizeof(struct mp_http_parser) <= 256);
 	mp_http_params_default(&p);
 	assert_int_equal(mp_http_init(&hp, MP_HTTP_REQUEST, &p, NULL), -EINVAL);
 	p.max_headers = 0;
