@@ -169,7 +169,7 @@ _Static_assert(MP_HTTP_HDR_MAX <= 32, "msg.hdr_seen is a 32-bit mask");
 #define MP_HTTP_DEF_MAX_REQUEST_LINE 8192  /**< bytes, CRLF and leading empty lines included */
 #define MP_HTTP_DEF_MAX_HEADER_BYTES 32768 /**< bytes after the start line, final CRLF included */
 #define MP_HTTP_DEF_MAX_HEADERS      100   /**< field lines (headers and trailers together) */
-#define MP_HTTP_DEF_MAX_CHUNK_LINE   4096  /**< chunk-size line with its extensions and CRLF */
+#define MP_HTTP_DEF_MAX_CHUNK_LINE   4096  /**< chunk-size line up to its CR, extensions included */
 
 enum mp_http_kind {
 	MP_HTTP_REQUEST,
