@@ -18,6 +18,8 @@
 #include "mp_base.h"
 #include "mp_conf.h"
 
+struct mp_impair;
+
 struct mp_port {
 	uint16_t index;   /**< meshpath port index (order in the config) */
 	uint16_t port_id; /**< DPDK ethdev port id */
@@ -33,6 +35,7 @@ struct mp_port {
 	bool tx_l4_csum; /**< device computes TCP and UDP checksums */
 	bool probed;     /**< port_id names a device this port opened */
 	bool started;
+	struct mp_impair *impair; /**< tests only: the `impair` stage, or NULL */
 };
 
 /**
