@@ -34,7 +34,7 @@ struct impair_held {
 struct impair_dir {
 	uint64_t rng;
 	struct rte_mbuf *reorder; /* held back until the next packet goes ahead */
-	uint64_t reorder_due;     /* or until then */
+	uint64_t reorder_at;      /* when it came: it leaves alone reorder_tsc later */
 	uint32_t head, tail;      /* FIFO, free-running: tail - head packets held */
 	struct mp_impair_counters cnt;
 	struct impair_held fifo[MP_IMPAIR_HOLD];
@@ -111,15 +111,15 @@ impair_pass(struct impair_dir *d, const struct mp_impair_params *p, struct rte_m
 
 	if (reorder && held == NULL) {
 		d->reorder = m;
-		d->reorder_due = now + p->reorder_tsc;
+		d->reorder_at = now;
 		d->cnt.reordered++;
 		return;
 	}
 	impair_push(d, p, m, now, sink, input);
 	if (held != NULL) {
 		d->reorder = NULL;
-		/* It was an input of an earlier call: ours to free. */
-		impair_push(d, p, held, now, sink, false);
+		/* Delayed from when it came; an input of an earlier call, ours to free. */
+		impair_push(d, p, held, d->reorder_at, sink, false);
 	}
 }
 
@@ -155,11 +155,11 @@ impair_release(struct impair_dir *d, const struct mp_impair_params *p, uint64_t 
 {
 	uint16_t k = 0;
 
-	if (d->reorder != NULL && now >= d->reorder_due) {
-		/* Nothing came to overtake it: it goes alone. */
+	if (d->reorder != NULL && now - d->reorder_at >= p->reorder_tsc) {
+		/* Nothing came to overtake it: it goes alone, delayed from when it came. */
 		struct impair_sink none = {NULL, 0};
 
-		impair_push(d, p, d->reorder, now, &none, false);
+		impair_push(d, p, d->reorder, d->reorder_at, &none, false);
 		d->reorder = NULL;
 	}
 	while (k < cap && d->head != d->tail && d->fifo[d->head & IMPAIR_MASK].due <= now) {
