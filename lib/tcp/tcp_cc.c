@@ -182,23 +182,33 @@ cc_reno_ca(struct mp_tcp_cc *cc, uint32_t acked)
 	cc->acked = (uint32_t)sum;
 }
 
-/* Section 4.2: a new congestion-avoidance epoch starts at the current window. */
+/*
+ * Section 4.2: a new congestion-avoidance epoch starts at the current window. After a loss
+ * the curve starts here and climbs back to W_max. An epoch that restarts after an
+ * application-limited period (see mp_tcp_cc_on_ack) keeps the curve it was on: below W_max
+ * that is the same thing; beyond it (the convex region) the clock is set back to where the
+ * curve gives the current window, so growth resumes at the pace it had.
+ */
 static void
 cc_cubic_epoch(struct mp_tcp_cc *cc, uint64_t now_us)
 {
-	cc->epoch_start_us = now_us != 0 ? now_us : 1; /* 0 means "no epoch" */
+	uint64_t back_us = 0;
+
 	cc->cwnd_epoch = cc->cwnd;
 	cc->w_est = cc->cwnd;
 	cc->acked = 0;
-	if (cc->w_max < cc->cwnd) {
-		/*
-		 * No loss yet, or the window grew past the old plateau while the curve was
-		 * restarted: the plateau is here (section 4.10's rule for a slow start left
-		 * without a loss).
-		 */
+	if (cc->w_max == 0) {
+		/* Slow start ended without a loss: the plateau is here (section 4.10). */
 		cc->w_max = cc->cwnd;
 	}
-	cc->k_ms = tcp_cc_cubic_k_ms(cc->w_max, cc->cwnd_epoch, cc->mss);
+	if (cc->cwnd <= cc->w_max) {
+		cc->k_ms = tcp_cc_cubic_k_ms(cc->w_max, cc->cwnd, cc->mss);
+	} else {
+		cc->k_ms = 0;
+		back_us = (uint64_t)tcp_cc_cubic_k_ms(cc->cwnd, cc->w_max, cc->mss) * CC_US_PER_MS;
+	}
+	/* 0 means "no epoch". */
+	cc->epoch_start_us = now_us > back_us ? now_us - back_us : 1;
 }
 
 /* cwnd before the last reduction (section 4.3's cwnd_prior), rebuilt from ssthresh. */

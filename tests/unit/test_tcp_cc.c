@@ -298,6 +298,41 @@ test_cubic_app_limited(void **state)
 	assert_true(cc.cwnd < W_LOSS);
 }
 
+/*
+ * The same beyond the plateau: after a pause in the convex region the window goes on growing
+ * at the pace it had, instead of starting a new plateau at the current window.
+ */
+static void
+test_cubic_app_limited_convex(void **state)
+{
+	const uint32_t rtt = 100000;
+	struct mp_tcp_cc cc;
+	uint64_t now = T0_US;
+	uint32_t before, step_before;
+	int i;
+
+	(void)state;
+	cubic_after_loss(&cc);
+	while (cc.cwnd < 3 * W_LOSS / 2) /* well past W_max: convex */
+		now = ack_round(&cc, now, rtt);
+	before = cc.cwnd;
+	now = ack_round(&cc, now, rtt);
+	step_before = cc.cwnd - before;
+	before = cc.cwnd;
+	for (i = 0; i < 1000; i++) {
+		now += 10000;
+		mp_tcp_cc_on_ack(&cc, MSS, before / 3, now, rtt);
+	}
+	assert_int_equal(cc.cwnd, before);
+	assert_int_equal(cc.w_max, W_LOSS); /* the plateau it had */
+	now = ack_round(&cc, now, rtt);
+	/* The convex curve is steeper a round trip later: at least the step it took before. */
+	if (cc.cwnd - before < step_before)
+		fail_msg("after the pause: +%u in a round trip, +%u before it", cc.cwnd - before,
+		         step_before);
+	assert_true(cc.cwnd - before < 2 * step_before);
+}
+
 static void
 test_slow_start(void **state)
 {
@@ -451,6 +486,7 @@ test_tcp_cc_run(void)
 	        cmocka_unit_test(test_cubic_reno_friendly),
 	        cmocka_unit_test(test_cubic_fast_convergence),
 	        cmocka_unit_test(test_cubic_app_limited),
+	        cmocka_unit_test(test_cubic_app_limited_convex),
 	        cmocka_unit_test(test_slow_start),
 	        cmocka_unit_test(test_newreno_ca),
 	        cmocka_unit_test(test_congestion_and_recovery),
