@@ -22,6 +22,8 @@
 struct rte_eth_conf;
 struct rte_eth_dev_info;
 
+struct mp_impair;
+
 struct mp_port {
 	uint16_t index;   /**< meshpath port index (order in the config) */
 	uint16_t port_id; /**< DPDK ethdev port id */
@@ -38,6 +40,7 @@ struct mp_port {
 	bool probed;     /**< port_id names a device this port opened */
 	bool started;
 	struct mp_net_rss rss_state; /**< what RSS predicts (known false: nothing) */
+	struct mp_impair *impair; /**< tests only: the `impair` stage, or NULL */
 };
 
 /**

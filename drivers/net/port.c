@@ -10,6 +10,7 @@
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 
+#include "mp_impair.h"
 #include "mp_port.h"
 
 /* Checksum offloads meshpath uses when the device has them; the rest is done in software. */
@@ -175,6 +176,9 @@ mp_port_setup(struct mp_port *p, uint16_t index, const struct mp_conf_port *c, u
 		return rc;
 	}
 	rc = port_queues(p, &info, &conf, c, pool);
+	if (rc == 0 && c->impair.enabled)
+		rc = mp_impair_attach(p->port_id, index, p->name, n_queues, &c->impair, pool,
+		                      &p->impair);
 	if (rc < 0)
 		return rc;
 	rc = rte_eth_dev_start(p->port_id);
@@ -220,6 +224,8 @@ void
 mp_port_close(struct mp_port *p)
 {
 	mp_port_stop(p);
+	mp_impair_detach(p->impair);
+	p->impair = NULL;
 	if (p->probed)
 		rte_eth_dev_close(p->port_id);
 	p->probed = false;

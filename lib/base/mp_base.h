@@ -8,6 +8,8 @@
 #ifndef MP_BASE_H
 #define MP_BASE_H
 
+#include <ctype.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -34,6 +36,22 @@ extern int mp_logtype;
 /** Log from the control path: MP_LOG(ERR, "port %u: %s", id, strerror(e)). */
 #define MP_LOG(level, fmt, ...) \
 	rte_log(RTE_LOG_##level, mp_logtype, "meshpath: " fmt "\n", ##__VA_ARGS__)
+
+/**
+ * A config name (a port, cluster, listener) as a telemetry dict key. DPDK 22.11 telemetry takes
+ * only [A-Za-z0-9_/] in dict keys and drops other entries silently, and config names may hold
+ * '-': every character but letters and digits becomes '_'. Returns buf. Control path.
+ */
+static inline const char *
+mp_tel_key(const char *name, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len && name[i] != '\0'; i++)
+		buf[i] = isalnum((unsigned char)name[i]) ? name[i] : '_';
+	buf[i] = '\0';
+	return buf;
+}
 
 /** Register the meshpath log type. Idempotent; called by main before anything logs. */
 void

@@ -17,7 +17,8 @@
 #define CONF_MIN_DESC     64
 #define CONF_MAX_DESC     16384
 
-#define CONF_PORT_EXAMPLE "such as \"net_tap0,iface=mp0\""
+#define CONF_PORT_EXAMPLE  "such as \"net_tap0,iface=mp0\""
+#define CONF_MAX_IMPAIR_MS 1000 /* delay_ms, jitter_ms: packets are held in a bounded buffer */
 
 /* ------------------------------------------------------------------------------------------ */
 /* ports                                                                                      */
@@ -284,6 +285,71 @@ conf_port_finish(struct conf_ctx *ctx, const config_setting_t *grp, void *obj)
 	}
 }
 
+/* A probability of the `impair` group: a number in [0, 1), stored as a double at k->off. */
+static void
+conf_impair_prob(struct conf_ctx *ctx, const struct conf_key *k, const config_setting_t *s,
+                 void *obj)
+{
+	char what[CONF_WHAT_LEN];
+	double v;
+
+	conf_key_name(ctx, k->name, what, sizeof(what));
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_FLOAT:
+		v = config_setting_get_float(s);
+		break;
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		v = (double)config_setting_get_int64(s);
+		break;
+	default:
+		conf_err(ctx, s, "%s must be a probability such as 0.01, not %s", what,
+		         conf_type_name(config_setting_type(s)));
+		return;
+	}
+	if (!(v >= 0.0 && v < 1.0)) {
+		conf_err(ctx, s,
+		         "%s = %g is not a probability in [0, 1): write e.g. 0.01 for one packet "
+		         "in a hundred, 0 for none",
+		         what, v);
+		return;
+	}
+	memcpy((uint8_t *)obj + k->off, &v, sizeof(v));
+}
+
+static void
+conf_impair_finish(struct conf_ctx *ctx, const config_setting_t *grp, void *obj)
+{
+	struct mp_conf_port *port = obj;
+
+	(void)ctx;
+	(void)grp;
+	port->impair.enabled = true;
+}
+
+#define CONF_PROB_KEY(n, f)                                               \
+	{                                                                 \
+		.name = (n), .kind = CONF_CUSTOM, .fn = conf_impair_prob, \
+		.off = offsetof(struct mp_conf_port, f),                  \
+	}
+
+static const struct conf_key conf_impair_keys[] = {
+        CONF_PROB_KEY("loss", impair.loss),
+        CONF_PROB_KEY("duplicate", impair.duplicate),
+        CONF_PROB_KEY("reorder", impair.reorder),
+        CONF_INT_KEY("delay_ms", struct mp_conf_port, impair.delay_ms, 0, CONF_MAX_IMPAIR_MS, 0, 0),
+        CONF_INT_KEY("jitter_ms", struct mp_conf_port, impair.jitter_ms, 0, CONF_MAX_IMPAIR_MS, 0,
+                     0),
+        CONF_INT_KEY("seed", struct mp_conf_port, impair.seed, 0, UINT32_MAX,
+                     MP_CONF_DEF_IMPAIR_SEED, 0),
+};
+
+static const struct conf_schema conf_impair_schema = {
+        .keys = conf_impair_keys,
+        .n_keys = RTE_DIM(conf_impair_keys),
+        .finish = conf_impair_finish,
+};
+
 static const struct conf_key conf_port_keys[] = {
         CONF_CUSTOM_KEY("name", conf_port_name, CONF_F_REQUIRED,
                         "set it to a unique name such as \"p0\" (letters, digits, '_', '-')"),
@@ -296,6 +362,7 @@ static const struct conf_key conf_port_keys[] = {
         CONF_INT_KEY("tx_desc", struct mp_conf_port, tx_desc, CONF_MIN_DESC, CONF_MAX_DESC,
                      MP_CONF_DEF_TX_DESC, CONF_F_POW2),
         CONF_CUSTOM_KEY("addresses", conf_port_addresses, 0, NULL),
+        CONF_GROUP_KEY("impair", &conf_impair_schema, 0, NULL),
 };
 
 const struct conf_schema conf_port_schema = {

@@ -12,6 +12,7 @@
 #define MP_CONF_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -50,6 +51,23 @@
 #define MP_CONF_DEF_UDP_MS          30000
 #define MP_CONF_DEF_CONNECT_FAIL_MS 3000
 
+/* Port impairment (conf/README.md, `impair`: for tests only). */
+#define MP_CONF_DEF_IMPAIR_SEED 1
+
+/**
+ * `impair` of a port: seeded packet loss, duplication, reordering and delay on every RX and TX
+ * queue, for tests on links that have none (drivers/net/impair.c). Never for production.
+ */
+struct mp_conf_impair {
+	bool enabled;       /**< the `impair` group is present */
+	double loss;        /**< `loss`: probability a packet is dropped, [0, 1) */
+	double duplicate;   /**< `duplicate`: probability a packet is sent twice, [0, 1) */
+	double reorder;     /**< `reorder`: probability a packet is held behind the next, [0, 1) */
+	uint32_t delay_ms;  /**< `delay_ms`: every packet held this long */
+	uint32_t jitter_ms; /**< `jitter_ms`: plus a uniform 0..jitter_ms */
+	uint32_t seed;      /**< `seed`: with the port and queue, fixes every decision */
+};
+
 /** An address with a prefix length; v4 and v6 are in network byte order. */
 struct mp_conf_addr {
 	uint8_t family; /**< AF_INET or AF_INET6; 0 when unset */
@@ -69,6 +87,7 @@ struct mp_conf_port {
 	unsigned int n_addrs;
 	struct mp_conf_addr
 	        addrs[MP_MAX_PORT_ADDRS]; /**< `addresses`: "10.0.0.1/24", "fd00::1/64" */
+	struct mp_conf_impair impair;     /**< `impair` group (tests only) */
 	int line;                         /**< line of the port's group, for later messages */
 };
 

@@ -3,7 +3,6 @@
  * Telemetry of the L4 load balancer: /meshpath/l4/listeners, /meshpath/l4/clusters (with every
  * endpoint's state and counters) and /meshpath/l4/flows. Sums the workers' counters when asked.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,19 +20,6 @@ static const char *const policy_names[] = {
         [MP_LB_RANDOM] = "random",
         [MP_LB_LEAST_CONN] = "least_connections",
 };
-
-/* DPDK 22.11 telemetry takes only [A-Za-z0-9_/] in dict keys (and drops the entry silently
- * otherwise): config names may hold '-', so keys are sanitised and the real name is a value. */
-static const char *
-tel_key(const char *name, char *buf, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len && name[i] != '\0'; i++)
-		buf[i] = isalnum((unsigned char)name[i]) ? name[i] : '_';
-	buf[i] = '\0';
-	return buf;
-}
 
 static int
 tel_l4_listeners_locked(const char *cmd __rte_unused, const char *params __rte_unused,
@@ -77,7 +63,7 @@ tel_l4_listeners_locked(const char *cmd __rte_unused, const char *params __rte_u
 		rte_tel_data_add_dict_u64(t, "pkts_out", sum.pkts[1]);
 		rte_tel_data_add_dict_u64(t, "bytes_in", sum.bytes[0]);
 		rte_tel_data_add_dict_u64(t, "bytes_out", sum.bytes[1]);
-		rte_tel_data_add_dict_container(d, tel_key(cl->name, key, sizeof(key)), t, 0);
+		rte_tel_data_add_dict_container(d, mp_tel_key(cl->name, key, sizeof(key)), t, 0);
 	}
 	return 0;
 }
@@ -184,7 +170,7 @@ tel_l4_clusters_locked(const char *cmd __rte_unused, const char *params __rte_un
 			snprintf(key, sizeof(key), "endpoint%u", j);
 			rte_tel_data_add_dict_container(t, key, e, 0);
 		}
-		rte_tel_data_add_dict_container(d, tel_key(cc->name, key, sizeof(key)), t, 0);
+		rte_tel_data_add_dict_container(d, mp_tel_key(cc->name, key, sizeof(key)), t, 0);
 	}
 	return 0;
 }

@@ -583,6 +583,53 @@ test_int64_accepted_in_range(void **state)
 }
 
 /* ---------------------------------------------------------------------------------------- */
+/* Port impairment (tests only)                                                               */
+
+static void
+test_port_impair(void **state)
+{
+	const struct mp_conf_impair *im;
+	int n;
+
+	(void)state;
+	n = load("workers = { lcores = [1]; };\n"
+	         "ports = ( { name = \"a\"; device = \"net_tap0\";\n"
+	         "  impair = { loss = 0.01; duplicate = 0; reorder = 0.25; delay_ms = 5;\n"
+	         "             jitter_ms = 2; seed = 42; }; },\n"
+	         "  { name = \"b\"; device = \"net_tap1\"; impair = { }; },\n"
+	         "  { name = \"c\"; device = \"net_tap2\"; } );\n");
+	assert_valid(n);
+	im = &conf.ports[0].impair;
+	assert_true(im->enabled);
+	assert_true(im->loss == 0.01);
+	assert_true(im->duplicate == 0.0);
+	assert_true(im->reorder == 0.25);
+	assert_int_equal(im->delay_ms, 5);
+	assert_int_equal(im->jitter_ms, 2);
+	assert_int_equal(im->seed, 42);
+	im = &conf.ports[1].impair;
+	assert_true(im->enabled);
+	assert_true(im->loss == 0.0);
+	assert_int_equal(im->seed, MP_CONF_DEF_IMPAIR_SEED);
+	assert_false(conf.ports[2].impair.enabled);
+
+	n = load("workers = { lcores = [1]; };\n"                     /* 1 */
+	         "ports = ( { name = \"a\"; device = \"net_tap0\";\n" /* 2 */
+	         "  impair = { loss = 1.0;\n"                         /* 3 */
+	         "    duplicate = -0.5;\n"                            /* 4 */
+	         "    reorder = \"often\";\n"                         /* 5 */
+	         "    delay_ms = 1001;\n"                             /* 6 */
+	         "    lose = 0.1; }; } );\n" /* 7 */);
+	assert_err(3, "ports[0].impair.loss = 1 is not a probability in [0, 1): write e.g. 0.01 "
+	              "for one packet in a hundred, 0 for none");
+	assert_err(4, "ports[0].impair.duplicate = -0.5 is not a probability in [0, 1): write e.g. "
+	              "0.01 for one packet in a hundred, 0 for none");
+	assert_err(5, "ports[0].impair.reorder must be a probability such as 0.01, not a string");
+	assert_err(6, "ports[0].impair.delay_ms = 1001 is out of range: use 0..1000");
+	assert_err(7, "unknown key 'lose' in ports[0].impair; did you mean 'loss'?");
+	assert_int_equal(n, 5);
+}
+
 /* Ranges                                                                                     */
 
 static void
@@ -1994,6 +2041,7 @@ main(void)
 	        cmocka_unit_test_teardown(test_broken_file_report, teardown),
 	        cmocka_unit_test_teardown(test_addr_str, teardown),
 	        cmocka_unit_test_teardown(test_admin, teardown),
+	        cmocka_unit_test_teardown(test_port_impair, teardown),
 	};
 
 	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);
