@@ -21,7 +21,7 @@ cleanup() {
 }
 trap cleanup EXIT
 EAL_GEN=(--no-pci --no-huge -m 512 --no-shconf --file-prefix mpl4-gen -l 0
-	--vdev "net_memif0,role=server,socket=$SOCK")
+	--vdev "net_memif0,role=client,socket=$SOCK")
 VIP=198.18.255.100
 DUT_MAC=02:00:00:00:00:fe
 # A million flows to four endpoints need more than one address's 64K ports: 16 SNAT addresses.
@@ -32,16 +32,27 @@ gen() { # PEER_MAC FLOWS SIZE: run the generator, print its JSON line
 		"$SECONDS_MEASURE" 2>/dev/null | grep '^{'
 }
 
+# The device under test is the memif server and starts first: the generator's clock (warm-up,
+# then measurement) only starts once the device is up, however long its start takes (a million
+# flows' tables take seconds to allocate and clear).
+wait_ready() { # PID TEXT LOG: until LOG says TEXT (60 s at most; memif sockets are abstract)
+	for _ in $(seq 600); do
+		kill -0 "$1" 2>/dev/null || { echo "device under test exited:" >&2; tail -20 "$3" >&2; return 1; }
+		grep -q "$2" "$3" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "device under test not ready after 60 s" >&2
+	return 1
+}
+
 baseline() { # FLOWS SIZE
-	gen 02:00:00:00:00:01 "$1" "$2" >"$DIR/gen.json" &
-	local g=$!
-	sleep 1
 	dpdk-testpmd --no-pci --no-huge -m 512 --no-shconf --file-prefix mpl4-dut --lcores '0@1,1@1' \
-		--vdev "net_memif0,role=client,socket=$SOCK" -- --forward-mode=io --port-topology=loop \
+		--vdev "net_memif0,role=server,socket=$SOCK" -- --forward-mode=io --port-topology=loop \
 		--auto-start --total-num-mbufs=16384 --stats-period 100 >"$DIR/testpmd.log" 2>&1 &
 	local t=$!
 	PIDS+=("$t")
-	wait "$g"
+	wait_ready "$t" "packet forwarding - ports=" "$DIR/testpmd.log"
+	gen 02:00:00:00:00:01 "$1" "$2" >"$DIR/gen.json"
 	kill -INT "$t" 2>/dev/null || true
 	wait "$t" || true
 	cat "$DIR/gen.json"
@@ -54,7 +65,7 @@ eal = { args = [$EAL_DUT]; };
 workers = { main_lcore = 0; main_cpu = 1; lcores = [1]; cpus = [1]; };
 mempool = { mbufs = 16383; };
 flows = { max = $max; udp_ms = 600000; };
-ports = ( { name = "p0"; device = "net_memif0,role=client,socket=$SOCK,mac=$DUT_MAC";
+ports = ( { name = "p0"; device = "net_memif0,role=server,socket=$SOCK,mac=$DUT_MAC";
 	    addresses = ["198.18.0.254/16"]; } );
 clusters = ( { name = "sink"; snat = [$SNAT];
 	endpoints = ( { address = "198.18.100.1"; port = 9; }, { address = "198.18.100.2"; port = 9; },
@@ -62,19 +73,16 @@ clusters = ( { name = "sink"; snat = [$SNAT];
 listeners = ( { name = "vip"; protocol = "udp"; address = "$VIP"; port = 9; cluster = "sink"; } );
 CONF
 	"$BUILD/app/meshpath/meshpath" --check "$DIR/mp.conf" >/dev/null
-	# memif wants its server (the generator) up first.
-	local g m
-	gen "$DUT_MAC" "$1" "$2" >"$DIR/gen.json" &
-	g=$!
-	sleep 1
+	local m
 	"$BUILD/app/meshpath/meshpath" -c "$DIR/mp.conf" >"$DIR/mp.log" 2>&1 &
 	m=$!
 	PIDS+=("$m")
+	wait_ready "$m" "running:" "$DIR/mp.log"
 	if [ -n "${L4_PERF:-}" ]; then # profile the measured seconds into L4_PERF (a perf.data path)
-		sleep "$WARMUP"
-		perf record -e cpu-clock -p "$m" -o "$L4_PERF" -- sleep "$SECONDS_MEASURE" >/dev/null 2>&1 &
+		(sleep "$WARMUP"; perf record -e cpu-clock -p "$m" -o "$L4_PERF" -- sleep "$SECONDS_MEASURE" \
+			>/dev/null 2>&1) &
 	fi
-	wait "$g"
+	gen "$DUT_MAC" "$1" "$2" >"$DIR/gen.json"
 	echo /meshpath/stats | /usr/bin/python3 /usr/bin/dpdk-telemetry.py -f mpl4-dut 2>/dev/null \
 		>"$DIR/stats.json" || true
 	[ -z "${L4_STATS:-}" ] || cp "$DIR/stats.json" "$L4_STATS-$1-$2.json"
