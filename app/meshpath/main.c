@@ -371,16 +371,19 @@ main(int argc, char **argv)
 			printf("%s: ok\n", check);
 		else
 			fprintf(stderr, "%s: %d error%s\n", check, errors, errors == 1 ? "" : "s");
+		mp_conf_release(conf);
 		free(conf);
 		return errors == 0 ? 0 : 1;
 	}
 	if (errors != 0) {
 		fprintf(stderr, "%s: %d error%s; meshpath not started\n", config, errors,
 		        errors == 1 ? "" : "s");
+		mp_conf_release(conf);
 		free(conf);
 		return 1;
 	}
 	rc = run(conf, argv[0], argc - optind, argv + optind);
+	mp_conf_release(conf);
 	free(conf);
 	return rc;
 }

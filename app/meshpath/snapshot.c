@@ -20,6 +20,14 @@ snapshot_alloc(void)
 	return calloc(1, sizeof(struct mp_snapshot));
 }
 
+/* A snapshot's conf, with the route tables' block it owns. */
+static void
+snapshot_conf_free(struct mp_conf *conf)
+{
+	mp_conf_release(conf);
+	free(conf);
+}
+
 void
 mp_snapshot_free(struct mp_snapshot *s)
 {
@@ -29,7 +37,7 @@ mp_snapshot_free(struct mp_snapshot *s)
 	mp_local_free(s->local);
 	mp_route_free(s->routes);
 	free(s->health);
-	free(s->conf);
+	snapshot_conf_free(s->conf);
 	free(s);
 }
 
@@ -46,7 +54,7 @@ snapshot_retire(struct mp_snapshot *old, const struct mp_snapshot *new)
 	if (old->health != new->health)
 		free(old->health);
 	if (old->conf != new->conf)
-		free(old->conf);
+		snapshot_conf_free(old->conf);
 	free(old);
 }
 
@@ -80,7 +88,7 @@ snapshot_build(struct meshpath *mp, struct mp_conf *conf, const struct mp_l4_hea
 	struct mp_snapshot *s = snapshot_alloc();
 
 	if (s == NULL) {
-		free(conf);
+		snapshot_conf_free(conf);
 		return NULL;
 	}
 	s->conf = conf;
@@ -113,6 +121,8 @@ mp_snapshot_first(struct meshpath *mp)
 	if (conf == NULL)
 		return -ENOMEM;
 	*conf = *mp->conf;
+	/* The snapshot's copy owns the route tables' block from now on. */
+	mp->conf->http = NULL;
 	mp->generation = 1;
 	mp->snap = snapshot_build(mp, conf, NULL);
 	if (mp->snap == NULL)
@@ -205,7 +215,7 @@ mp_snapshot_reload(struct meshpath *mp)
 	       mp->generation, mp_l4_listeners_count(next->l4->listeners), next->l4->n_clusters);
 	return;
 refuse:
-	free(conf);
+	snapshot_conf_free(conf);
 	mp->reload_failures++;
 }
 
