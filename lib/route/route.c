@@ -291,6 +291,7 @@ build_vhost(struct route_build *b, unsigned int v)
 	struct route_vhost *vh = &b->t->vhosts[v];
 	struct mp_regex_pattern *pats;
 	unsigned int i, n_pats = 0;
+	uint64_t *plain;
 	int *lines, rc = 0;
 
 	vh->name = build_str(b, cv->name).p;
@@ -302,12 +303,21 @@ build_vhost(struct route_build *b, unsigned int v)
 		rc = -ENOMEM;
 		goto out;
 	}
+	vh->n_words = (cv->routes.n + 63) / 64;
+	plain = build_alloc(b, vh->n_words, sizeof(*plain));
+	if (plain == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	vh->plain = plain;
 	for (i = 0; i < cv->routes.n; i++) {
 		const struct mp_conf_http_route *cr = &b->h->routes[cv->routes.first + i];
 
 		build_route(b, cr, &vh->routes[i], (uint16_t)v);
-		if (cr->path_kind != MP_CONF_PATH_REGEX)
+		if (cr->path_kind != MP_CONF_PATH_REGEX) {
+			plain[i / 64] |= UINT64_C(1) << (i % 64);
 			continue;
+		}
 		pats[n_pats].expr = cr->path;
 		pats[n_pats].id = i;
 		lines[n_pats++] = cr->path_line;

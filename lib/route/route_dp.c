@@ -210,6 +210,24 @@ route_rest_match(const struct route_entry *e, const struct mp_route_req *req,
 	return true;
 }
 
+/* The routes of word w of vh's bitmaps: all 64 but in the last, partial word. */
+static inline uint64_t
+route_word_mask(const struct route_vhost *vh, unsigned int w)
+{
+	unsigned int rest = vh->n_routes - w * 64;
+
+	return rest >= 64 ? UINT64_MAX : (UINT64_C(1) << rest) - 1;
+}
+
+/* One scan of the path answers every regex route of the virtual host: s->bits. */
+static int
+route_scan_path(const struct route_vhost *vh, const struct mp_route_str *path,
+                struct mp_route_scratch *s)
+{
+	memset(s->bits, 0, vh->n_words * sizeof(s->bits[0]));
+	return s->ops->scan(vh->path_db, path->p, path->len, s->rx, route_set_bit, s->bits);
+}
+
 const struct mp_route *
 mp_route_match(const struct mp_route_l7_table *t, const struct mp_route_req *req,
                struct mp_route_scratch *s)
@@ -218,43 +236,53 @@ mp_route_match(const struct mp_route_l7_table *t, const struct mp_route_req *req
 	const struct mp_route_str *path = &req->path;
 	bool scanned = false;
 	uint32_t method;
-	unsigned int i;
+	unsigned int w;
 
 	if (vh == NULL)
 		return NULL;
 	method = route_method_bit(&req->method);
-	for (i = 0; i < vh->n_routes; i++) {
-		const struct route_entry *e = &vh->routes[i];
+	/*
+	 * Routes in declaration order, a word of 64 at a time. Until the path regexes have run,
+	 * every route is a candidate; after their one scan, only the plain routes and the regex
+	 * routes whose bit the scan set: the others are skipped without being looked at.
+	 */
+	for (w = 0; w < vh->n_words; w++) {
+		uint64_t cand = scanned ? vh->plain[w] | s->bits[w] : route_word_mask(vh, w);
 
-		if (e->methods != 0 && !(e->methods & method))
-			continue;
-		switch (e->path_kind) {
-		case MP_CONF_PATH_EXACT:
-			if (path->len != e->path.len ||
-			    memcmp(path->p, e->path.p, e->path.len) != 0)
+		while (cand != 0) {
+			unsigned int i = w * 64 + (unsigned int)__builtin_ctzll(cand);
+			const struct route_entry *e = &vh->routes[i];
+
+			cand &= cand - 1;
+			if (e->methods != 0 && !(e->methods & method))
 				continue;
-			break;
-		case MP_CONF_PATH_PREFIX:
-			if (path->len < e->path.len || memcmp(path->p, e->path.p, e->path.len) != 0)
+			switch (e->path_kind) {
+			case MP_CONF_PATH_EXACT:
+				if (path->len != e->path.len ||
+				    memcmp(path->p, e->path.p, e->path.len) != 0)
+					continue;
+				break;
+			case MP_CONF_PATH_PREFIX:
+				if (path->len < e->path.len ||
+				    memcmp(path->p, e->path.p, e->path.len) != 0)
+					continue;
+				break;
+			case MP_CONF_PATH_REGEX:
+				if (!scanned) {
+					if (route_scan_path(vh, path, s) < 0)
+						return NULL;
+					scanned = true;
+					cand &= vh->plain[w] | s->bits[w];
+				}
+				if (!(s->bits[w] & (UINT64_C(1) << (i % 64))))
+					continue;
+				break;
+			default:
 				continue;
-			break;
-		case MP_CONF_PATH_REGEX:
-			/* One scan of the path answers every regex route of the virtual host. */
-			if (!scanned) {
-				memset(s->bits, 0, ((vh->n_routes + 63) / 64) * sizeof(s->bits[0]));
-				if (s->ops->scan(vh->path_db, path->p, path->len, s->rx,
-				                 route_set_bit, s->bits) < 0)
-					return NULL;
-				scanned = true;
 			}
-			if (!(s->bits[i / 64] & (UINT64_C(1) << (i % 64))))
-				continue;
-			break;
-		default:
-			continue;
+			if (route_rest_match(e, req, s))
+				return &e->r;
 		}
-		if (route_rest_match(e, req, s))
-			return &e->r;
 	}
 	return NULL;
 }

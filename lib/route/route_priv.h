@@ -35,6 +35,8 @@ struct route_vhost {
 	unsigned int n_routes;
 	struct route_entry *routes;
 	struct mp_regex_db *path_db; /* the path regexes, id = index in routes; NULL if none */
+	unsigned int n_words;        /* of the route bitmaps: (n_routes + 63) / 64 */
+	const uint64_t *plain;       /* the routes that match no path regex: a bit each */
 };
 
 /* Exact domains by name, wildcard ones by their suffix with its dot: ".example.com". */
