@@ -4,7 +4,8 @@
  * (N = 10, 100, 1000), through lib/route with the Hyperscan ops (one database per virtual
  * host, one scan per request), against the baseline a simple proxy would write: the same
  * regexes compiled with POSIX regcomp(), tried one by one in declaration order until the first
- * match. Report route_match_hs/N as a ratio to route_match_baseline_posix/N.
+ * match. Report route_match/N/hyperscan as a ratio to route_match/N/baseline_posix (the names
+differ in one component, so bench/report.py pairs them).
  *
  * Route i is "/svc<i>/v[0-9]+/items/[a-z0-9]+", so every route's regex must be tried to know
  * it does not match. The requests are 256 paths that hit routes spread over the table (the
@@ -209,9 +210,9 @@ route_match_baseline_posix(struct mp_bench_state *s, void *arg)
 	bench_report(s, n, hits);
 }
 
-MP_BENCH_ARG(route_match_hs, "route_match_hs/10", (void *)10)
-MP_BENCH_ARG(route_match_hs, "route_match_hs/100", (void *)100)
-MP_BENCH_ARG(route_match_hs, "route_match_hs/1000", (void *)1000)
-MP_BENCH_ARG(route_match_baseline_posix, "route_match_baseline_posix/10", (void *)10)
-MP_BENCH_ARG(route_match_baseline_posix, "route_match_baseline_posix/100", (void *)100)
-MP_BENCH_ARG(route_match_baseline_posix, "route_match_baseline_posix/1000", (void *)1000)
+MP_BENCH_ARG(route_match_hs, "route_match/10/hyperscan", (void *)10)
+MP_BENCH_ARG(route_match_hs, "route_match/100/hyperscan", (void *)100)
+MP_BENCH_ARG(route_match_hs, "route_match/1000/hyperscan", (void *)1000)
+MP_BENCH_ARG(route_match_baseline_posix, "route_match/10/baseline_posix", (void *)10)
+MP_BENCH_ARG(route_match_baseline_posix, "route_match/100/baseline_posix", (void *)100)
+MP_BENCH_ARG(route_match_baseline_posix, "route_match/1000/baseline_posix", (void *)1000)
