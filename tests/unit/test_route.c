@@ -500,6 +500,47 @@ test_many_routes(void **state)
 	assert_int_equal(get("/s999/x"), -1);
 }
 
+/* One worker scratch serves every table it was fitted to, as the snapshot's do. */
+static void
+test_two_tables_one_scratch(void **state)
+{
+	struct mp_route_l7_table *t2;
+	struct mp_route_scratch *both;
+	struct mp_route_req req = {.method = str("GET"), .host = str("h")};
+	const struct mp_route *r;
+
+	(void)state;
+	build_ok(HEAD "route_tables = (\n"
+	              "{ name = \"t\"; virtual_hosts = ( { name = \"v\"; domains = [\"*\"]; "
+	              "routes = ( { match = { regex = \"/one/[0-9]+\"; }; " TO_A " } ); } ); },\n"
+	              "{ name = \"u\"; virtual_hosts = ( { name = \"v\"; domains = [\"*\"]; "
+	              "routes = ( { match = { prefix = \"/x\"; }; " TO_A " },\n"
+	              "  { match = { regex = \"/two/[a-z]+\"; }; " TO_A " } ); } ); }\n"
+	              ");\n");
+	t2 = mp_route_table_build(&conf, 1, mp_regex_hs_ops(), NULL);
+	assert_non_null(t2);
+	assert_string_equal(mp_route_table_name(t2), "u");
+	assert_null(mp_route_table_build(&conf, 2, mp_regex_hs_ops(), NULL));
+	both = mp_route_scratch_alloc(mp_regex_hs_ops());
+	assert_non_null(both);
+	assert_int_equal(mp_route_scratch_fit(both, table), 0);
+	assert_int_equal(mp_route_scratch_fit(both, t2), 0);
+
+	req.path = str("/one/42");
+	r = mp_route_match(table, &req, both);
+	assert_non_null(r);
+	assert_int_equal(r->id, 0);
+	assert_null(mp_route_match(t2, &req, both));
+	req.path = str("/two/abc");
+	r = mp_route_match(t2, &req, both);
+	assert_non_null(r);
+	assert_int_equal(r->id, 1);
+	assert_null(mp_route_match(table, &req, both));
+
+	mp_route_scratch_free(both);
+	mp_route_table_free(t2);
+}
+
 int
 main(void)
 {
@@ -514,6 +555,7 @@ main(void)
 	        cmocka_unit_test_teardown(test_regex_errors, teardown),
 	        cmocka_unit_test_teardown(test_example_config, teardown),
 	        cmocka_unit_test_teardown(test_many_routes, teardown),
+	        cmocka_unit_test_teardown(test_two_tables_one_scratch, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
