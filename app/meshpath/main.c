@@ -21,6 +21,7 @@
 #include <rte_version.h>
 
 #include "meshpath.h"
+#include "mp_regex_hs.h"
 
 #define EAL_ARGV_MAX (MP_MAX_EAL_ARGS * 2 + 8)
 
@@ -255,6 +256,7 @@ run(struct mp_conf *conf, const char *prog, int n_extra, char **extra)
 	mp_log_init();
 	mp_control_signals();
 	mp.conf = conf;
+	mp.regex = mp_regex_hs_ops();
 	pthread_mutex_init(&mp.lock, NULL);
 	mp.stats.lock = &mp.lock;
 	mp.n_workers = rte_lcore_count() - 1;
@@ -340,6 +342,7 @@ main(int argc, char **argv)
 	};
 	const char *config = NULL, *check = NULL;
 	struct mp_conf *conf;
+	unsigned int tables = 0;
 	int opt, errors, rc;
 
 	while ((opt = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
@@ -371,21 +374,34 @@ main(int argc, char **argv)
 		return 1;
 	}
 	errors = mp_conf_load(check != NULL ? check : config, conf, stderr);
+	/* The schema holds; now compile what it leaves to engines (the route tables' regexes). */
+	if (errors == 0)
+		tables = mp_snapshot_http_check(conf, mp_regex_hs_ops(), stderr, NULL);
 	if (check != NULL) {
-		if (errors == 0)
+		if (errors == 0 && tables == 0)
 			printf("%s: ok\n", check);
-		else
+		else if (errors != 0)
 			fprintf(stderr, "%s: %d error%s\n", check, errors, errors == 1 ? "" : "s");
+		else
+			fprintf(stderr, "%s: %u route table%s not built\n", check, tables,
+			        tables == 1 ? "" : "s");
+		mp_conf_release(conf);
 		free(conf);
-		return errors == 0 ? 0 : 1;
+		return errors == 0 && tables == 0 ? 0 : 1;
 	}
-	if (errors != 0) {
-		fprintf(stderr, "%s: %d error%s; meshpath not started\n", config, errors,
-		        errors == 1 ? "" : "s");
+	if (errors != 0 || tables != 0) {
+		if (errors != 0)
+			fprintf(stderr, "%s: %d error%s; meshpath not started\n", config, errors,
+			        errors == 1 ? "" : "s");
+		else
+			fprintf(stderr, "%s: %u route table%s not built; meshpath not started\n",
+			        config, tables, tables == 1 ? "" : "s");
+		mp_conf_release(conf);
 		free(conf);
 		return 1;
 	}
 	rc = run(conf, argv[0], argc - optind, argv + optind);
+	mp_conf_release(conf);
 	free(conf);
 	return rc;
 }

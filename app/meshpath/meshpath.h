@@ -15,6 +15,7 @@
 #include "mp_l4.h"
 #include "mp_net.h"
 #include "mp_port.h"
+#include "mp_route.h"
 #include "mp_stats.h"
 
 /** One worker: owns a queue on every port and everything its data path writes. */
@@ -41,6 +42,11 @@ struct mp_snapshot {
 	struct mp_local_table *local;
 	struct mp_l4_config *l4;
 	struct mp_l4_health *health; /* control thread only */
+	/* HTTP route tables, conf->http->tables order; built when a listener is "http" */
+	unsigned int n_http_tables;
+	struct mp_route_l7_table **http_tables;
+	unsigned int n_route_scratch;            /* one per worker */
+	struct mp_route_scratch **route_scratch; /* each fitted to every table */
 };
 
 /* The admin listener (admin.c): a few HTTP/1.0 requests at a time, on the control thread. */
@@ -71,6 +77,7 @@ struct meshpath {
 	uint64_t reload_failures; /* reloads refused (bad or incompatible config) */
 	pthread_mutex_t lock;     /* the control thread against telemetry readers of snap */
 	struct rte_rcu_qsbr *rcu;
+	const struct mp_regex_ops *regex; /* the engine of L7 route regexes */
 	bool port_rss[MP_MAX_PORTS];
 	unsigned int n_workers;
 	struct mp_worker *workers[MP_MAX_WORKERS];
@@ -116,6 +123,15 @@ mp_snapshot_reload(struct meshpath *mp);
 /** Apply health changes: publish rebuilt cluster tables when an endpoint changed state. */
 void
 mp_snapshot_health(struct meshpath *mp);
+
+/**
+ * Build every HTTP route table of conf (regexes compiled with ops), printing errors as
+ * FILE:LINE on err. Returns the number of tables that failed (0 when all built); with out
+ * NULL the tables are freed again (`--check`), else out[i] gets table i (NULL if it failed).
+ */
+unsigned int
+mp_snapshot_http_check(const struct mp_conf *conf, const struct mp_regex_ops *ops, FILE *err,
+                       struct mp_route_l7_table **out);
 
 /** Free a snapshot and everything it holds (at exit). */
 void

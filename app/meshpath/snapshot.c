@@ -4,7 +4,8 @@
  * the L4 configuration). A new snapshot is published with one pointer store; the old one is
  * freed after every worker has passed a quiescent state (RCU). Reloads build a new generation
  * from the re-read config file; health changes derive one that shares all but the rebuilt
- * cluster tables. Control thread only.
+ * cluster tables. Control thread only. The HTTP route tables ride along when a listener serves
+ * HTTP.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -20,6 +21,81 @@ snapshot_alloc(void)
 	return calloc(1, sizeof(struct mp_snapshot));
 }
 
+/* A snapshot's conf, with the route tables' block it owns. */
+static void
+snapshot_conf_free(struct mp_conf *conf)
+{
+	mp_conf_release(conf);
+	free(conf);
+}
+
+static void
+snapshot_http_free(struct mp_snapshot *s)
+{
+	unsigned int i;
+
+	for (i = 0; s->http_tables != NULL && i < s->n_http_tables; i++)
+		mp_route_table_free(s->http_tables[i]);
+	free(s->http_tables);
+	for (i = 0; i < s->n_route_scratch; i++)
+		mp_route_scratch_free(s->route_scratch[i]);
+	free(s->route_scratch);
+}
+
+unsigned int
+mp_snapshot_http_check(const struct mp_conf *conf, const struct mp_regex_ops *ops, FILE *err,
+                       struct mp_route_l7_table **out)
+{
+	unsigned int i, failed = 0;
+
+	for (i = 0; conf->http != NULL && i < conf->http->n_tables; i++) {
+		struct mp_route_l7_table *t = mp_route_table_build(conf, i, ops, err);
+
+		if (t == NULL)
+			failed++;
+		if (out != NULL)
+			out[i] = t;
+		else
+			mp_route_table_free(t);
+	}
+	return failed;
+}
+
+/*
+ * The HTTP route tables when a listener serves HTTP, and a scratch per worker that fits all of
+ * them. Nothing matches requests yet (the HTTP proxy comes later): building them here makes a
+ * reload refuse a table that does not compile, and sizes what the workers will need.
+ */
+static int
+snapshot_http_build(struct meshpath *mp, struct mp_snapshot *s)
+{
+	const struct mp_conf *conf = s->conf;
+	unsigned int i, w;
+	bool http = false;
+
+	for (i = 0; i < conf->n_listeners; i++)
+		http |= conf->listeners[i].service == MP_SVC_HTTP;
+	if (!http || conf->http == NULL)
+		return 0;
+	s->http_tables = calloc(conf->http->n_tables, sizeof(*s->http_tables));
+	s->route_scratch = calloc(mp->n_workers, sizeof(*s->route_scratch));
+	if (s->http_tables == NULL || s->route_scratch == NULL)
+		return -ENOMEM;
+	s->n_http_tables = conf->http->n_tables;
+	s->n_route_scratch = mp->n_workers;
+	if (mp_snapshot_http_check(conf, mp->regex, stderr, s->http_tables) != 0)
+		return -EINVAL;
+	for (w = 0; w < mp->n_workers; w++) {
+		s->route_scratch[w] = mp_route_scratch_alloc(mp->regex);
+		if (s->route_scratch[w] == NULL)
+			return -ENOMEM;
+		for (i = 0; i < s->n_http_tables; i++)
+			if (mp_route_scratch_fit(s->route_scratch[w], s->http_tables[i]) < 0)
+				return -ENOMEM;
+	}
+	return 0;
+}
+
 void
 mp_snapshot_free(struct mp_snapshot *s)
 {
@@ -28,8 +104,9 @@ mp_snapshot_free(struct mp_snapshot *s)
 	mp_l4_config_free(s->l4);
 	mp_local_free(s->local);
 	mp_route_free(s->routes);
+	snapshot_http_free(s);
 	free(s->health);
-	free(s->conf);
+	snapshot_conf_free(s->conf);
 	free(s);
 }
 
@@ -45,8 +122,10 @@ snapshot_retire(struct mp_snapshot *old, const struct mp_snapshot *new)
 		mp_route_free(old->routes);
 	if (old->health != new->health)
 		free(old->health);
+	if (old->http_tables != new->http_tables)
+		snapshot_http_free(old);
 	if (old->conf != new->conf)
-		free(old->conf);
+		snapshot_conf_free(old->conf);
 	free(old);
 }
 
@@ -80,7 +159,7 @@ snapshot_build(struct meshpath *mp, struct mp_conf *conf, const struct mp_l4_hea
 	struct mp_snapshot *s = snapshot_alloc();
 
 	if (s == NULL) {
-		free(conf);
+		snapshot_conf_free(conf);
 		return NULL;
 	}
 	s->conf = conf;
@@ -99,6 +178,8 @@ snapshot_build(struct meshpath *mp, struct mp_conf *conf, const struct mp_l4_hea
 	s->l4 = mp_l4_config_build(conf, s->health->up, mp->n_workers, mp->generation, socket);
 	if (s->l4 == NULL)
 		goto fail;
+	if (snapshot_http_build(mp, s) < 0)
+		goto fail;
 	return s;
 fail:
 	mp_snapshot_free(s);
@@ -113,13 +194,16 @@ mp_snapshot_first(struct meshpath *mp)
 	if (conf == NULL)
 		return -ENOMEM;
 	*conf = *mp->conf;
+	/* The snapshot's copy owns the route tables' block from now on. */
+	mp->conf->http = NULL;
 	mp->generation = 1;
 	mp->snap = snapshot_build(mp, conf, NULL);
 	if (mp->snap == NULL)
 		return -EINVAL;
 	snapshot_stats(mp, mp->snap);
-	MP_LOG(INFO, "%u routes, %u listeners, %u clusters", mp_route_count(mp->snap->routes),
-	       mp_l4_listeners_count(mp->snap->l4->listeners), mp->snap->l4->n_clusters);
+	MP_LOG(INFO, "%u routes, %u listeners, %u clusters, %u HTTP route tables",
+	       mp_route_count(mp->snap->routes), mp_l4_listeners_count(mp->snap->l4->listeners),
+	       mp->snap->l4->n_clusters, mp->snap->n_http_tables);
 	return 0;
 }
 
@@ -208,7 +292,7 @@ mp_snapshot_reload(struct meshpath *mp)
 	       mp->generation, mp_l4_listeners_count(next->l4->listeners), next->l4->n_clusters);
 	return;
 refuse:
-	free(conf);
+	snapshot_conf_free(conf);
 	mp->reload_failures++;
 }
 

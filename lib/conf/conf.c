@@ -7,7 +7,7 @@
  *
  * Rows of a table are read in order and sections in the order of conf_top_keys, whatever the
  * order in the file, so a key may depend on the rows above it: `lcores` on `main_lcore`, routes
- * on ports, clusters on ports, listeners on clusters.
+ * on ports, clusters on ports, route tables on clusters, listeners on clusters and route tables.
  */
 #include <errno.h>
 #include <sched.h>
@@ -286,6 +286,8 @@ static const struct conf_key conf_top_keys[] = {
         CONF_GROUP_KEY("flows", &conf_flows_schema, 0, NULL),
         CONF_LIST_KEY("clusters", struct mp_conf, clusters, n_clusters, &conf_cluster_schema, 0,
                       NULL),
+        CONF_CUSTOM_LIST_KEY("route_tables", conf_http_tables, &conf_route_table_schema,
+                             struct mp_conf_route_table, 0, NULL),
         CONF_LIST_KEY("listeners", struct mp_conf, listeners, n_listeners, &conf_listener_schema, 0,
                       NULL),
         CONF_GROUP_KEY("admin", &conf_admin_schema, 0, NULL),
@@ -434,6 +436,8 @@ mp_conf_load(const char *path, struct mp_conf *conf, FILE *err)
 	ctx.err = err;
 	conf_walk_group(&ctx, config_root_setting(&cfg), &conf_top, conf, &top);
 	n = conf_err_flush(&ctx);
+	if (n != 0)
+		mp_conf_release(conf);
 out:
 	config_destroy(&cfg);
 	free(text);

@@ -395,7 +395,7 @@ static const char *const conf_policy_names[] = {
 _Static_assert(offsetof(struct mp_conf_cluster, name) == 0, "cluster name first");
 _Static_assert(offsetof(struct mp_conf_listener, name) == 0, "listener name first");
 
-static void
+void
 conf_unique_name(struct conf_ctx *ctx, const struct conf_key *k, const config_setting_t *s,
                  const char *kind, char *dst, const void *first, size_t stride, size_t line_off,
                  unsigned int index)
@@ -615,8 +615,9 @@ const struct conf_schema conf_cluster_schema = {
 /* ------------------------------------------------------------------------------------------ */
 /* listeners                                                                                  */
 
-static const char *const conf_proto_names[] = {"tcp", "udp"};
-static const enum mp_l4_proto conf_proto_values[] = {MP_L4_TCP, MP_L4_UDP};
+static const char *const conf_proto_names[] = {"tcp", "udp", "http"};
+static const enum mp_l4_proto conf_proto_values[] = {MP_L4_TCP, MP_L4_UDP, MP_L4_TCP};
+static const enum mp_conf_service conf_proto_services[] = {MP_SVC_NONE, MP_SVC_NONE, MP_SVC_HTTP};
 
 static void
 conf_listener_name(struct conf_ctx *ctx, const struct conf_key *k, const config_setting_t *s,
@@ -637,8 +638,10 @@ conf_listener_protocol(struct conf_ctx *ctx, const struct conf_key *k, const con
 	int i = conf_choice(ctx, k, s, conf_proto_names, RTE_DIM(conf_proto_names), "a protocol",
 	                    "");
 
-	if (i >= 0)
+	if (i >= 0) {
 		l->proto = conf_proto_values[i];
+		l->service = conf_proto_services[i];
+	}
 }
 
 static void
@@ -680,19 +683,24 @@ conf_listener_address(struct conf_ctx *ctx, const struct conf_key *k, const conf
 	l->vip = a;
 }
 
-static void
-conf_listener_cluster(struct conf_ctx *ctx, const struct conf_key *k, const config_setting_t *s,
-                      void *obj)
+int
+conf_cluster_choice(struct conf_ctx *ctx, const struct conf_key *k, const config_setting_t *s)
 {
 	const char *names[MP_MAX_CLUSTERS];
-	struct mp_conf_listener *l = obj;
 	const struct mp_conf *conf = ctx->conf;
 	unsigned int i;
 
 	for (i = 0; i < conf->n_clusters; i++)
 		names[i] = conf->clusters[i].name;
-	l->cluster = conf_choice(ctx, k, s, names, conf->n_clusters, "the name of a cluster",
-	                         "no clusters are defined; add it under clusters = ( ... );");
+	return conf_choice(ctx, k, s, names, conf->n_clusters, "the name of a cluster",
+	                   "no clusters are defined; add it under clusters = ( ... );");
+}
+
+static void
+conf_listener_cluster(struct conf_ctx *ctx, const struct conf_key *k, const config_setting_t *s,
+                      void *obj)
+{
+	((struct mp_conf_listener *)obj)->cluster = conf_cluster_choice(ctx, k, s);
 }
 
 /* Two listeners of one protocol and VIP cannot share a port: which would get the packet? */
@@ -730,8 +738,7 @@ conf_listener_finish(struct conf_ctx *ctx, const config_setting_t *grp, void *ob
 	int family;
 
 	l->line = config_setting_source_line(grp);
-	if (config_setting_get_member(grp, "cluster") == NULL)
-		l->cluster = -1;
+	conf_http_listener_check(ctx, grp, l);
 	/* 0: not given, or out of range and reported. */
 	if (l->port_last == 0) {
 		l->port_last = l->port;
@@ -769,16 +776,15 @@ static const struct conf_key conf_listener_keys[] = {
                         "set it to a unique name such as \"web-vip\" (letters, digits, '_', "
                         "'-')"),
         CONF_CUSTOM_KEY("protocol", conf_listener_protocol, CONF_F_REQUIRED,
-                        "set it to \"tcp\" or \"udp\""),
+                        "set it to \"tcp\", \"udp\" or \"http\""),
         CONF_CUSTOM_KEY("address", conf_listener_address, CONF_F_REQUIRED,
                         "set it to the virtual IP that clients connect to, e.g. address = "
                         "\"10.10.0.100\";"),
         CONF_REQ_INT_KEY("port", struct mp_conf_listener, port, 1, CONF_MAX_L4_PORT,
                          "set it to the port that clients connect to, e.g. port = 80;"),
         CONF_INT_KEY("port_last", struct mp_conf_listener, port_last, 1, CONF_MAX_L4_PORT, 0, 0),
-        CONF_CUSTOM_KEY("cluster", conf_listener_cluster, CONF_F_REQUIRED,
-                        "set it to the name of the cluster that serves it, e.g. cluster = "
-                        "\"web\";"),
+        CONF_CUSTOM_KEY("cluster", conf_listener_cluster, 0, NULL),
+        CONF_CUSTOM_KEY("routes", conf_listener_routes, 0, NULL),
 };
 
 const struct conf_schema conf_listener_schema = {

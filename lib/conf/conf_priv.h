@@ -41,8 +41,8 @@ enum conf_kind {
 	CONF_CUSTOM, /**< anything else: `fn` parses it */
 };
 
-/* Room for setting names in messages: "ports[15].addresses[7]". */
-#define CONF_WHAT_LEN 160
+/* Room for setting names in messages: "route_tables[0].virtual_hosts[3].routes[9].match.regex". */
+#define CONF_WHAT_LEN 192
 
 #define CONF_F_REQUIRED (1u << 0)
 #define CONF_F_POW2     (1u << 1) /**< CONF_INT: must be a power of two */
@@ -119,10 +119,10 @@ struct conf_schema {
 
 /** Where the walker is, for messages. */
 struct conf_where {
-	char key_prefix[64]; /**< "" at the top, "workers.", "ports[0]." */
-	char label[64];      /**< "the file", "workers", "ports[0]" */
-	char named[128];     /**< label plus the element's name: "ports[0] (\"cli\")" */
-	char in[144];        /**< "at the top level", "in workers", "in ports[0] (\"cli\")" */
+	char key_prefix[128]; /**< "" at the top, "workers.", "ports[0]." */
+	char label[128];      /**< "the file", "workers", "ports[0]" */
+	char named[192];      /**< label plus the element's name: "ports[0] (\"cli\")" */
+	char in[208];         /**< "at the top level", "in workers", "in ports[0] (\"cli\")" */
 };
 
 struct conf_msg {
@@ -145,6 +145,8 @@ struct conf_ctx {
 	const struct conf_where *where; /**< section being walked */
 	/** The cluster whose endpoints are being read, so an endpoint can see its siblings. */
 	const struct mp_conf_cluster *cluster;
+	/** The route table whose virtual hosts are being read (conf_http.c). */
+	const struct mp_conf_route_table *table;
 };
 
 /* conf_schema.c */
@@ -290,6 +292,38 @@ extern const struct conf_schema conf_flows_schema;
 extern const struct conf_schema conf_admin_schema;
 extern const struct conf_schema conf_cluster_schema;
 extern const struct conf_schema conf_listener_schema;
+
+/**
+ * Key k's value at s as the name (of a `kind`) of element `index` of a list, checked against
+ * the elements before it (from `first`, `stride` bytes apart, name first, line at line_off);
+ * copied to dst (MP_NAME_LEN) when valid and unique, else reported.
+ */
+void
+conf_unique_name(struct conf_ctx *ctx, const struct conf_key *k, const config_setting_t *s,
+                 const char *kind, char *dst, const void *first, size_t stride, size_t line_off,
+                 unsigned int index);
+
+/** Key k's value as the name of a cluster: its index, or -1 after the error is reported. */
+int
+conf_cluster_choice(struct conf_ctx *ctx, const struct conf_key *k, const config_setting_t *s);
+
+/* conf_http.c */
+
+extern const struct conf_schema conf_route_table_schema;
+
+/** `route_tables` at the top level: the CONF_CUSTOM_LIST_KEY handler that fills conf->http. */
+conf_handler_fn conf_http_tables;
+
+/** A listener's `routes`: the name of a route table, resolved to its index. */
+conf_handler_fn conf_listener_routes;
+
+/**
+ * A listener's cluster and route table against its protocol: "http" takes `routes` and no
+ * `cluster`, "tcp" and "udp" the reverse. Run by the listener's finish hook.
+ */
+void
+conf_http_listener_check(struct conf_ctx *ctx, const config_setting_t *grp,
+                         struct mp_conf_listener *l);
 
 /* conf_addr.c */
 

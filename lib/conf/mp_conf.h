@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "mp_base.h"
+#include "mp_conf_http.h"
 
 #define MP_EAL_ARG_LEN 256
 
@@ -139,13 +140,21 @@ struct mp_conf_cluster {
 	int line;
 };
 
+/** What serves a listener: its cluster (full NAT), or meshpath's own TCP stack. */
+enum mp_conf_service {
+	MP_SVC_NONE = 0, /**< `protocol` "tcp" or "udp": full NAT to the cluster */
+	MP_SVC_HTTP,     /**< `protocol` "http": HTTP/1.1 proxy routed by a route table */
+};
+
 struct mp_conf_listener {
-	char name[MP_NAME_LEN];  /**< `name`: unique */
-	enum mp_l4_proto proto;  /**< `protocol`: "tcp" or "udp" */
-	struct mp_conf_addr vip; /**< `address`: the virtual IP, without prefix */
-	uint16_t port;           /**< `port` */
-	uint16_t port_last;      /**< `port_last`: end of a port range, default = port */
-	int cluster;             /**< `cluster` (by name) resolved to an index */
+	char name[MP_NAME_LEN];       /**< `name`: unique */
+	enum mp_l4_proto proto;       /**< `protocol`: "tcp" or "udp"; "http" is tcp */
+	enum mp_conf_service service; /**< `protocol` "http": no cluster, a route table */
+	struct mp_conf_addr vip;      /**< `address`: the virtual IP, without prefix */
+	uint16_t port;                /**< `port` */
+	uint16_t port_last;           /**< `port_last`: end of a port range, default = port */
+	int cluster;                  /**< `cluster` (by name) resolved to an index; -1 for http */
+	int routes; /**< `routes`: index into conf->http->tables; -1 when not http */
 	int line;
 };
 
@@ -205,6 +214,10 @@ struct mp_conf {
 	/* admin: the Prometheus endpoint, served by the control thread */
 	struct mp_conf_addr admin_addr; /**< `admin.address`: loopback when not given */
 	uint16_t admin_port;            /**< `admin.port`: 0 = no admin listener */
+
+	/** `route_tables`: allocated by mp_conf_load(), freed by mp_conf_release(); NULL if none.
+	 */
+	struct mp_conf_http *http;
 };
 
 /** Fill every field with its documented default (no ports, no routes, no workers). */
@@ -215,12 +228,20 @@ mp_conf_defaults(struct mp_conf *conf);
  * Read and validate a config file.
  *
  * @param path  file to read
- * @param conf  filled on success; contents unspecified on failure
+ * @param conf  filled on success (release it with mp_conf_release()); on failure its contents
+ *              are unspecified and nothing is left allocated in it
  * @param err   where each error goes, one line each: "PATH:LINE: message"
  * @return 0 when valid, otherwise the number of errors printed (> 0)
  */
 int
 mp_conf_load(const char *path, struct mp_conf *conf, FILE *err);
+
+/**
+ * Free what mp_conf_load() allocated inside conf (conf->http) and set it to NULL. The rest of
+ * conf stays valid. A copy of a conf by value shares the block: release one copy only.
+ */
+void
+mp_conf_release(struct mp_conf *conf);
 
 /** Format an address as "10.0.0.1/24" or "fd00::1/64" (without "/len" when with_prefix is 0). */
 const char *

@@ -81,7 +81,12 @@ mp_l4_listeners_build(const struct mp_conf *conf, int socket_id)
 		return NULL;
 	for (i = 0; i < conf->n_listeners; i++) {
 		const struct mp_conf_listener *cl = &conf->listeners[i];
-		struct mp_l4_listener *l = &t->l[t->n++];
+		struct mp_l4_listener *l;
+
+		/* HTTP listeners are served by the HTTP proxy, not load balanced at L4. */
+		if (cl->service != MP_SVC_NONE)
+			continue;
+		l = &t->l[t->n++];
 
 		l->id = (uint16_t)i;
 		l->proto = (uint8_t)cl->proto;

@@ -70,6 +70,7 @@ load_path(const char *p)
 	int n;
 
 	reset_errs();
+	mp_conf_release(&conf); /* the route tables of the previous load */
 	m = open_memstream(&errs, &errs_len);
 	assert_non_null(m);
 	n = mp_conf_load(p, &conf, m);
@@ -173,6 +174,7 @@ teardown(void **state)
 {
 	(void)state;
 	reset_errs();
+	mp_conf_release(&conf);
 	return 0;
 }
 
@@ -1258,7 +1260,7 @@ test_l4_unknown_keys(void **state)
 	assert_err(14, "unknown key 'interval' in clusters[0].health: valid keys are interval_ms, "
 	               "timeout_ms, rise, fall");
 	assert_err(16, "unknown key 'vip' in listeners[0] (\"v\"): valid keys are name, protocol, "
-	               "address, port, port_last, cluster");
+	               "address, port, port_last, cluster, routes");
 	assert_int_equal(n, 8);
 }
 
@@ -1290,7 +1292,7 @@ test_l4_policy_and_protocol(void **state)
 	assert_err(13, "'policy' must be a string, not an integer");
 	assert_err(17, "listeners[0].protocol \"tpc\" is not a protocol; did you mean \"tcp\"?");
 	assert_err(19, "listeners[1].protocol \"quic\" is not a protocol: use one of \"tcp\", "
-	               "\"udp\"");
+	               "\"udp\", \"http\"");
 	assert_err(21, "listeners[2].protocol \"TCP\" is not a protocol; did you mean \"tcp\"?");
 	assert_int_equal(n, 6);
 }
@@ -1634,7 +1636,7 @@ test_l4_required_and_names(void **state)
 	           "string");
 	assert_err(17, "listeners[0] has no 'name': set it to a unique name such as \"web-vip\" "
 	               "(letters, digits, '_', '-')");
-	assert_err(17, "listeners[0] has no 'protocol': set it to \"tcp\" or \"udp\"");
+	assert_err(17, "listeners[0] has no 'protocol': set it to \"tcp\", \"udp\" or \"http\"");
 	assert_err(17, "listeners[0] has no 'address': set it to the virtual IP that clients "
 	               "connect to, e.g. address = \"10.10.0.100\";");
 	assert_err(17, "listeners[0] has no 'port': set it to the port that clients connect to, "
@@ -1984,6 +1986,176 @@ test_addr_str(void **state)
 	assert_null(mp_conf_addr_str(&a, 1, buf, 0));
 }
 
+/* The HTTP example: what a listener and a route table hold after loading. */
+static void
+test_http_example_values(void **state)
+{
+	const struct mp_conf_http *h;
+	const struct mp_conf_http_route *r;
+
+	(void)state;
+	assert_valid(load_path(REPO_DIR "/conf/examples/http-routes.conf"));
+	h = conf.http;
+	assert_non_null(h);
+	assert_int_equal(h->n_tables, 1);
+	assert_string_equal(h->tables[0].name, "main");
+	assert_int_equal(h->tables[0].vhosts.n, 3);
+	assert_int_equal(h->n_routes, 8);
+	assert_string_equal(h->vhosts[0].name, "api");
+	assert_int_equal(h->vhosts[0].domains.n, 2);
+	assert_string_equal(h->domains[h->vhosts[1].domains.first], "*.example.com");
+	r = &h->routes[1];
+	assert_int_equal(r->path_kind, MP_CONF_PATH_REGEX);
+	assert_string_equal(r->path, "/v1/users/[0-9]+");
+	assert_int_equal(r->methods, (1u << MP_HTTP_GET) | (1u << MP_HTTP_HEAD));
+	assert_int_equal(r->action, MP_CONF_ACTION_CLUSTERS);
+	assert_int_equal(r->req_add.n, 1);
+	assert_string_equal(h->header_ops[r->req_add.first].name, "x-route");
+	r = &h->routes[3];
+	assert_int_equal(r->clusters.n, 2);
+	assert_int_equal(h->splits[r->clusters.first].weight, 90);
+	assert_int_equal(h->splits[r->clusters.first + 1].cluster, 1);
+	assert_string_equal(r->prefix_rewrite, "/");
+	r = &h->routes[6];
+	assert_int_equal(r->action, MP_CONF_ACTION_REDIRECT);
+	assert_int_equal(r->redirect_code, 308);
+	assert_int_equal(h->routes[7].redirect_code, MP_CONF_DEF_REDIRECT_CODE);
+	assert_int_equal(conf.listeners[0].service, MP_SVC_HTTP);
+	assert_int_equal(conf.listeners[0].proto, MP_L4_TCP);
+	assert_int_equal(conf.listeners[0].routes, 0);
+	assert_int_equal(conf.listeners[0].cluster, -1);
+}
+
+/* Every kind of mistake in route_tables and http listeners, with its line and its fix. */
+static void
+test_http_errors(void **state)
+{
+	int n;
+
+	(void)state;
+	n = load("workers = { lcores = [1]; };\n" /* 1 */
+	         "ports = ( { name = \"p\"; device = \"net_tap0\"; addresses = "
+	         "[\"10.0.0.254/24\"]; } );\n" /* 2 */
+	         "clusters = (\n"              /* 3 */
+	         "  { name = \"web\"; endpoints = ( { address = \"10.0.0.1\"; port = 80; } ); "
+	         "}\n"                                   /* 4 */
+	         ");\n"                                  /* 5 */
+	         "route_tables = (\n"                    /* 6 */
+	         "  { name = \"t\"; virtual_hosts = (\n" /* 7 */
+	         "    { name = \"a\"; domains = [\"a.example.com\", \"*.example.com\", "
+	         "\"A.example.com\"];\n" /* 8 */
+	         "      routes = (\n"    /* 9 */
+	         "        { match = { prefix = \"/\"; path = \"/x\"; }; clusters = ( { name = "
+	         "\"web\"; } ); },\n" /* 10 */
+	         "        { match = { methods = [\"GET\", \"gte\"]; }; clusters = ( { name = "
+	         "\"wbe\"; weight = 0; } ); },\n"              /* 11 */
+	         "        { match = { prefix = \"x\"; }; },\n" /* 12 */
+	         "        { match = { prefix = \"/\"; }; clusters = ( { name = \"web\"; } ); "
+	         "redirect = { host = \"h\"; }; },\n" /* 13 */
+	         "        { match = { regex = \"/r\"; headers = ( { name = \"bad name\"; exact "
+	         "= \"1\"; }, { name = \"x\"; } ); };\n" /* 14 */
+	         "          prefix_rewrite = \"/\"; clusters = ( { name = \"web\"; } ); },\n" /* 15
+	                                                                                       */
+	         "        { match = { prefix = \"/\"; query = ( { name = \"a=b\"; present = "
+	         "false; } ); };\n"                           /* 16 */
+	         "          redirect = { code = 305; }; },\n" /* 17 */
+	         "        { match = { prefix = \"/\"; }; direct_response = { status = 99; }; "
+	         "mtach = 1; }\n" /* 18 */
+	         "      ); },\n"  /* 19 */
+	         "    { name = \"a\"; domains = [\"*.example.com\", \"b.example.com:80\", "
+	         "\"*x.com\", \"*\"]; routes = (\n" /* 20 */
+	         "        { match = { path = \"/\"; }; redirect = { prefix_rewrite = \"/b\"; "
+	         "path = \"/c\"; }; }\n"                     /* 21 */
+	         "      ); }\n"                              /* 22 */
+	         "  ); },\n"                                 /* 23 */
+	         "  { name = \"t\"; virtual_hosts = (); }\n" /* 24 */
+	         ");\n"                                      /* 25 */
+	         "listeners = (\n"                           /* 26 */
+	         "  { name = \"l1\"; protocol = \"http\"; address = \"10.0.0.100\"; port = 80; "
+	         "cluster = \"web\"; },\n" /* 27 */
+	         "  { name = \"l2\"; protocol = \"http\"; address = \"10.0.0.100\"; port = 81; "
+	         "routes = \"tt\"; },\n" /* 28 */
+	         "  { name = \"l3\"; protocol = \"tcp\"; address = \"10.0.0.100\"; port = 82; "
+	         "cluster = \"web\"; routes = \"t\"; },\n" /* 29 */
+	         "  { name = \"l4\"; protocol = \"http\"; address = \"10.0.0.100\"; port = 83; "
+	         "}\n" /* 30 */
+	         ");\n" /* 31 */);
+	assert_err(8, "route_tables[0].virtual_hosts[0].domains[2] \"A.example.com\" is listed "
+	              "twice (domains compare without case): list each domain once");
+	assert_err(10, "route_tables[0].virtual_hosts[0].routes[0].match sets both 'path' and "
+	               "'prefix': keep one");
+	assert_err(11, "route_tables[0].virtual_hosts[0].routes[1].match.methods[1] \"gte\" is not "
+	               "a method (methods are upper case); did you mean \"GET\"?");
+	assert_err(11, "route_tables[0].virtual_hosts[0].routes[1].match has none of 'path', "
+	               "'prefix' or 'regex': add one, e.g. prefix = \"/\"; for every path");
+	assert_err(11, "route_tables[0].virtual_hosts[0].routes[1].clusters[0].name \"wbe\" is not "
+	               "the name of a cluster; did you mean \"web\"?");
+	assert_err(11, "route_tables[0].virtual_hosts[0].routes[1].clusters[0].weight = 0 is out "
+	               "of range: use 1..65535");
+	assert_err(12, "route_tables[0].virtual_hosts[0].routes[2].match.prefix \"x\" does not "
+	               "start with '/': write \"/x\"");
+	assert_err(12,
+	           "route_tables[0].virtual_hosts[0].routes[2] has none of 'clusters', 'redirect' "
+	           "or 'direct_response': add one, e.g. clusters = ( { name = \"web\"; } );");
+	assert_err(13, "route_tables[0].virtual_hosts[0].routes[3] sets both 'clusters' and "
+	               "'redirect': keep one");
+	assert_err(14, "route_tables[0].virtual_hosts[0].routes[4].match.headers[0].name \"bad "
+	               "name\" contains ' ', which a header name cannot hold: use letters, digits "
+	               "and !#$%&'*+-.^_`|~ only");
+	assert_err(14, "route_tables[0].virtual_hosts[0].routes[4].match.headers[1] has none of "
+	               "'exact', 'present' or 'regex': add one, e.g. present = true;");
+	assert_err(15, "route_tables[0].virtual_hosts[0].routes[4].prefix_rewrite replaces the "
+	               "part of the path that match.prefix or match.path matched, and this route "
+	               "matches a regex: match a prefix, or remove it");
+	assert_err(
+	        16,
+	        "route_tables[0].virtual_hosts[0].routes[5].match.query[0].name \"a=b\" contains "
+	        "'&', '=' or '#': write the parameter's name alone, as it appears before '='");
+	assert_err(16,
+	           "route_tables[0].virtual_hosts[0].routes[5].match.query[0].present = false is "
+	           "not supported: write present = true; or match a value with exact or regex");
+	assert_err(17, "route_tables[0].virtual_hosts[0].routes[5].redirect.code = 305 is not a "
+	               "redirect status: use 301, 302, 303, 307 or 308");
+	assert_err(17, "route_tables[0].virtual_hosts[0].routes[5].redirect changes nothing, so "
+	               "the client would be sent back to the same URL: set scheme, host, path or "
+	               "prefix_rewrite");
+	assert_err(18, "route_tables[0].virtual_hosts[0].routes[6].direct_response.status = 99 is "
+	               "out of range: use 200..599");
+	assert_err(18, "unknown key 'mtach' in route_tables[0].virtual_hosts[0].routes[6]; did you "
+	               "mean 'match'?");
+	assert_err(20, "virtual host name \"a\" is already used by the virtual host at line 8: "
+	               "give each virtual host its own name");
+	assert_err(
+	        20,
+	        "route_tables[0].virtual_hosts[1].domains[0] \"*.example.com\" is already a domain "
+	        "of virtual host \"a\" (line 8): a domain belongs to one virtual host of a table");
+	assert_err(20, "route_tables[0].virtual_hosts[1].domains[1] \"b.example.com:80\" has a "
+	               "port: ports in Host are ignored for matching; write the name alone");
+	assert_err(20, "route_tables[0].virtual_hosts[1].domains[2] \"*x.com\": a wildcard is "
+	               "\"*\" alone or \"*.\" followed by a domain, e.g. \"*.example.com\"");
+	assert_err(21, "route_tables[0].virtual_hosts[1].routes[0].redirect sets both 'path' and "
+	               "'prefix_rewrite': keep one");
+	assert_err(24, "route table name \"t\" is already used by the route table at line 7: give "
+	               "each route table its own name");
+	assert_err(24,
+	           "route_tables[1].virtual_hosts is empty: add at least one, e.g. virtual_hosts = "
+	           "( { name = \"any\"; domains = [\"*\"]; routes = ( ... ); } );");
+	assert_err(27,
+	           "listeners[0] (\"l1\") has protocol \"http\", which routes each request by its "
+	           "route table: name the clusters in the table's routes and remove 'cluster'");
+	assert_err(27, "listeners[0] (\"l1\") has protocol \"http\" and no 'routes': set it to the "
+	               "name of a route table, e.g. routes = \"main\";");
+	assert_err(
+	        28,
+	        "listeners[1].routes \"tt\" is not the name of a route table; did you mean \"t\"?");
+	assert_err(29, "listeners[2] (\"l3\") has protocol \"tcp\": 'routes' needs protocol "
+	               "\"http\"; remove it or change the protocol");
+	assert_err(30, "listeners[3] (\"l4\") has protocol \"http\" and no 'routes': set it to the "
+	               "name of a route table, e.g. routes = \"main\";");
+	assert_int_equal(n, 30);
+	assert_null(conf.http); /* released on failure */
+}
+
 int
 main(void)
 {
@@ -2032,6 +2204,8 @@ main(void)
 	        cmocka_unit_test_teardown(test_l4_required_and_names, teardown),
 	        cmocka_unit_test_teardown(test_l4_ranges, teardown),
 	        cmocka_unit_test_teardown(test_l4_timeout_order, teardown),
+	        cmocka_unit_test_teardown(test_http_example_values, teardown),
+	        cmocka_unit_test_teardown(test_http_errors, teardown),
 	        cmocka_unit_test_teardown(test_l4_too_many, teardown),
 	        cmocka_unit_test_teardown(test_multiple_errors_sorted, teardown),
 	        cmocka_unit_test_teardown(test_syntax_error, teardown),
