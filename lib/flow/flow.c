@@ -245,9 +245,8 @@ mp_flow_create(struct mp_flow_table *t, const struct mp_flow_key *orig,
 	hv[0] = flow_key_hash(&k[0]);
 	hv[1] = flow_key_hash(&k[1]);
 	/* Adding a present key would shadow it: refuse, the caller picks another port. */
-	if (memcmp(&k[0], &k[1], sizeof(k[0])) == 0 ||
-	    flow_hash_find(t, &k[0], hv[0], hv[0] & t->index.mask) >= 0 ||
-	    flow_hash_find(t, &k[1], hv[1], hv[1] & t->index.mask) >= 0) {
+	if (memcmp(&k[0], &k[1], sizeof(k[0])) == 0 || flow_hash_find(t, &k[0], hv[0], 0) >= 0 ||
+	    flow_hash_find(t, &k[1], hv[1], 0) >= 0) {
 		t->stats[MP_FLOW_STAT_COLLISION]++;
 		rte_errno = EEXIST;
 		return NULL;
@@ -271,11 +270,11 @@ mp_flow_create(struct mp_flow_table *t, const struct mp_flow_key *orig,
 	f->table = t;
 	for (dir = MP_FLOW_DIR_ORIG; dir <= MP_FLOW_DIR_REPLY; dir++) {
 		if (flow_hash_add(&t->index, hv[dir], flow_ref(t, f, dir)) < 0) {
-			/* Cannot happen with buckets for every key at half load; stay safe. */
+			/* Only keys crafted to share a bucket get here (see flow_hash.c). */
 			if (dir == MP_FLOW_DIR_REPLY)
 				flow_hash_del(&t->index, hv[0], flow_ref(t, f, 0));
 			f->flags = 0;
-			t->stats[MP_FLOW_STAT_FULL]++;
+			t->stats[MP_FLOW_STAT_CHAIN_FULL]++;
 			rte_errno = ENOSPC;
 			return NULL;
 		}

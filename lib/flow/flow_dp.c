@@ -83,7 +83,7 @@ mp_flow_lookup_bulk(struct mp_flow_table *t, const struct mp_flow_key *keys[], u
 			}
 			/* Rare: a full home bucket pushed the key further on. */
 			if (ref < 0 && b->spill != 0)
-				ref = flow_hash_find(t, k[i], hv[i], (home + 1) & h->mask);
+				ref = flow_hash_find(t, k[i], hv[i], 1);
 			if (ref < 0) {
 				out[done + i] = NULL;
 				dir[done + i] = 0;

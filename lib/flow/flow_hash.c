@@ -12,7 +12,10 @@
  * after it with room. Every bucket a key passed on its way counts it in `spill`, so a lookup
  * goes on to the next bucket only while spill says some key homed at or before this bucket
  * lives further on, and a delete can clear a slot without tombstones. Buckets are sized for
- * 2 keys per flow at most half full, so spills are rare and short.
+ * 2 keys per flow at most half full, so spills are rare and short. A key never goes more than
+ * FLOW_HASH_MAX_PROBE buckets from home: keys crafted to share a bucket (CRC32 is linear, and
+ * clients choose their addresses and ports) then make new flows fail, counted as
+ * flow_hash_chain_full, instead of making every lookup walk a long chain.
  *
  * One writer (the owning worker): no locks, no atomics.
  */
@@ -63,13 +66,13 @@ flow_key_hash(const struct mp_flow_key *k)
 
 int64_t
 flow_hash_find(const struct mp_flow_table *t, const struct mp_flow_key *k, uint32_t hv,
-               uint32_t from)
+               unsigned int first)
 {
 	const struct flow_hash *h = &t->index;
-	uint32_t i = from, home = hv & h->mask;
+	unsigned int step;
 
-	for (;;) {
-		const struct flow_hash_bucket *b = &h->b[i];
+	for (step = first; step < FLOW_HASH_MAX_PROBE; step++) {
+		const struct flow_hash_bucket *b = &h->b[(hv + step) & h->mask];
 		unsigned int s;
 
 		for (s = 0; s < FLOW_HASH_SLOTS; s++) {
@@ -81,58 +84,49 @@ flow_hash_find(const struct mp_flow_table *t, const struct mp_flow_key *k, uint3
 		}
 		if (b->spill == 0)
 			return -1;
-		i = (i + 1) & h->mask;
-		if (i == home)
-			return -1; /* went round: cannot happen below full, but never loop */
 	}
+	return -1;
 }
 
 int
 flow_hash_add(struct flow_hash *h, uint32_t hv, uint32_t ref)
 {
-	uint32_t home = hv & h->mask, i = home;
+	unsigned int step, s;
 
-	for (;;) {
-		struct flow_hash_bucket *b = &h->b[i];
+	for (step = 0; step < FLOW_HASH_MAX_PROBE; step++) {
+		struct flow_hash_bucket *b = &h->b[(hv + step) & h->mask];
 
-		if (b->used != (1u << FLOW_HASH_SLOTS) - 1) {
-			unsigned int s = (unsigned int)__builtin_ctz(~(unsigned int)b->used);
-
-			b->sig[s] = flow_hash_sig(hv);
-			b->ref[s] = ref;
-			b->used |= (uint8_t)(1u << s);
-			/* Count the key in every full bucket it passed. */
-			for (; home != i; home = (home + 1) & h->mask)
-				h->b[home].spill++;
-			return 0;
-		}
-		i = (i + 1) & h->mask;
-		if (i == (hv & h->mask))
-			return -ENOSPC;
+		if (b->used == (1u << FLOW_HASH_SLOTS) - 1)
+			continue;
+		s = (unsigned int)__builtin_ctz(~(unsigned int)b->used);
+		b->sig[s] = flow_hash_sig(hv);
+		b->ref[s] = ref;
+		b->used |= (uint8_t)(1u << s);
+		/* Count the key in every full bucket it passed. */
+		while (step-- > 0)
+			h->b[(hv + step) & h->mask].spill++;
+		return 0;
 	}
+	return -ENOSPC;
 }
 
 void
 flow_hash_del(struct flow_hash *h, uint32_t hv, uint32_t ref)
 {
-	uint32_t home = hv & h->mask, i = home;
+	unsigned int step, s;
 
-	for (;;) {
-		struct flow_hash_bucket *b = &h->b[i];
-		unsigned int s;
+	for (step = 0; step < FLOW_HASH_MAX_PROBE; step++) {
+		struct flow_hash_bucket *b = &h->b[(hv + step) & h->mask];
 
 		for (s = 0; s < FLOW_HASH_SLOTS; s++) {
 			if ((b->used & (1u << s)) && b->ref[s] == ref) {
 				b->used &= (uint8_t) ~(1u << s);
-				for (; home != i; home = (home + 1) & h->mask)
-					h->b[home].spill--;
+				while (step-- > 0)
+					h->b[(hv + step) & h->mask].spill--;
 				return;
 			}
 		}
 		if (b->spill == 0)
 			return; /* not present: nothing to undo */
-		i = (i + 1) & h->mask;
-		if (i == (hv & h->mask))
-			return;
 	}
 }

@@ -12,7 +12,9 @@
 #include "mp_flow.h"
 
 /* The index (flow_hash.c): buckets of 8 slots, one cache line each. */
-#define FLOW_HASH_SLOTS 8
+#define FLOW_HASH_SLOTS     8
+/* Buckets a key may live in, from its home on: bounds every lookup. */
+#define FLOW_HASH_MAX_PROBE 16
 
 struct flow_hash_bucket {
 	uint16_t sig[FLOW_HASH_SLOTS]; /* high 16 bits of the key's hash */
@@ -78,11 +80,12 @@ flow_hash_fini(struct flow_hash *h);
 /** CRC32 of the key's five words. */
 uint32_t
 flow_key_hash(const struct mp_flow_key *k);
-/** The reference of key k (hash hv), searching from bucket from (hv & mask to start); -1. */
+/** The reference of key k (hash hv), from the first-th bucket of its chain on (0: home); -1. */
 int64_t
 flow_hash_find(const struct mp_flow_table *t, const struct mp_flow_key *k, uint32_t hv,
-               uint32_t from);
-/** Add ref under hash hv. 0, or -ENOSPC when every bucket is full. */
+               unsigned int first);
+/** Add ref under hash hv. 0, or -ENOSPC when the FLOW_HASH_MAX_PROBE buckets from home are
+ * full. */
 int
 flow_hash_add(struct flow_hash *h, uint32_t hv, uint32_t ref);
 /** Remove ref (stored under hash hv); a no-op when absent. */

@@ -228,6 +228,7 @@ enum mp_flow_event {
 #define MP_FLOW_STAT_LIST(MP_FLOW_STAT)                                \
 	MP_FLOW_STAT(CREATED, "flows_created")                         \
 	MP_FLOW_STAT(FULL, "flow_table_full")                          \
+	MP_FLOW_STAT(CHAIN_FULL, "flow_hash_chain_full")               \
 	MP_FLOW_STAT(COLLISION, "flow_key_collision")                  \
 	MP_FLOW_STAT(INVALID, "flow_create_invalid")                   \
 	MP_FLOW_STAT(DESTROYED, "flows_destroyed")                     \

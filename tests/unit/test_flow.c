@@ -1044,6 +1044,60 @@ test_table_churn(void **state)
 	}
 }
 
+/*
+ * Keys crafted to share one home bucket (CRC32 is linear: an attacker who picks source
+ * addresses and ports can do it) fill at most FLOW_HASH_MAX_PROBE buckets; the next such flow
+ * is refused and counted, every flow already in is still found, and other flows still open.
+ */
+static void
+test_table_chain_bounded(void **state)
+{
+	const unsigned int cap = FLOW_HASH_MAX_PROBE * FLOW_HASH_SLOTS;
+	struct mp_flow_key o, r, other_o, other_r;
+	struct mp_flow *f[2 * FLOW_HASH_MAX_PROBE * FLOW_HASH_SLOTS];
+	uint32_t target = 0, id, n = 0, refused = 0;
+	unsigned int i;
+
+	(void)state;
+	mp_flow_table_free(table);
+	table = make_table(4096);
+	assert_non_null(table);
+	for (id = 0; n < RTE_DIM(f) && id < (1u << 24); id++) {
+		uint8_t client[16] = {10, (uint8_t)(id >> 16), (uint8_t)(id >> 8), (uint8_t)id};
+		uint8_t vip[16] = {192, 0, 2, 1}, ep[16] = {172, 16, 0, 1};
+		uint8_t snat[16] = {192, 0, 2, (uint8_t)(2 + n / 60000)};
+
+		mp_flow_key_set(&o, AF_INET, IPPROTO_TCP, client, vip, rte_cpu_to_be_16(4000), 80);
+		if (n == 0)
+			target = flow_key_hash(&o) & table->index.mask;
+		else if ((flow_key_hash(&o) & table->index.mask) != target)
+			continue;
+		mp_flow_key_set(&r, AF_INET, IPPROTO_TCP, ep, snat, 80,
+		                rte_cpu_to_be_16((uint16_t)(1024 + n)));
+		f[n] = mp_flow_create(table, &o, &r, now);
+		if (f[n] == NULL) {
+			assert_int_equal(rte_errno, ENOSPC);
+			refused++;
+		}
+		n++;
+	}
+	assert_int_equal(n, RTE_DIM(f));
+	/* Every crafted flow beyond the chain's room is refused (more when a reply key happens to
+	 * take a slot of the chain too). */
+	assert_true(refused >= RTE_DIM(f) - cap);
+	assert_int_equal(mp_flow_stats(table)[MP_FLOW_STAT_CHAIN_FULL], refused);
+	for (i = 0; i < n; i++) {
+		if (f[i] == NULL)
+			continue;
+		mp_flow_key_of(f[i], MP_FLOW_DIR_ORIG, &o);
+		mp_flow_key_of(f[i], MP_FLOW_DIR_REPLY, &r);
+		assert_ptr_equal(lookup1(&o, NULL), f[i]);
+		assert_ptr_equal(lookup1(&r, NULL), f[i]);
+	}
+	churn_keys(7, &other_o, &other_r);
+	assert_non_null(mp_flow_create(table, &other_o, &other_r, now));
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* TCP and UDP state tracking                                                                */
 
@@ -1612,16 +1666,27 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_nat_random), cmocka_unit_test(test_nat_refuses),
-	        cmocka_unit_test(test_mss_clamp),  cmocka_unit_test(test_mss_malformed),
-	        TABLE_TEST(test_table_million),    TABLE_TEST(test_table_create_refused),
-	        TABLE_TEST(test_table_full_small), TABLE_TEST(test_table_key_canonical),
-	        TABLE_TEST(test_table_walk_stats), TABLE_TEST(test_table_params_invalid),
-	        TABLE_TEST(test_tcp_open_close),   TABLE_TEST(test_tcp_simultaneous_close),
-	        TABLE_TEST(test_tcp_rst),          TABLE_TEST(test_tcp_refused),
-	        TABLE_TEST(test_tcp_syn_timeout),  TABLE_TEST(test_tcp_midstream_and_udp),
-	        TABLE_TEST(test_icmp_translate),   TABLE_TEST(test_icmp_refused),
-	        TABLE_TEST(test_flow_nat_clamp),   TABLE_TEST(test_table_churn),
+	        cmocka_unit_test(test_nat_random),
+	        cmocka_unit_test(test_nat_refuses),
+	        cmocka_unit_test(test_mss_clamp),
+	        cmocka_unit_test(test_mss_malformed),
+	        TABLE_TEST(test_table_million),
+	        TABLE_TEST(test_table_create_refused),
+	        TABLE_TEST(test_table_full_small),
+	        TABLE_TEST(test_table_key_canonical),
+	        TABLE_TEST(test_table_walk_stats),
+	        TABLE_TEST(test_table_params_invalid),
+	        TABLE_TEST(test_tcp_open_close),
+	        TABLE_TEST(test_tcp_simultaneous_close),
+	        TABLE_TEST(test_tcp_rst),
+	        TABLE_TEST(test_tcp_refused),
+	        TABLE_TEST(test_tcp_syn_timeout),
+	        TABLE_TEST(test_tcp_midstream_and_udp),
+	        TABLE_TEST(test_icmp_translate),
+	        TABLE_TEST(test_icmp_refused),
+	        TABLE_TEST(test_flow_nat_clamp),
+	        TABLE_TEST(test_table_churn),
+	        TABLE_TEST(test_table_chain_bounded),
 	};
 
 	return cmocka_run_group_tests_name("flow", tests, group_setup, group_teardown) != 0;
