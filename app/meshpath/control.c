@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The control thread: signals, link monitoring, and the orderly stop. Telemetry is served by
- * DPDK's own thread (lib/stats registers the commands).
+ * The control thread: signals, link monitoring, the access log's writer, and the orderly stop.
+ * Telemetry is served by DPDK's own thread (lib/stats registers the commands).
  */
 #include <signal.h>
 #include <string.h>
@@ -19,6 +19,8 @@
 static volatile sig_atomic_t control_stop;
 /* Set by SIGHUP or the /meshpath/reload command; taken by the control loop. */
 static int control_reload;
+/* Set by SIGUSR1: reopen the access log (after log rotation moved it). */
+static int control_reopen;
 static struct meshpath *control_mp;
 
 static void
@@ -26,6 +28,8 @@ control_on_signal(int sig)
 {
 	if (sig == SIGHUP)
 		__atomic_store_n(&control_reload, 1, __ATOMIC_RELEASE);
+	else if (sig == SIGUSR1)
+		__atomic_store_n(&control_reopen, 1, __ATOMIC_RELEASE);
 	else
 		control_stop = sig;
 }
@@ -85,6 +89,23 @@ mp_control_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+}
+
+/* Write out the access-log records the workers queued since the last tick; at the stop
+ * (workers stopped), all of them, and close the file. */
+static void
+control_alog_drain(struct meshpath *mp, bool last)
+{
+	struct mp_alog_names names = {
+	        .conf = mp->snap->conf,
+	        .generation = mp->snap->l4->generation,
+	};
+
+	if (last)
+		mp_alog_writer_close(&mp->alog, &names);
+	else
+		mp_alog_writer_drain(&mp->alog, &names);
 }
 
 void
@@ -107,6 +128,10 @@ mp_control_run(struct meshpath *mp)
 				mp_port_link_report(&mp->ports[p]);
 			}
 		}
+		/* Records name listeners by index: write them out before a reload renumbers. */
+		control_alog_drain(mp, false);
+		if (__atomic_exchange_n(&control_reopen, 0, __ATOMIC_ACQ_REL) != 0)
+			mp_alog_writer_reopen(&mp->alog);
 		if (__atomic_exchange_n(&control_reload, 0, __ATOMIC_ACQ_REL) != 0)
 			mp_snapshot_reload(mp);
 		mp_snapshot_health(mp);
@@ -115,4 +140,5 @@ mp_control_run(struct meshpath *mp)
 	MP_LOG(INFO, "%s: stopping workers", strsignal(control_stop));
 	__atomic_store_n(&mp->quit, true, __ATOMIC_RELAXED);
 	rte_eal_mp_wait_lcore();
+	control_alog_drain(mp, true);
 }

@@ -259,6 +259,7 @@ run(struct mp_conf *conf, const char *prog, int n_extra, char **extra)
 	mp.regex = mp_regex_hs_ops();
 	pthread_mutex_init(&mp.lock, NULL);
 	mp.stats.lock = &mp.lock;
+	mp.stats.alog = &mp.alog;
 	mp.n_workers = rte_lcore_count() - 1;
 	if (mp.n_workers == 0 || mp.n_workers > MP_MAX_WORKERS) {
 		MP_LOG(ERR,
@@ -310,6 +311,15 @@ run(struct mp_conf *conf, const char *prog, int n_extra, char **extra)
 	if (mp_admin_open(&mp.admin, mp.conf) < 0) {
 		rc = 1;
 		goto out;
+	}
+	if (mp.conf->alog_path[0] != '\0') {
+		if (mp_alog_writer_open(&mp.alog, mp.conf->alog_path, mp.n_workers,
+		                        mp.conf->alog_ring_size, (int)rte_socket_id()) < 0) {
+			rc = 1;
+			goto out;
+		}
+		for (i = 0; i < mp.n_workers && mp.conf->alog_l4; i++)
+			mp.workers[i]->l4.alog = mp.alog.rings[i];
 	}
 
 	i = 0;

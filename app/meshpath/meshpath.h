@@ -10,6 +10,7 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
+#include "mp_accesslog.h"
 #include "mp_conf.h"
 #include "mp_counters.h"
 #include "mp_l4.h"
@@ -85,7 +86,8 @@ struct meshpath {
 	struct rte_ring *steer[MP_MAX_WORKERS];
 	struct mp_stats_source stats;
 	struct mp_admin admin;
-	bool quit; /* set by the control thread, read by workers */
+	struct mp_alog_writer alog; /* the access log; alog.f NULL: none */
+	bool quit;                  /* set by the control thread, read by workers */
 };
 
 /** Open the admin listener when the config has one. 0, or -errno after saying what to change. */
@@ -108,7 +110,10 @@ mp_worker_main(void *arg);
 int
 mp_control_telemetry(struct meshpath *mp);
 
-/** Install SIGINT/SIGTERM handlers that ask the control loop to stop, SIGHUP to reload. */
+/**
+ * Install SIGINT/SIGTERM handlers that ask the control loop to stop, SIGHUP to reload, SIGUSR1
+ * to reopen the access log.
+ */
 void
 mp_control_signals(void);
 

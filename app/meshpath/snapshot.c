@@ -241,6 +241,9 @@ snapshot_incompatible(const struct mp_conf *a, const struct mp_conf *b)
 	if (a->admin_port != b->admin_port ||
 	    memcmp(&a->admin_addr, &b->admin_addr, sizeof(a->admin_addr)) != 0)
 		return "admin";
+	if (strcmp(a->alog_path, b->alog_path) != 0 || a->alog_ring_size != b->alog_ring_size ||
+	    a->alog_l4 != b->alog_l4)
+		return "access_log";
 	return NULL;
 }
 

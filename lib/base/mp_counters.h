@@ -40,7 +40,9 @@
 	MP_EVENT(RST_OUT, "tcp_resets_sent")                             \
 	MP_EVENT(ICMP_UNREACH_OUT, "icmp_port_unreachable_sent")         \
 	MP_EVENT(CSUM_SW_VERIFIED, "checksums_verified_in_software")     \
-	MP_EVENT(CSUM_HW_VERIFIED, "checksums_verified_by_device")
+	MP_EVENT(CSUM_HW_VERIFIED, "checksums_verified_by_device")       \
+	MP_EVENT(ALOG_QUEUED, "access_log_records_queued")               \
+	MP_EVENT(ALOG_DROPPED, "access_log_records_dropped")
 
 enum mp_event {
 #define MP_EVENT_ENUM(sym, name) MP_EV_##sym,

@@ -291,6 +291,7 @@ static const struct conf_key conf_top_keys[] = {
         CONF_LIST_KEY("listeners", struct mp_conf, listeners, n_listeners, &conf_listener_schema, 0,
                       NULL),
         CONF_GROUP_KEY("admin", &conf_admin_schema, 0, NULL),
+        CONF_GROUP_KEY("access_log", &conf_alog_schema, 0, NULL),
 };
 
 static const struct conf_schema conf_top = {

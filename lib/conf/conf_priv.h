@@ -290,6 +290,7 @@ conf_prefix_list(const struct mp_conf *conf, int family, int only, char *out, si
 
 extern const struct conf_schema conf_flows_schema;
 extern const struct conf_schema conf_admin_schema;
+extern const struct conf_schema conf_alog_schema;
 extern const struct conf_schema conf_cluster_schema;
 extern const struct conf_schema conf_listener_schema;
 

@@ -24,6 +24,7 @@
 /* Defaults; conf/README.md quotes these. */
 #define MP_CONF_DEF_MAIN_LCORE       0
 #define MP_CONF_DEF_BURST            32
+#define MP_CONF_DEF_ALOG_RING_SIZE   4096
 #define MP_CONF_DEF_MBUFS            8191
 #define MP_CONF_DEF_MBUF_CACHE       256
 #define MP_CONF_DEF_RX_DESC          1024
@@ -214,6 +215,11 @@ struct mp_conf {
 	/* admin: the Prometheus endpoint, served by the control thread */
 	struct mp_conf_addr admin_addr; /**< `admin.address`: loopback when not given */
 	uint16_t admin_port;            /**< `admin.port`: 0 = no admin listener */
+
+	/* access_log: one JSON line per closed connection, written by the control thread */
+	char alog_path[PATH_MAX]; /**< `access_log.path`: "" = no access log */
+	uint32_t alog_ring_size;  /**< `access_log.ring_size`: records per worker, power of two */
+	bool alog_l4;             /**< `access_log.l4`: a line per closed L4 flow (default true) */
 
 	/** `route_tables`: allocated by mp_conf_load(), freed by mp_conf_release(); NULL if none.
 	 */

@@ -87,6 +87,8 @@ mp_l4_flow_expired(struct mp_flow *f, void *arg)
 	if (f->user == c->cfg->generation)
 		mp_lb_flow_close(c->ws->lb[f->cluster], (uint16_t)f->endpoint);
 	mp_count_event(c->net->cnt, MP_EV_L4_FLOWS_CLOSED);
+	if (c->alog != NULL)
+		l4_alog_flow(c, f);
 }
 
 /* The meshpath port index of an ethdev port id (steered packets carry only the latter). */

@@ -16,6 +16,10 @@ mp_l4_flow_event(struct mp_flow *f, enum mp_flow_event ev, void *arg);
 void
 mp_l4_flow_expired(struct mp_flow *f, void *arg);
 
+/* Queue the access-log record of flow f, which is being released (c->alog is set). */
+void
+l4_alog_flow(struct mp_l4_ctx *c, const struct mp_flow *f);
+
 /* The source address of connections to endpoint ep (addr of family) of cluster: the cluster's
  * SNAT pool (chosen by hash), else the address of the port the endpoint is reached through.
  * egress, when not NULL, is set to that port (costs a route lookup with an SNAT pool). */

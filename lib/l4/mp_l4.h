@@ -170,6 +170,7 @@ struct mp_l4_ctx {
 	const bool *port_rss;          /**< by port: the device spreads flows by RSS */
 	uint64_t rng;                  /**< xorshift state for SNAT port choice */
 	uint64_t next_probe_scan;      /**< TSC of the next pass over the probes */
+	struct rte_ring *alog;         /**< access-log records of closed flows; NULL: none */
 };
 
 /**

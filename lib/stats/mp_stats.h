@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdio.h>
 
+#include "mp_accesslog.h"
 #include "mp_base.h"
 #include "mp_counters.h"
 #include "mp_flow.h"
@@ -32,6 +33,7 @@ struct mp_stats_source {
 	unsigned int n_ports;
 	uint16_t port_id[MP_MAX_PORTS];
 	char port_name[MP_MAX_PORTS][MP_NAME_LEN];
+	const struct mp_alog_writer *alog; /**< the access log's writer (alog->f NULL: none) */
 };
 
 /** Register the telemetry commands. Returns 0 or -errno. */

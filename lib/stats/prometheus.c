@@ -298,11 +298,31 @@ prom_histograms(const struct mp_stats_source *src, FILE *f)
 	}
 }
 
+/* The access log's writer (records queued and dropped are events of the workers). */
+static void
+prom_alog(const struct mp_alog_writer *w, FILE *f)
+{
+	prom_head(f, "meshpath_access_log_lines_total", "counter",
+	          "Lines the control thread wrote to the access log.");
+	fprintf(f, "meshpath_access_log_lines_total %lu\n", (unsigned long)w->lines);
+	prom_head(f, "meshpath_access_log_write_errors_total", "counter",
+	          "Access-log lines or flushes the file refused.");
+	fprintf(f, "meshpath_access_log_write_errors_total %lu\n", (unsigned long)w->write_errors);
+	prom_head(f, "meshpath_access_log_reopens_total", "counter",
+	          "Access-log reopens on SIGUSR1, done (ok) or failed (old file kept).");
+	fprintf(f, "meshpath_access_log_reopens_total{result=\"ok\"} %lu\n",
+	        (unsigned long)w->reopens);
+	fprintf(f, "meshpath_access_log_reopens_total{result=\"failed\"} %lu\n",
+	        (unsigned long)w->reopen_failures);
+}
+
 int
 mp_stats_prometheus(const struct mp_stats_source *src, FILE *f)
 {
 	prom_counters(src, f);
 	prom_flows(src, f);
+	if (src->alog != NULL && src->alog->f != NULL)
+		prom_alog(src->alog, f);
 	pthread_mutex_lock(src->lock);
 	if (src->l4 != NULL) {
 		prom_listeners(src, f);

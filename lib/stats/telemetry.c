@@ -164,6 +164,27 @@ tel_neigh(const char *cmd __rte_unused, const char *params __rte_unused, struct 
 	return 0;
 }
 
+static int
+tel_alog(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
+{
+	const struct mp_alog_writer *w = mp_stats_src->alog;
+	struct mp_counters sum;
+
+	mp_stats_sum(mp_stats_src, &sum);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "enabled", w != NULL && w->f != NULL);
+	if (w == NULL || w->f == NULL)
+		return 0;
+	rte_tel_data_add_dict_string(d, "path", w->path);
+	rte_tel_data_add_dict_u64(d, "queued", sum.events[MP_EV_ALOG_QUEUED]);
+	rte_tel_data_add_dict_u64(d, "dropped", sum.events[MP_EV_ALOG_DROPPED]);
+	rte_tel_data_add_dict_u64(d, "lines", w->lines);
+	rte_tel_data_add_dict_u64(d, "write_errors", w->write_errors);
+	rte_tel_data_add_dict_u64(d, "reopens", w->reopens);
+	rte_tel_data_add_dict_u64(d, "reopen_failures", w->reopen_failures);
+	return 0;
+}
+
 int
 mp_stats_init(const struct mp_stats_source *src)
 {
@@ -181,6 +202,8 @@ mp_stats_init(const struct mp_stats_source *src)
 	         "Data-path events (ARP, NDP, ICMP). No parameters."},
 	        {"/meshpath/workers", tel_workers, "Per-worker busy/idle cycles. No parameters."},
 	        {"/meshpath/neigh", tel_neigh, "Neighbour table events. No parameters."},
+	        {"/meshpath/access_log", tel_alog,
+	         "Access log: file, records queued, dropped, written, errors. No parameters."},
 	};
 	unsigned int i;
 	int rc;

@@ -4,7 +4,7 @@
 # namespace form cluster "web" behind TCP VIP 10.10.0.100:80 (and fd00:10::100 for IPv6); a
 # socat UDP echo server sits behind UDP VIP 10.10.0.100:53. Asserts that curl and wrk requests
 # all succeed and spread over the backends, that a 100 MB download through the VIP has the right
-# sha256, and that the UDP VIP echoes.
+# sha256, that the UDP VIP echoes, and that the access log has a line per closed flow.
 #
 # usage: test_l4.sh MESHPATH_BINARY      (as root)
 source "$(dirname "$0")/lib.sh"
@@ -104,6 +104,7 @@ listeners = (
 	  cluster = "drained"; }
 );
 admin = { port = $ADMIN_PORT; };
+access_log = { path = "$E2E_DIR/access.log"; };
 CONF
 "$BIN" --check "$E2E_DIR/l4.conf" >/dev/null || die "test config rejected"
 for i in 1 2 3; do # the backends answer directly before meshpath is involved
@@ -357,6 +358,79 @@ sleep 0.3
 check "a silent admin client does not delay a scrape" \
 	curl -s -m 1 -o /dev/null "$METRICS"
 wait "$SILENT" 2>/dev/null || true
+
+# The access log: one JSON line per closed flow. A download of a known size from a known client
+# port is found by its client and carries the backend that served it and the bytes; mv and
+# SIGUSR1 start a new file that takes the next lines.
+ALOG_SIZE=1234567
+for i in 1 2 3 4; do
+	{ echo "backend $i"; head -c $((ALOG_SIZE - 10)) /dev/zero; } >"$www/$i/alog.bin"
+done
+alog_get() { # LOCAL_PORT: download, print the serving backend's index
+	# Read to the end: a reader that stops early would reset the connection.
+	ip netns exec "$NSC" curl -s -m 10 --local-port "$1" -o "$E2E_DIR/alog.out" \
+		http://10.10.0.100/alog.bin || true
+	sed -n '1s/^backend \([0-9]\)$/\1/p' "$E2E_DIR/alog.out"
+}
+alog_line() { # FILE LOCAL_PORT [BACKEND]: the flow's line is there and right (waits up to 5 s)
+	for _ in $(seq 25); do
+		$PY - "$@" "$ALOG_SIZE" <<'PY' && return 0
+import json, sys
+path, port, size = sys.argv[1], sys.argv[2], int(sys.argv[-1])
+backend = sys.argv[3] if len(sys.argv) == 5 else None
+try:
+    lines = [json.loads(l) for l in open(path)]
+except FileNotFoundError:
+    sys.exit(1)
+mine = [l for l in lines if l["client"] == "10.10.0.1:" + port]
+if len(mine) != 1:
+    sys.exit(1)
+l = mine[0]
+ok = (l["type"] == "l4" and l["listener"] == "web-vip" and l["cluster"] == "web" and
+      l["protocol"] == "tcp" and l["vip"] == "10.10.0.100:80" and
+      l["snat"].startswith("10.20.0.250:") and l["state"] == "time_wait" and
+      l["reason"] == "fin" and size <= l["bytes_out"] <= size * 1.1 + 20000 and
+      0 < l["bytes_in"] < 100000 and l["packets_in"] > 0 and l["packets_out"] > 0 and
+      l["time"].endswith("Z") and l["duration_ms"] >= 0 and
+      (backend is None or l["endpoint"] == "10.20.0.%s:80" % backend))
+if not ok:
+    print("access log line not as expected:", json.dumps(l), file=sys.stderr)
+sys.exit(0 if ok else 2)
+PY
+		[ $? -eq 2 ] && return 1
+		sleep 0.2
+	done
+	return 1
+}
+ALOG="$E2E_DIR/access.log"
+b1=$(alog_get 45001)
+check "a known download went through (backend ${b1:-?})" [ -n "$b1" ]
+check "its access-log line names client, VIP, SNAT, endpoint, bytes and fin" \
+	alog_line "$ALOG" 45001 "$b1"
+alog_all() { # every line parses and there is one per closed flow, none dropped (waits up to 5 s)
+	local closed lines
+	for _ in $(seq 25); do
+		closed=$(counter /meshpath/events l4_flows_closed)
+		lines=$(cat "$ALOG"* | $PY -c 'import json, sys
+print(sum(1 for l in sys.stdin if json.loads(l)["type"] == "l4"))') || return 1
+		[ "$lines" -eq "$closed" ] &&
+			[ "$(counter /meshpath/access_log lines)" -eq "$closed" ] &&
+			[ "$(counter /meshpath/events access_log_records_dropped)" -eq 0 ] && return 0
+		sleep 0.2
+	done
+	echo "access log: $lines lines for $closed closed flows" >&2
+	return 1
+}
+check "every access-log line parses as JSON, one per closed flow, none dropped" alog_all
+mv "$ALOG" "$ALOG.1"
+kill -USR1 "$MESHPATH_PID"
+for _ in $(seq 25); do [ "$(counter /meshpath/access_log reopens)" -ge 1 ] && break; sleep 0.2; done
+check "SIGUSR1 reopened the access log" [ "$(counter /meshpath/access_log reopens)" -eq 1 ]
+b2=$(alog_get 45002)
+check "after mv and SIGUSR1 the next flow's line is in the new file" alog_line "$ALOG" 45002 "$b2"
+check "and not in the moved one" bash -c "! grep -q '\"10.10.0.1:45002\"' '$ALOG.1'"
+check "meshpath_access_log_lines_total is served" bash -c \
+	"curl -s -m 5 '$METRICS' | grep -q '^meshpath_access_log_lines_total [1-9]'"
 
 check "SIGTERM exits with status 0" meshpath_stop
 e2e_done

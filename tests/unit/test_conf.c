@@ -1960,6 +1960,43 @@ test_admin(void **state)
 	assert_int_equal(load(text), 1);
 }
 
+/* access_log: absent means none; present needs a path; ring_size and l4 have defaults. */
+static void
+test_access_log(void **state)
+{
+	static const char base[] = "workers = { lcores = [1]; };\n"
+	                           "ports = ( { name = \"p\"; device = \"net_ring0\"; } );\n";
+	char text[512];
+
+	(void)state;
+	assert_valid(load(base));
+	assert_string_equal(conf.alog_path, "");
+	snprintf(text, sizeof(text), "%saccess_log = { path = \"/tmp/a.log\"; };\n", base);
+	assert_valid(load(text));
+	assert_string_equal(conf.alog_path, "/tmp/a.log");
+	assert_int_equal(conf.alog_ring_size, 4096);
+	assert_true(conf.alog_l4);
+	snprintf(text, sizeof(text),
+	         "%saccess_log = { path = \"a.log\"; ring_size = 128; l4 = false; };\n", base);
+	assert_valid(load(text));
+	assert_int_equal(conf.alog_ring_size, 128);
+	assert_false(conf.alog_l4);
+	snprintf(text, sizeof(text), "%saccess_log = { ring_size = 128; };\n", base);
+	assert_only_err(load(text), 3,
+	                "access_log needs a path, e.g. access_log = { path = "
+	                "\"/var/log/meshpath/access.log\"; };");
+	snprintf(text, sizeof(text), "%saccess_log = { path = \"\"; };\n", base);
+	assert_only_err(load(text), 3,
+	                "access_log.path is empty: give a file, e.g. "
+	                "\"/var/log/meshpath/access.log\"");
+	snprintf(text, sizeof(text), "%saccess_log = { path = \"a\"; l4 = 1; };\n", base);
+	assert_only_err(load(text), 3,
+	                "access_log.l4 must be a boolean (true or false), not an integer");
+	snprintf(text, sizeof(text), "%saccess_log = { path = \"a\"; ring_size = 100; };\n", base);
+	assert_only_err(load(text), 3,
+	                "access_log.ring_size = 100 is not a power of two: use 64 or 128");
+}
+
 static void
 test_addr_str(void **state)
 {
@@ -2215,6 +2252,7 @@ main(void)
 	        cmocka_unit_test_teardown(test_broken_file_report, teardown),
 	        cmocka_unit_test_teardown(test_addr_str, teardown),
 	        cmocka_unit_test_teardown(test_admin, teardown),
+	        cmocka_unit_test_teardown(test_access_log, teardown),
 	        cmocka_unit_test_teardown(test_port_impair, teardown),
 	};
 
