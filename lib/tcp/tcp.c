@@ -271,11 +271,17 @@ mp_tcp_connect(struct mp_tcp_stack *s, int family, const void *laddr, const void
 	c->port = port;
 	c->iss = mp_tcp_isn(&s->secret, &t, s->now_us);
 	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
-	c->rcv_wscale = 0;
-	if (s->p.window_scaling)
+	/* What the SYN offers; the SYN-ACK's options decide what stays (tcp_negotiate()). */
+	if (s->p.timestamps)
+		c->flags |= TF_TS;
+	if (s->p.sack)
+		c->flags |= TF_SACK;
+	if (s->p.window_scaling) {
+		c->flags |= TF_WSCALE;
 		while (c->rcv_wscale < TCP_MAX_WSCALE &&
 		       (TCP_MAX_WIN << c->rcv_wscale) < s->p.rcvbuf)
 			c->rcv_wscale++;
+	}
 	tcp_conn_set_state(c, MP_TCP_SYN_SENT);
 	tcp_stat(s, MP_TCP_ST_ACTIVE_OPENS, 1);
 	tcp_send_syn(c);

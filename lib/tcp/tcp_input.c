@@ -107,7 +107,7 @@ tcp_established(struct mp_tcp_conn *c, const struct tcp_seg *sg)
 	c->max_snd_wnd = RTE_MAX(c->max_snd_wnd, c->snd_wnd);
 	c->snd_wl1 = sg->seq;
 	c->snd_wl2 = sg->ack;
-	c->recover = c->snd_una;
+	c->recover = c->iss; /* RFC 6582 3.2: initialised to the ISN */
 	c->high_rxt = c->snd_una;
 	if ((c->flags & TF_RTT) && c->backoff == 0)
 		tcp_rtt_sample(c, tcp_now_us(s) - c->rtt_start_us);

@@ -108,26 +108,28 @@ bool
 tcp_ooo_insert(struct mp_tcp_conn *c, struct rte_mbuf *m, uint32_t seq, bool fin)
 {
 	struct mp_tcp_stack *s = c->stack;
-	struct rte_mbuf **pp = &c->ooo_head;
+	struct rte_mbuf *prev = NULL, *q = c->ooo_head;
 	uint32_t len = m->pkt_len;
 
 	(void)fin;
-	while (*pp != NULL && SEQ_LEQ(tcp_meta(*pp)->seq, seq)) {
-		struct tcp_mbuf_meta *q = tcp_meta(*pp);
-
-		if (SEQ_GEQ(q->seq + (*pp)->pkt_len, seq + len)) {
+	while (q != NULL && SEQ_LEQ(tcp_meta(q)->seq, seq)) {
+		if (SEQ_GEQ(tcp_meta(q)->seq + q->pkt_len, seq + len)) {
 			rte_pktmbuf_free(m);
 			tcp_sack_tx_update(c, seq, seq + len);
 			return true;
 		}
-		pp = &q->next;
+		prev = q;
+		q = tcp_meta(q)->next;
 	}
 	if (c->ooo_bytes + len > s->p.ooo_max || s->buffered + len > s->p.worker_buf)
 		return false;
 	tcp_meta(m)->seq = seq;
 	tcp_meta(m)->fin = 0;
-	tcp_meta(m)->next = *pp;
-	*pp = m;
+	tcp_meta(m)->next = q;
+	if (prev != NULL)
+		tcp_meta(prev)->next = m;
+	else
+		c->ooo_head = m;
 	c->ooo_bytes += len;
 	c->ooo_segs++;
 	s->buffered += len;

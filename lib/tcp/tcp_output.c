@@ -311,7 +311,9 @@ tcp_send_syn(struct mp_tcp_conn *c)
 		c->rtt_seq = c->iss;
 		c->rtt_start_us = tcp_now_us(s);
 	}
-	tcp_timer_set(c, TCP_T_RTO, tcp_rto_cur(c));
+	/* A SYN answered again for a retransmitted one keeps the running timer's deadline. */
+	if (c->timer_kind != TCP_T_RTO)
+		tcp_timer_set(c, TCP_T_RTO, tcp_rto_cur(c));
 }
 
 void
@@ -467,8 +469,11 @@ tcp_output(struct mp_tcp_conn *c)
 
 			if (pipe + room > c->cc.cwnd)
 				break;
-			/* A lost hole first, then new data (RFC 6675 NextSeg rules 1 and 2). */
-			if (tcp_sack_next_hole(c, c->high_rxt, &seq, &hole)) {
+			/* A lost hole first, then new data, then any hole (RFC 6675 NextSeg
+			 * rules 1 to 3). */
+			if (tcp_sack_next_hole(c, c->high_rxt, false, &seq, &hole) ||
+			    (!SEQ_LT(c->snd_nxt, data_end) &&
+			     tcp_sack_next_hole(c, c->high_rxt, true, &seq, &hole))) {
 				len = RTE_MIN(hole, room);
 				if (tcp_send_segment(c, seq, len, 0) < 0)
 					break;

@@ -194,12 +194,15 @@ struct tcp_seg {
 	struct tcp_sack_block sack[4];
 };
 
-/* Private per-mbuf data while the stack owns a received packet (overlays the parse result). */
+/*
+ * Private per-mbuf data while the stack owns a received packet: it overlays the parse result,
+ * which is no longer needed then. That dynfield is only 4-byte aligned, hence packed.
+ */
 struct tcp_mbuf_meta {
 	struct rte_mbuf *next; /* out-of-order queue */
 	uint32_t seq;
 	uint32_t fin;
-};
+} __attribute__((packed, aligned(4)));
 _Static_assert(sizeof(struct tcp_mbuf_meta) <= sizeof(struct mp_pkt_info),
                "tcp_mbuf_meta must fit in the pkt_info dynfield");
 
@@ -344,7 +347,8 @@ tcp_ack_recovery(struct mp_tcp_conn *c, const struct tcp_seg *sg, uint32_t acked
 uint32_t
 tcp_sack_pipe(const struct mp_tcp_conn *c);
 bool
-tcp_sack_next_hole(const struct mp_tcp_conn *c, uint32_t from, uint32_t *start, uint32_t *len);
+tcp_sack_next_hole(const struct mp_tcp_conn *c, uint32_t from, bool any, uint32_t *start,
+                   uint32_t *len);
 
 /* tcp_ooo.c */
 bool

@@ -117,10 +117,12 @@ tcp_sack_is_lost(const struct mp_tcp_conn *c, uint32_t seq)
 
 /*
  * The first lost hole at or above from: [start, start + len). Holes are the gaps below the
- * highest SACKed byte; a hole counts as lost per IsLost().
+ * highest SACKed byte; a hole counts as lost per IsLost(), or always with any (NextSeg rule 3,
+ * when no new data is left to send).
  */
 bool
-tcp_sack_next_hole(const struct mp_tcp_conn *c, uint32_t from, uint32_t *start, uint32_t *len)
+tcp_sack_next_hole(const struct mp_tcp_conn *c, uint32_t from, bool any, uint32_t *start,
+                   uint32_t *len)
 {
 	uint32_t a = c->snd_una;
 
@@ -132,7 +134,7 @@ tcp_sack_next_hole(const struct mp_tcp_conn *c, uint32_t from, uint32_t *start, 
 		if (SEQ_GT(b, from) && SEQ_LT(from, b)) {
 			uint32_t s = SEQ_MAX(a, from);
 
-			if (SEQ_LT(s, b) && tcp_sack_is_lost(c, s)) {
+			if (SEQ_LT(s, b) && (any || tcp_sack_is_lost(c, s))) {
 				*start = s;
 				*len = b - s;
 				return true;
