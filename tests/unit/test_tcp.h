@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef TEST_TCP_H
+#define TEST_TCP_H
+
+/* Each returns the number of failed tests in its cmocka group. */
+int
+test_tcp_script_run(void);
+
+#endif /* TEST_TCP_H */
