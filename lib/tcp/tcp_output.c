@@ -133,6 +133,32 @@ opt_conn(const struct mp_tcp_conn *c, uint8_t *o)
 }
 
 /*
+ * Ones' complement sum of a chain from byte off of its first segment, folded to 16 bits.
+ * (DPDK 22.11's rte_raw_cksum_mbuf() truncates before swapping the sum of a segment that
+ * starts at an odd offset, which gives wrong checksums across odd-length pieces.)
+ */
+static uint32_t
+tcp_cksum_chain(const struct rte_mbuf *m, uint32_t off)
+{
+	uint32_t sum = 0, done = 0;
+
+	for (const struct rte_mbuf *seg = m; seg != NULL; seg = seg->next, off = 0) {
+		uint32_t len = seg->data_len - off;
+		uint32_t part;
+
+		if (len == 0)
+			continue;
+		part = rte_raw_cksum(rte_pktmbuf_mtod_offset(seg, const void *, off), len);
+		if (done & 1)
+			part = rte_bswap16((uint16_t)part);
+		sum += part;
+		done += len;
+	}
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (sum & 0xffff) + (sum >> 16);
+}
+
+/*
  * Build and send one segment of tuple t: header fields as given, data (a chain of indirect
  * mbufs, or NULL) appended. Consumes data. Returns 0, or -1 when no mbuf was available.
  */
@@ -146,7 +172,6 @@ tcp_xmit(struct mp_tcp_stack *s, const struct mp_tcp_tuple *t, uint16_t port, ui
 	struct mp_pkt_info pi = {0};
 	struct rte_tcp_hdr *th;
 	struct rte_mbuf *m;
-	uint16_t raw = 0;
 	uint32_t sum;
 	uint8_t *p;
 
@@ -202,9 +227,7 @@ tcp_xmit(struct mp_tcp_stack *s, const struct mp_tcp_tuple *t, uint16_t port, ui
 	pi.l3_off = 0;
 	pi.l4_off = (uint16_t)l3len;
 	pi.l4_proto = IPPROTO_TCP;
-	sum = mp_cksum_pseudo(p, &pi, l4hdr + dlen);
-	rte_raw_cksum_mbuf(m, l3len, l4hdr + dlen, &raw);
-	sum += raw;
+	sum = mp_cksum_pseudo(p, &pi, l4hdr + dlen) + tcp_cksum_chain(m, l3len);
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	th->cksum = (uint16_t)~sum;
