@@ -273,6 +273,14 @@ mp_tcp_close(struct mp_tcp_conn *c);
 void
 mp_tcp_abort(struct mp_tcp_conn *c);
 
+/**
+ * Built-in services: echo (RFC 862) sends back what it receives, without copying; discard
+ * (RFC 863) drops it. Both close when the peer has closed and everything is sent. Listen with
+ * a NULL argument.
+ */
+extern const struct mp_tcp_callbacks mp_tcp_echo_callbacks;
+extern const struct mp_tcp_callbacks mp_tcp_discard_callbacks;
+
 /** State of a connection. */
 enum mp_tcp_state
 mp_tcp_conn_state(const struct mp_tcp_conn *c);
