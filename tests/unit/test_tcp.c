@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "mp_net.h"
+#include "test_eal.h"
 #include "test_tcp.h"
 
 int
@@ -16,6 +18,10 @@ main(void)
 {
 	int failed = 0;
 
+	/* The EAL and the packet-info dynfield, once for every group that needs mbufs. */
+	if (test_eal_init("test_tcp", "512") < 0 || mp_pkt_info_register() < 0)
+		return 1;
 	failed += test_tcp_script_run();
+	failed += test_tcp_pair_run();
 	return failed != 0;
 }

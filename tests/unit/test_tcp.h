@@ -5,5 +5,7 @@
 /* Each returns the number of failed tests in its cmocka group. */
 int
 test_tcp_script_run(void);
+int
+test_tcp_pair_run(void);
 
 #endif /* TEST_TCP_H */

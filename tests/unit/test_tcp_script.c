@@ -43,7 +43,6 @@
 #include "mp_net.h"
 #include "mp_tcp.h"
 #include "mp_timer.h"
-#include "test_eal.h"
 #include "test_tcp.h"
 
 #define HZ          1000000u /* the fake clock counts microseconds */
@@ -988,10 +987,6 @@ static int
 group_setup(void **state)
 {
 	(void)state;
-	if (test_eal_init("test_tcp", "256") < 0)
-		return -1;
-	if (mp_pkt_info_register() < 0)
-		return -1;
 	pool = rte_pktmbuf_pool_create("tcp_test_pool", POOL_SIZE, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 	                               SOCKET_ID_ANY);
 	return pool == NULL ? -1 : 0;
