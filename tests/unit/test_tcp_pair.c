@@ -25,17 +25,14 @@
 #include "mp_timer.h"
 #include "test_tcp.h"
 
-#define HZ        1000000u /* microseconds */
-#define TICK_US   1000u
-#define T0        1000000u
-#define WIRE_MAX  8192
-#define ETH_LEN   14
-#define POOL_SIZE 16383
-#define CHUNK     1000u
-#define PORT      7
-#define LIMIT_S   600u /* simulated seconds a run may take */
-
-static struct rte_mempool *pool;
+#define HZ       1000000u /* microseconds */
+#define TICK_US  1000u
+#define T0       1000000u
+#define WIRE_MAX 8192
+#define ETH_LEN  14
+#define CHUNK    1000u
+#define PORT     7
+#define LIMIT_S  600u /* simulated seconds a run may take */
 
 static const uint8_t cli_ip[4] = {10, 0, 0, 1};
 static const uint8_t srv_ip[4] = {10, 0, 0, 2};
@@ -93,7 +90,7 @@ chance(uint32_t ppm)
 static struct rte_mbuf *
 to_frame(const struct rte_mbuf *m)
 {
-	struct rte_mbuf *f = rte_pktmbuf_alloc(pool);
+	struct rte_mbuf *f = rte_pktmbuf_alloc(test_tcp_pool);
 	struct mp_pkt_info *pi;
 	uint8_t *p;
 
@@ -149,7 +146,7 @@ wire_out(void *ctx, struct rte_mbuf *m, int family, const uint8_t *dst, uint16_t
 	if (chance(im->reorder_ppm))
 		delay += rnd() % (3 * im->delay_us + 1);
 	if (chance(im->dup_ppm)) {
-		struct rte_mbuf *d = rte_pktmbuf_copy(f, pool, 0, UINT32_MAX);
+		struct rte_mbuf *d = rte_pktmbuf_copy(f, test_tcp_pool, 0, UINT32_MAX);
 
 		assert_non_null(d);
 		wire_put(to, d, delay + rnd() % (im->delay_us + 1));
@@ -176,7 +173,7 @@ cli_fill(struct mp_tcp_conn *c)
 
 		int rc;
 
-		m = rte_pktmbuf_alloc(pool);
+		m = rte_pktmbuf_alloc(test_tcp_pool);
 		assert_non_null(m);
 		d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)n);
 		for (uint32_t i = 0; i < n; i++)
@@ -286,7 +283,7 @@ static void
 run_pair(void **state)
 {
 	const struct impair *im = *state;
-	unsigned int avail = rte_mempool_avail_count(pool);
+	unsigned int avail = rte_mempool_avail_count(test_tcp_pool);
 	struct mp_tcp_params p;
 	struct pair *pr = calloc(1, sizeof(*pr));
 	const char *names[2] = {"pair_cli", "pair_srv"};
@@ -301,7 +298,7 @@ run_pair(void **state)
 			mp_timer_wheel_free(P->w[i]);
 		}
 		free(P);
-		avail = rte_mempool_avail_count(pool);
+		avail = rte_mempool_avail_count(test_tcp_pool);
 	}
 	P = pr;
 	pr->im = im;
@@ -313,7 +310,7 @@ run_pair(void **state)
 		mp_tcp_params_default(&p);
 		p.name = names[i];
 		p.hz = HZ;
-		p.pool = pool;
+		p.pool = test_tcp_pool;
 		p.wheel = pr->w[i];
 		p.output = wire_out;
 		p.output_ctx = (void *)(uintptr_t)(1 - i);
@@ -359,26 +356,9 @@ run_pair(void **state)
 		mp_tcp_free(pr->s[i]);
 		mp_timer_wheel_free(pr->w[i]);
 	}
-	assert_int_equal(rte_mempool_avail_count(pool), avail);
+	assert_int_equal(rte_mempool_avail_count(test_tcp_pool), avail);
 	free(pr);
 	P = NULL;
-}
-
-static int
-group_setup(void **state)
-{
-	(void)state;
-	pool = rte_pktmbuf_pool_create("tcp_pair_pool", POOL_SIZE, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-	                               SOCKET_ID_ANY);
-	return pool == NULL ? -1 : 0;
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	rte_mempool_free(pool);
-	return 0;
 }
 
 #define MB (1024u * 1024u)
@@ -405,5 +385,5 @@ test_tcp_pair_run(void)
 	        PAIR(0), PAIR(1), PAIR(2), PAIR(3), PAIR(4), PAIR(5), PAIR(6),
 	};
 
-	return cmocka_run_group_tests_name("tcp_pair", tests, group_setup, group_teardown);
+	return cmocka_run_group_tests_name("tcp_pair", tests, NULL, NULL);
 }

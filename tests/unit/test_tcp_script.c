@@ -49,7 +49,6 @@
 #define TICK        1000u    /* timer wheel resolution: 1 ms */
 #define T0          1000000u /* script time 0 is 1 s on the clock (TSval 0 is special) */
 #define TOL_US      2000u    /* a segment may leave up to 2 ms from its scripted time */
-#define POOL_SIZE   4095
 #define MAX_CAPTURE 256
 #define MAX_EVENTS  256
 #define TLINE_MAX   512
@@ -59,8 +58,6 @@
 #define LOCAL_PORT  8080
 #define PEER_PORT   40000
 #define OPT_MAX     40
-
-static struct rte_mempool *pool;
 
 static const uint8_t local_ip[4] = {192, 0, 2, 2};
 static const uint8_t peer_ip[4] = {192, 0, 2, 1};
@@ -542,7 +539,7 @@ inject(const struct spec *sp)
 	uint32_t optlen = sp->has_opts ? encode_opts(sp->opts, opt) : 0;
 	uint32_t thl = 20 + ((optlen + 3) & ~3u);
 	uint32_t total = ETH_LEN + IP4_LEN + thl + sp->len;
-	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(test_tcp_pool);
 	struct rte_ipv4_hdr *ip;
 	struct rte_tcp_hdr *th;
 	struct mp_pkt_info *pi;
@@ -683,7 +680,7 @@ do_write(uint32_t n)
 	/* Several segments of at most 1000 bytes: send queues hold chains. */
 	while (left > 0) {
 		uint32_t k = RTE_MIN(left, 1000u);
-		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+		struct rte_mbuf *m = rte_pktmbuf_alloc(test_tcp_pool);
 		uint8_t *d;
 
 		assert_non_null(m);
@@ -934,7 +931,7 @@ run_script(void **state)
 {
 	const char *name = *state;
 	char path[TLINE_MAX], line[TLINE_MAX];
-	unsigned int avail = rte_mempool_avail_count(pool);
+	unsigned int avail = rte_mempool_avail_count(test_tcp_pool);
 	struct run *r = calloc(1, sizeof(*r));
 	FILE *f;
 
@@ -943,7 +940,7 @@ run_script(void **state)
 		mp_tcp_free(leftover->s);
 		mp_timer_wheel_free(leftover->w);
 		free(leftover);
-		avail = rte_mempool_avail_count(pool);
+		avail = rte_mempool_avail_count(test_tcp_pool);
 	}
 	leftover = r;
 	R = r;
@@ -956,7 +953,7 @@ run_script(void **state)
 	mp_tcp_params_default(&r->p);
 	r->p.name = "tcp_test";
 	r->p.hz = HZ;
-	r->p.pool = pool;
+	r->p.pool = test_tcp_pool;
 	r->p.output = capture;
 	r->p.max_conns = 64;
 	r->p.max_time_wait = 16;
@@ -977,27 +974,10 @@ run_script(void **state)
 		fail_at("unexpected event at the end: %s", r->ev[r->ev_head].name);
 	mp_tcp_free(r->s);
 	mp_timer_wheel_free(r->w);
-	assert_int_equal(rte_mempool_avail_count(pool), avail);
+	assert_int_equal(rte_mempool_avail_count(test_tcp_pool), avail);
 	free(r);
 	leftover = NULL;
 	R = NULL;
-}
-
-static int
-group_setup(void **state)
-{
-	(void)state;
-	pool = rte_pktmbuf_pool_create("tcp_test_pool", POOL_SIZE, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-	                               SOCKET_ID_ANY);
-	return pool == NULL ? -1 : 0;
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	rte_mempool_free(pool);
-	return 0;
 }
 
 /* One cmocka test per script, named after it. */
@@ -1022,5 +1002,5 @@ test_tcp_script_run(void)
 	        SCRIPT("limits.pkt"),
 	};
 
-	return cmocka_run_group_tests_name("tcp_script", tests, group_setup, group_teardown);
+	return cmocka_run_group_tests_name("tcp_script", tests, NULL, NULL);
 }
