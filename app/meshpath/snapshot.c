@@ -125,7 +125,8 @@ mp_snapshot_first(struct meshpath *mp)
 
 /*
  * What a reload may change: routes, listeners, clusters. The rest is fixed at start (EAL,
- * workers, ports and their addresses, memory, flow tables): name the first section that differs.
+ * workers, ports and their addresses, memory, flow tables, the TCP stack): name the first
+ * section that differs.
  */
 static const char *
 snapshot_incompatible(const struct mp_conf *a, const struct mp_conf *b)
@@ -154,6 +155,8 @@ snapshot_incompatible(const struct mp_conf *a, const struct mp_conf *b)
 	    a->tcp_close_ms != b->tcp_close_ms || a->udp_ms != b->udp_ms ||
 	    a->connect_fail_ms != b->connect_fail_ms || a->tcp_mss_clamp != b->tcp_mss_clamp)
 		return "flows";
+	if (memcmp(&a->tcp, &b->tcp, sizeof(a->tcp)) != 0)
+		return "tcp";
 	return NULL;
 }
 

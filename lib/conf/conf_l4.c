@@ -615,8 +615,10 @@ const struct conf_schema conf_cluster_schema = {
 /* ------------------------------------------------------------------------------------------ */
 /* listeners                                                                                  */
 
-static const char *const conf_proto_names[] = {"tcp", "udp"};
-static const enum mp_l4_proto conf_proto_values[] = {MP_L4_TCP, MP_L4_UDP};
+static const char *const conf_proto_names[] = {"tcp", "udp", "echo", "discard"};
+static const enum mp_l4_proto conf_proto_values[] = {MP_L4_TCP, MP_L4_UDP, MP_L4_TCP, MP_L4_TCP};
+static const enum mp_conf_service conf_proto_services[] = {MP_SVC_NONE, MP_SVC_NONE, MP_SVC_ECHO,
+                                                           MP_SVC_DISCARD};
 
 static void
 conf_listener_name(struct conf_ctx *ctx, const struct conf_key *k, const config_setting_t *s,
@@ -637,8 +639,10 @@ conf_listener_protocol(struct conf_ctx *ctx, const struct conf_key *k, const con
 	int i = conf_choice(ctx, k, s, conf_proto_names, RTE_DIM(conf_proto_names), "a protocol",
 	                    "");
 
-	if (i >= 0)
+	if (i >= 0) {
 		l->proto = conf_proto_values[i];
+		l->service = conf_proto_services[i];
+	}
 }
 
 static void
@@ -730,8 +734,20 @@ conf_listener_finish(struct conf_ctx *ctx, const config_setting_t *grp, void *ob
 	int family;
 
 	l->line = config_setting_source_line(grp);
-	if (config_setting_get_member(grp, "cluster") == NULL)
+	if (config_setting_get_member(grp, "cluster") == NULL) {
 		l->cluster = -1;
+		/* Required unless meshpath serves the listener itself. */
+		if (l->service == MP_SVC_NONE)
+			conf_err(ctx, grp,
+			         "%s has no 'cluster': set it to the name of the cluster that "
+			         "serves "
+			         "it, e.g. cluster = \"web\";",
+			         ctx->where->label);
+	} else if (l->service != MP_SVC_NONE) {
+		conf_err(ctx, conf_member_or(grp, "cluster"),
+		         "%s is served by meshpath itself (protocol \"%s\"): remove its cluster",
+		         ctx->where->named, l->service == MP_SVC_ECHO ? "echo" : "discard");
+	}
 	/* 0: not given, or out of range and reported. */
 	if (l->port_last == 0) {
 		l->port_last = l->port;
@@ -769,16 +785,14 @@ static const struct conf_key conf_listener_keys[] = {
                         "set it to a unique name such as \"web-vip\" (letters, digits, '_', "
                         "'-')"),
         CONF_CUSTOM_KEY("protocol", conf_listener_protocol, CONF_F_REQUIRED,
-                        "set it to \"tcp\" or \"udp\""),
+                        "set it to \"tcp\", \"udp\", \"echo\" or \"discard\""),
         CONF_CUSTOM_KEY("address", conf_listener_address, CONF_F_REQUIRED,
                         "set it to the virtual IP that clients connect to, e.g. address = "
                         "\"10.10.0.100\";"),
         CONF_REQ_INT_KEY("port", struct mp_conf_listener, port, 1, CONF_MAX_L4_PORT,
                          "set it to the port that clients connect to, e.g. port = 80;"),
         CONF_INT_KEY("port_last", struct mp_conf_listener, port_last, 1, CONF_MAX_L4_PORT, 0, 0),
-        CONF_CUSTOM_KEY("cluster", conf_listener_cluster, CONF_F_REQUIRED,
-                        "set it to the name of the cluster that serves it, e.g. cluster = "
-                        "\"web\";"),
+        CONF_CUSTOM_KEY("cluster", conf_listener_cluster, 0, NULL),
 };
 
 const struct conf_schema conf_listener_schema = {

@@ -290,6 +290,10 @@ extern const struct conf_schema conf_flows_schema;
 extern const struct conf_schema conf_cluster_schema;
 extern const struct conf_schema conf_listener_schema;
 
+/* conf_tcp.c */
+
+extern const struct conf_schema conf_tcp_schema;
+
 /* conf_addr.c */
 
 enum conf_addr_err {
