@@ -17,11 +17,14 @@
 #include "mp_port.h"
 #include "mp_stats.h"
 
+struct mp_tcp_stack;
+
 /** One worker: owns a queue on every port and everything its data path writes. */
 struct mp_worker {
 	struct mp_counters counters; /* first: cache-aligned, written every packet */
 	struct mp_net_ctx net;
 	struct mp_l4_ctx l4;
+	struct mp_tcp_stack *tcp; /* meshpath's own TCP (echo, discard); NULL without */
 	unsigned int lcore;
 	unsigned int index;
 	uint32_t burst;
@@ -63,6 +66,20 @@ struct meshpath {
 	struct mp_stats_source stats;
 	bool quit; /* set by the control thread, read by workers */
 };
+
+struct mp_tcp_stack;
+
+/** Create w's TCP stack and listen on the config's echo and discard listeners. 0 or -errno. */
+int
+mp_app_tcp_setup(struct meshpath *mp, struct mp_worker *w, int socket_id);
+
+/** Free w's TCP stack (before its timer wheel). */
+void
+mp_app_tcp_teardown(struct mp_worker *w);
+
+/** Register /meshpath/tcp. 0 or -errno. */
+int
+mp_app_tcp_telemetry(void);
 
 /** The worker loop (lcore entry point); arg is a struct mp_worker. */
 int

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# End to end, meshpath's own TCP stack against the Linux kernel as the peer: a client namespace
+# joined to meshpath by an af_packet port, two workers, the echo (RFC 862) and discard (RFC 863)
+# services on 10.30.0.100. Asserts that a large socat round trip through echo comes back with
+# the same sha256, that 1000 concurrent short connections all echo correctly, that half-close
+# works (data sent before the client's FIN is echoed after it; discard closes after the FIN),
+# and that meshpath counts it all and exits cleanly.
+#
+# usage: test_tcp.sh MESHPATH_BINARY      (as root)
+#   E2E_TCP_MB: size of the round trip in MiB (default 1024)
+source "$(dirname "$0")/lib.sh"
+need_root
+BIN=$(realpath "$1")
+PY=/usr/bin/python3
+NS="mpt-c$E2E_ID"
+VETH="mpt-$E2E_ID"
+MB=${E2E_TCP_MB:-1024}
+CONNS=${E2E_TCP_CONNS:-1000}
+
+netns_add "$NS"
+veth_to_ns "$NS" vc0 "$VETH"
+ip -n "$NS" addr add 10.30.0.1/24 dev vc0
+# Many short connections from one address: ports for all of them, TIME_WAIT reused.
+ip netns exec "$NS" sysctl -qw net.ipv4.ip_local_port_range="10000 60999" net.ipv4.tcp_tw_reuse=1
+
+cat >"$E2E_DIR/tcp.conf" <<CONF
+eal = { args = ["--no-pci", "--no-huge", "-m", "1024", "--no-shconf"]; };
+workers = { lcores = [1, 2]; cpus = [1, 1]; };
+mempool = { mbufs = 32767; };
+ports = (
+	{ name = "cli"; device = "net_af_packet0,iface=$VETH,qpairs=2";
+	  addresses = ["10.30.0.254/24"]; }
+);
+tcp = { max_connections = 4096; };
+listeners = (
+	{ name = "echo"; protocol = "echo"; address = "10.30.0.100"; port = 7; },
+	{ name = "discard"; protocol = "discard"; address = "10.30.0.100"; port = 9; }
+);
+CONF
+meshpath_start "$BIN" "$E2E_DIR/tcp.conf"
+
+# A round trip through echo: socat sends the file, shuts its write side at the end, and reads
+# until meshpath closes (echo closes once everything is sent back).
+head -c "${MB}M" /dev/urandom >"$E2E_DIR/in.bin"
+want=$(sha256sum <"$E2E_DIR/in.bin" | cut -d' ' -f1)
+start=$(date +%s.%N)
+timeout 300 ip netns exec "$NS" socat -t 60 -T 60 -b 65536 \
+	"OPEN:$E2E_DIR/in.bin,rdonly!!CREATE:$E2E_DIR/out.bin" TCP4:10.30.0.100:7 || true
+end=$(date +%s.%N)
+got=$(sha256sum <"$E2E_DIR/out.bin" | cut -d' ' -f1)
+echo "     ${MB} MiB each way in $($PY -c "print(round($end - $start, 1))") s"
+check "echo round trip of $MB MiB has the same sha256" [ "$got" = "$want" ]
+rm -f "$E2E_DIR/in.bin" "$E2E_DIR/out.bin"
+
+# Concurrent short connections, and half-close, from one Python client.
+cat >"$E2E_DIR/client.py" <<'PYEOF'
+import asyncio, os, socket, sys
+
+HOST = "10.30.0.100"
+
+async def echo_once(i, sem):
+    async with sem:
+        r, w = await asyncio.open_connection(HOST, 7)
+        msg = (b"%06d:" % i) + os.urandom(200)
+        w.write(msg)
+        await w.drain()
+        w.write_eof()
+        got = await r.read(-1)
+        w.close()
+        return got == msg
+
+async def many(n):
+    sem = asyncio.Semaphore(n)
+    res = await asyncio.gather(*(echo_once(i, sem) for i in range(n)), return_exceptions=True)
+    ok = sum(1 for x in res if x is True)
+    print(ok)
+
+def half_close():
+    # Data sent before our FIN is echoed after it; the read side stays open until meshpath closes.
+    s = socket.create_connection((HOST, 7), timeout=20)
+    data = os.urandom(1 << 20)
+    s.sendall(data)
+    s.shutdown(socket.SHUT_WR)
+    got = bytearray()
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        got += b
+    s.close()
+    print("echo-half-close", "ok" if bytes(got) == data else "bad %d" % len(got))
+    # discard: send, shut, then EOF with nothing back.
+    s = socket.create_connection((HOST, 9), timeout=20)
+    s.sendall(os.urandom(4 << 20))
+    s.shutdown(socket.SHUT_WR)
+    b = s.recv(1)
+    s.close()
+    print("discard-half-close", "ok" if b == b"" else "bad")
+
+if sys.argv[1] == "many":
+    asyncio.run(asyncio.wait_for(many(int(sys.argv[2])), 120))
+else:
+    half_close()
+PYEOF
+ok=$(timeout 150 ip netns exec "$NS" $PY "$E2E_DIR/client.py" many "$CONNS" 2>&1 | tail -1)
+check "$CONNS concurrent connections all echo (got ${ok:-nothing})" [ "$ok" = "$CONNS" ]
+hc=$(timeout 60 ip netns exec "$NS" $PY "$E2E_DIR/client.py" half 2>&1)
+check "half-close: echo answers after the client's FIN" grep -q "echo-half-close ok" <<<"$hc"
+check "half-close: discard closes after the client's FIN" grep -q "discard-half-close ok" <<<"$hc"
+
+accepted=$(counter /meshpath/tcp accepted)
+check "telemetry counts the accepted connections ($accepted)" between "$accepted" "$((CONNS + 3))" "$((CONNS + 3 + 50))"
+check "telemetry shows no connection left open" \
+	[ "$(telemetry /meshpath/tcp | $PY -c 'import sys, json; c = json.load(sys.stdin)["connections"]; print(sum(v for k, v in c.items() if k != "time_wait"))')" = 0 ]
+check "meshpath exits cleanly" meshpath_stop
+e2e_done
