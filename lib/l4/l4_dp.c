@@ -129,6 +129,12 @@ l4_open(struct mp_l4_ctx *c, const struct mp_flow_key *k, struct rte_mbuf *m, ui
 		mp_net_drop(c->net, m, MP_DROP_NO_FLOW);
 		return NULL;
 	}
+	if (pi->local == MP_LOCAL_HOST && k->proto == IPPROTO_TCP && c->serve != NULL) {
+		/* TCP to a host address that no flow or probe claimed: meshpath's own connections
+		 * (active opens pick a port that steers here); the stack answers the rest. */
+		c->serve(c->serve_arg, &m, 1);
+		return NULL;
+	}
 	l = pi->local != MP_LOCAL_VIP ? NULL
 	                              : mp_l4_listener_find(c->cfg->listeners, k->family, k->proto,
 	                                                    k->dst, rte_be_to_cpu_16(k->dport));
