@@ -5,6 +5,7 @@
  * discard) registered on every worker; the L4 stage hands their segments over; telemetry
  * /meshpath/tcp sums the workers' statistics.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <sys/socket.h>
 
@@ -131,6 +132,21 @@ mp_app_tcp_setup(struct meshpath *mp, struct mp_worker *w, int socket_id)
 void
 mp_app_tcp_teardown(struct mp_worker *w)
 {
+	if (w->tcp != NULL) {
+		/* The exit report: what this worker's stack did, non-zero statistics only. */
+		const struct mp_tcp_stats *st = mp_tcp_stats(w->tcp);
+
+		printf("  tcp worker %u:", w->index);
+		for (unsigned int i = 0; i < MP_TCP_ST_MAX; i++)
+			if (st->st[i] != 0)
+				printf(" %s %" PRIu64, mp_tcp_stat_name((enum mp_tcp_stat)i),
+				       st->st[i]);
+		for (unsigned int i = 0; i < MP_DROP_MAX; i++)
+			if (st->drops[i] != 0)
+				printf(" drop %s %" PRIu64, mp_drop_name((enum mp_drop)i),
+				       st->drops[i]);
+		printf("\n");
+	}
 	mp_tcp_free(w->tcp);
 	w->tcp = NULL;
 }
