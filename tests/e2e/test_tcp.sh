@@ -4,7 +4,8 @@
 # services on 10.30.0.100. Asserts that a large socat round trip through echo comes back with
 # the same sha256, that 1000 concurrent short connections all echo correctly, that half-close
 # works (data sent before the client's FIN is echoed after it; discard closes after the FIN),
-# and that meshpath counts it all and exits cleanly.
+# that meshpath counts it all and exits cleanly; then, restarted with a small SYN backlog, that
+# real clients get through a SYN flood from spoofed sources on SYN cookies.
 #
 # usage: test_tcp.sh MESHPATH_BINARY      (as root)
 #   E2E_TCP_MB: size of the round trip in MiB (default 1024)
@@ -113,4 +114,44 @@ check "telemetry counts the accepted connections ($accepted)" between "$accepted
 check "telemetry shows no connection left open" \
 	[ "$(telemetry /meshpath/tcp | $PY -c 'import sys, json; c = json.load(sys.stdin)["connections"]; print(sum(v for k, v in c.items() if k != "time_wait"))')" = 0 ]
 check "meshpath exits cleanly" meshpath_stop
+
+# A SYN flood from spoofed sources while real clients connect: with a small backlog the flood
+# fills it at once, and the clients get through on SYN cookies (RFC 4987).
+sed -i 's/^tcp = .*/tcp = { max_connections = 4096; syn_backlog = 16; };/' "$E2E_DIR/tcp.conf"
+meshpath_start "$BIN" "$E2E_DIR/tcp.conf"
+cat >"$E2E_DIR/flood.py" <<'PYEOF'
+import random, sys, time
+from scapy.all import IP, TCP, conf, send
+conf.verb = 0
+random.seed(862)
+pkts = [IP(src="10.30.0.%d" % random.randint(2, 99), dst="10.30.0.100") /
+        TCP(sport=random.randint(1024, 65535), dport=7, flags="S", seq=random.getrandbits(32))
+        for _ in range(4000)]
+end = time.time() + float(sys.argv[1])
+while time.time() < end:
+    send(pkts, inter=0)
+PYEOF
+timeout 60 ip netns exec "$NS" $PY "$E2E_DIR/flood.py" 40 >"$E2E_DIR/flood.out" 2>&1 &
+FLOOD_PID=$!
+E2E_PIDS+=("$FLOOD_PID")
+# The clients start once the flood has filled the backlog (meshpath answers with cookies).
+for _ in $(seq 300); do
+	[ "$(counter /meshpath/tcp syn_cookies_sent)" -gt 100 ] && break
+	sleep 0.1
+done
+good=0
+for i in $(seq 20); do
+	out=$(echo "hello $i" | timeout 10 ip netns exec "$NS" socat -t 5 - TCP4:10.30.0.100:7 2>/dev/null || true)
+	[ "$out" = "hello $i" ] && good=$((good + 1))
+done
+kill -TERM "$FLOOD_PID" 2>/dev/null
+wait "$FLOOD_PID" 2>/dev/null || true
+check "20 clients echo during a SYN flood (got $good)" [ "$good" -eq 20 ]
+sent=$(counter /meshpath/tcp syn_cookies_sent)
+acc=$(counter /meshpath/tcp syn_cookies_accepted)
+check "SYN cookies sent ($sent) and real clients accepted through them ($acc)" \
+	eval '[ "$sent" -gt 100 ] && [ "$acc" -ge 20 ]'
+check "meshpath still serves after the flood" \
+	[ "$(echo after | timeout 10 ip netns exec "$NS" socat -t 5 - TCP4:10.30.0.100:7 2>/dev/null)" = after ]
+check "meshpath exits cleanly after the flood" meshpath_stop
 e2e_done
