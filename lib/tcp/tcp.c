@@ -413,6 +413,7 @@ mp_tcp_shutdown(struct mp_tcp_conn *c)
 	switch (c->state) {
 	case MP_TCP_SYN_SENT:
 		tcp_conn_drop(c, false);
+		tcp_conn_reap_idle(c->stack);
 		return;
 	case MP_TCP_SYN_RECEIVED:
 	case MP_TCP_ESTABLISHED:
@@ -441,6 +442,7 @@ mp_tcp_close(struct mp_tcp_conn *c)
 		return;
 	if (c->state == MP_TCP_FIN_WAIT_2 && c->timer_kind == TCP_T_NONE)
 		tcp_timer_set(c, TCP_T_FIN_WAIT2, (uint64_t)c->stack->p.fin_wait2_ms * 1000);
+	tcp_conn_reap_idle(c->stack);
 }
 
 void
@@ -451,4 +453,5 @@ mp_tcp_abort(struct mp_tcp_conn *c)
 	if (c->state != MP_TCP_SYN_SENT && c->state != MP_TCP_TIME_WAIT)
 		tcp_send_rst(c);
 	tcp_conn_drop(c, false);
+	tcp_conn_reap_idle(c->stack);
 }

@@ -59,15 +59,22 @@ tcp_conn_alloc(struct mp_tcp_stack *s, const struct mp_tcp_tuple *t)
 	struct mp_tcp_conn *c = s->free;
 
 	if (c == NULL && s->tw_head != NULL) {
-		/* A TIME_WAIT connection is the cheapest to give up (RFC 6191 spirit). */
+		/*
+		 * A TIME_WAIT connection is the cheapest to give up (RFC 6191 spirit). Only that
+		 * one is taken back from the reap list, where the drop put it first: the others
+		 * may still be held by the caller's caller.
+		 */
+		c = s->tw_head;
 		tcp_stat(s, MP_TCP_ST_TIME_WAIT_RECYCLED, 1);
-		tcp_conn_drop(s->tw_head, false);
-		tcp_conn_reap(s);
-		c = s->free;
+		tcp_conn_drop(c, false);
+		s->reap = c->next;
+		s->stats.by_state[MP_TCP_CLOSED]--;
+		s->n_conns--;
+	} else if (c != NULL) {
+		s->free = c->next;
 	}
 	if (c == NULL)
 		return NULL;
-	s->free = c->next;
 	memset(c, 0, sizeof(*c));
 	c->stack = s;
 	c->tuple = *t;
@@ -157,6 +164,14 @@ tcp_conn_reap(struct mp_tcp_stack *s)
 		c->next = s->free;
 		s->free = c;
 	}
+}
+
+/* After an API call: release what it dropped, unless input or a timer is on the stack. */
+void
+tcp_conn_reap_idle(struct mp_tcp_stack *s)
+{
+	if (s->busy == 0)
+		tcp_conn_reap(s);
 }
 
 /* Enter TIME_WAIT: the application is done with c; keep it 2 MSL, bounded in number. */

@@ -556,6 +556,16 @@ tcp_input_conn(struct mp_tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *sg, ui
 		rte_pktmbuf_free(m);
 		return;
 	}
+	/*
+	 * The peer's SYN again, with or without an ACK (a simultaneous open's SYN-ACK, or a SYN-ACK
+	 * repeated because our ACK was lost): the SYN is old, the rest is not. Trim it, as BSD
+	 * does, and answer with an ACK.
+	 */
+	if ((sg->flags & TH_SYN) && sg->seq == c->irs && (sg->flags & TH_ACK)) {
+		sg->flags &= (uint8_t)~TH_SYN;
+		sg->seq++;
+		c->flags |= TF_ACKNOW;
+	}
 	/* PAWS (RFC 7323 5.3), unless ts_recent is older than 24 days. */
 	if ((c->flags & TF_TS) && sg->has_ts && !(sg->flags & TH_RST) &&
 	    SEQ_LT(sg->tsval, c->ts_recent) &&
@@ -730,10 +740,12 @@ tcp_input_one(struct mp_tcp_stack *s, struct rte_mbuf *m)
 void
 mp_tcp_input(struct mp_tcp_stack *s, struct rte_mbuf **pkts, uint16_t n)
 {
+	s->busy++;
 	for (uint16_t i = 0; i < n; i++) {
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		tcp_input_one(s, pkts[i]);
 	}
+	s->busy--;
 	tcp_conn_reap(s);
 }

@@ -228,6 +228,7 @@ struct mp_tcp_stack {
 	uint64_t tick_per_us_num; /* now_us = now * 1e6 / hz */
 	uint32_t challenge_tokens;
 	uint64_t challenge_sec;
+	uint32_t busy;      /* input or a timer is running: dropped connections wait for it */
 	uint16_t next_port; /* ephemeral port cursor */
 	uint16_t n_listeners;
 	struct mp_tcp_secret secret;
@@ -283,6 +284,8 @@ void
 tcp_conn_drop(struct mp_tcp_conn *c, bool reset_cb);
 void
 tcp_conn_reap(struct mp_tcp_stack *s);
+void
+tcp_conn_reap_idle(struct mp_tcp_stack *s);
 void
 tcp_conn_time_wait(struct mp_tcp_conn *c);
 void

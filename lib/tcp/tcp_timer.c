@@ -161,6 +161,7 @@ tcp_rtx_fire(struct mp_timer *t, uint64_t now)
 	uint32_t idle_us;
 
 	mp_tcp_set_now(s, now);
+	s->busy++;
 	c->timer_kind = TCP_T_NONE;
 	switch (k) {
 	case TCP_T_RTO:
@@ -197,7 +198,8 @@ tcp_rtx_fire(struct mp_timer *t, uint64_t now)
 	case TCP_T_NONE:
 		break;
 	}
-	tcp_conn_reap(s);
+	s->busy--;
+	tcp_conn_reap_idle(s);
 }
 
 static void
@@ -208,6 +210,7 @@ tcp_delack_fire(struct mp_timer *t, uint64_t now)
 	mp_tcp_set_now(c->stack, now);
 	tcp_stat(c->stack, MP_TCP_ST_DELAYED_ACKS, 1);
 	tcp_send_ack(c);
+	tcp_conn_reap_idle(c->stack);
 }
 
 void
