@@ -33,6 +33,7 @@ main(void)
 		return 1;
 	failed += test_tcp_script_run();
 	failed += test_tcp_pair_run();
+	failed += test_tcp_fuzz_run();
 	rte_mempool_free(test_tcp_pool);
 	return failed != 0;
 }

@@ -12,5 +12,7 @@ int
 test_tcp_script_run(void);
 int
 test_tcp_pair_run(void);
+int
+test_tcp_fuzz_run(void);
 
 #endif /* TEST_TCP_H */
