@@ -21,6 +21,7 @@ CONNS=${E2E_TCP_CONNS:-1000}
 netns_add "$NS"
 veth_to_ns "$NS" vc0 "$VETH"
 ip -n "$NS" addr add 10.30.0.1/24 dev vc0
+ip -n "$NS" addr add fd00:30::1/64 dev vc0 nodad
 # Many short connections from one address: ports for all of them, TIME_WAIT reused.
 ip netns exec "$NS" sysctl -qw net.ipv4.ip_local_port_range="10000 60999" net.ipv4.tcp_tw_reuse=1
 
@@ -30,12 +31,13 @@ workers = { lcores = [1, 2]; cpus = [1, 1]; };
 mempool = { mbufs = 32767; };
 ports = (
 	{ name = "cli"; device = "net_af_packet0,iface=$VETH,qpairs=2";
-	  addresses = ["10.30.0.254/24"]; }
+	  addresses = ["10.30.0.254/24", "fd00:30::fe/64"]; }
 );
 tcp = { max_connections = 4096; };
 listeners = (
 	{ name = "echo"; protocol = "echo"; address = "10.30.0.100"; port = 7; },
-	{ name = "discard"; protocol = "discard"; address = "10.30.0.100"; port = 9; }
+	{ name = "discard"; protocol = "discard"; address = "10.30.0.100"; port = 9; },
+	{ name = "echo6"; protocol = "echo"; address = "fd00:30::100"; port = 7; }
 );
 CONF
 meshpath_start "$BIN" "$E2E_DIR/tcp.conf"
@@ -103,6 +105,12 @@ if sys.argv[1] == "many":
 else:
     half_close()
 PYEOF
+# IPv6: 1 MiB through the echo service on fd00:30::100.
+head -c 1M /dev/urandom >"$E2E_DIR/in6.bin"
+timeout 60 ip netns exec "$NS" socat -t 20 -T 20 \
+	"OPEN:$E2E_DIR/in6.bin,rdonly!!CREATE:$E2E_DIR/out6.bin" "TCP6:[fd00:30::100]:7" || true
+check "echo over IPv6 returns the same 1 MiB" cmp -s "$E2E_DIR/in6.bin" "$E2E_DIR/out6.bin"
+
 ok=$(timeout 150 ip netns exec "$NS" $PY "$E2E_DIR/client.py" many "$CONNS" 2>&1 | tail -1)
 check "$CONNS concurrent connections all echo (got ${ok:-nothing})" [ "$ok" = "$CONNS" ]
 hc=$(timeout 60 ip netns exec "$NS" $PY "$E2E_DIR/client.py" half 2>&1)
@@ -110,7 +118,7 @@ check "half-close: echo answers after the client's FIN" grep -q "echo-half-close
 check "half-close: discard closes after the client's FIN" grep -q "discard-half-close ok" <<<"$hc"
 
 accepted=$(counter /meshpath/tcp accepted)
-check "telemetry counts the accepted connections ($accepted)" between "$accepted" "$((CONNS + 3))" "$((CONNS + 3 + 50))"
+check "telemetry counts the accepted connections ($accepted)" between "$accepted" "$((CONNS + 4))" "$((CONNS + 4 + 50))"
 check "telemetry shows no connection left open" \
 	[ "$(telemetry /meshpath/tcp | $PY -c 'import sys, json; c = json.load(sys.stdin)["connections"]; print(sum(v for k, v in c.items() if k != "time_wait"))')" = 0 ]
 check "meshpath exits cleanly" meshpath_stop
