@@ -33,6 +33,8 @@ struct mp_port {
 	bool tx_l4_csum; /**< device computes TCP and UDP checksums */
 	bool probed;     /**< port_id names a device this port opened */
 	bool started;
+	/** The device sends mbuf chains (the TCP stack copies payload behind headers if not). */
+	bool tx_multi_seg;
 };
 
 /**

@@ -134,6 +134,9 @@ struct mp_tcp_params {
 	uint32_t keepalive_probes;  /**< unanswered probes before reset (9) */
 	uint32_t challenge_ack_limit; /**< challenge ACKs per second, RFC 5961 7 (1000) */
 	uint32_t persist_max_ms;      /**< largest zero-window probe interval (60000) */
+	/** Copy payload behind the headers, for ports that cannot send mbuf chains (false: a
+	 * header mbuf chained to indirect mbufs, no copy). */
+	bool linearize;
 };
 
 /** Stack statistics: one writer (the worker). Names in mp_tcp_stat_name(). */

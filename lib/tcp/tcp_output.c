@@ -218,7 +218,15 @@ tcp_xmit(struct mp_tcp_stack *s, const struct mp_tcp_tuple *t, uint16_t port, ui
 	th->tcp_urp = 0;
 	if (optlen > 0)
 		memcpy(th + 1, opt, optlen);
-	if (data != NULL) {
+	if (data != NULL && s->p.linearize && dlen <= rte_pktmbuf_tailroom(m)) {
+		/* The port cannot send chains: one copy, behind the headers. */
+		uint8_t *d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)dlen);
+		const void *src = rte_pktmbuf_read(data, 0, dlen, d);
+
+		if (src != d)
+			memcpy(d, src, dlen);
+		rte_pktmbuf_free(data);
+	} else if (data != NULL) {
 		rte_pktmbuf_lastseg(m)->next = data;
 		m->nb_segs = (uint16_t)(m->nb_segs + data->nb_segs);
 		m->pkt_len += dlen;

@@ -141,6 +141,10 @@ capture(void *ctx, struct rte_mbuf *m, int family, const uint8_t *dst, uint16_t 
 		rte_pktmbuf_free(m);
 		fail_at("more than %d segments captured", MAX_CAPTURE);
 	}
+	if (R->p.linearize && m->nb_segs != 1) {
+		rte_pktmbuf_free(m);
+		fail_at("a chain of %u segments sent with linearize on", m->nb_segs);
+	}
 	c = &R->cap[R->n_cap++];
 	/* A fake Ethernet header in front, so lib/net's parser and checksum check apply. */
 	memset(c->b, 0, ETH_LEN);
@@ -750,6 +754,7 @@ set_config(const char *k, const char *v)
 	NUM(nagle)
 	NUM(keepalive)
 	NUM(syn_cookies)
+	NUM(linearize)
 	NUM(delack_ms)
 	NUM(rto_init_ms)
 	NUM(rto_min_ms)
@@ -1016,6 +1021,7 @@ test_tcp_script_run(void)
 	        SCRIPT("time_wait_limit.pkt"),
 	        SCRIPT("time_wait_conn_limit.pkt"),
 	        SCRIPT("cookie_no_ts.pkt"),
+	        SCRIPT("linearize.pkt"),
 	};
 
 	return cmocka_run_group_tests_name("tcp_script", tests, NULL, NULL);
