@@ -112,6 +112,7 @@ mp_app_tcp_setup(struct meshpath *mp, struct mp_worker *w, int socket_id)
 	p.wheel = w->l4.wheel;
 	p.output = tcp_output;
 	p.output_ctx = &w->net;
+	p.cnt = &w->counters;
 	for (unsigned int i = 0; i < mp->n_ports; i++)
 		p.linearize |= !mp->ports[i].tx_multi_seg;
 	w->tcp = mp_tcp_create(&p);

@@ -33,6 +33,7 @@
 #include "tcp_cc.h"
 #include "tcp_cookie.h"
 
+struct mp_counters;
 struct mp_tcp_stack;
 struct mp_tcp_conn;
 struct mp_tcp_listener;
@@ -137,6 +138,9 @@ struct mp_tcp_params {
 	/** Copy payload behind the headers, for ports that cannot send mbuf chains (false: a
 	 * header mbuf chained to indirect mbufs, no copy). */
 	bool linearize;
+	/** The worker's counters: TCP drops are counted there too, beside the stack's own
+	 * statistics (NULL: only in the stack). */
+	struct mp_counters *cnt;
 };
 
 /** Stack statistics: one writer (the worker). Names in mp_tcp_stat_name(). */

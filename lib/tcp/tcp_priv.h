@@ -9,6 +9,7 @@
 #include <rte_common.h>
 #include <rte_mbuf.h>
 
+#include "mp_counters.h"
 #include "mp_drop.h"
 #include "mp_net.h"
 #include "mp_tcp.h"
@@ -246,6 +247,8 @@ static inline void
 tcp_drop_count(struct mp_tcp_stack *s, enum mp_drop d)
 {
 	s->stats.drops[d]++;
+	if (s->p.cnt != NULL)
+		mp_count_drop(s->p.cnt, d);
 }
 
 static inline uint32_t
