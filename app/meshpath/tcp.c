@@ -136,7 +136,8 @@ void
 mp_app_tcp_teardown(struct mp_worker *w)
 {
 	if (w->tcp != NULL) {
-		/* The exit report: what this worker's stack did, non-zero statistics only. */
+		/* The exit report: what this worker's stack did, non-zero statistics only (its
+		 * drops are in the worker's counters, reported with the others). */
 		const struct mp_tcp_stats *st = mp_tcp_stats(w->tcp);
 
 		printf("  tcp worker %u:", w->index);
@@ -144,10 +145,6 @@ mp_app_tcp_teardown(struct mp_worker *w)
 			if (st->st[i] != 0)
 				printf(" %s %" PRIu64, mp_tcp_stat_name((enum mp_tcp_stat)i),
 				       st->st[i]);
-		for (unsigned int i = 0; i < MP_DROP_MAX; i++)
-			if (st->drops[i] != 0)
-				printf(" drop %s %" PRIu64, mp_drop_name((enum mp_drop)i),
-				       st->drops[i]);
 		printf("\n");
 	}
 	mp_tcp_free(w->tcp);
