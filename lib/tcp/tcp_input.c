@@ -103,7 +103,8 @@ tcp_established(struct mp_tcp_conn *c, const struct tcp_seg *sg)
 	c->snd_una = sg->ack;
 	if (SEQ_LT(c->snd_nxt, c->snd_una))
 		c->snd_nxt = c->snd_una;
-	c->snd_wnd = sg->wnd << c->snd_wscale;
+	/* RFC 7323 2.2: the window of a SYN (a SYN-ACK here on active open) is not scaled. */
+	c->snd_wnd = (sg->flags & TH_SYN) ? sg->wnd : sg->wnd << c->snd_wscale;
 	c->max_snd_wnd = RTE_MAX(c->max_snd_wnd, c->snd_wnd);
 	c->snd_wl1 = sg->seq;
 	c->snd_wl2 = sg->ack;
