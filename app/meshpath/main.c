@@ -233,6 +233,7 @@ teardown(struct meshpath *mp)
 		rte_free(w);
 	}
 
+	mp_app_tcp_fini();
 	rte_free(mp->rcu);
 	mp_snapshot_free(mp->snap);
 	mp->snap = NULL;
@@ -306,7 +307,7 @@ run(struct mp_conf *conf, const char *prog, int n_extra, char **extra)
 	if (rc == 0)
 		rc = mp_control_telemetry(&mp);
 	if (rc == 0)
-		rc = mp_app_tcp_telemetry();
+		rc = mp_app_tcp_telemetry(&mp);
 	if (rc < 0)
 		MP_LOG(WARNING, "telemetry commands not registered: %s", rte_strerror(-rc));
 

@@ -77,9 +77,18 @@ mp_app_tcp_setup(struct meshpath *mp, struct mp_worker *w, int socket_id);
 void
 mp_app_tcp_teardown(struct mp_worker *w);
 
-/** Register /meshpath/tcp. 0 or -errno. */
+/** Register /meshpath/tcp and the test client (/meshpath/tcp/connect, /meshpath/tcp/client),
+ * once the workers exist. 0 or -errno. */
 int
-mp_app_tcp_telemetry(void);
+mp_app_tcp_telemetry(struct meshpath *mp);
+
+/** Free what mp_app_tcp_telemetry() made (after the workers stopped). */
+void
+mp_app_tcp_fini(void);
+
+/** Per loop: the test client's requests (worker 0 only). Data path. */
+void
+mp_app_tcp_poll(struct mp_worker *w);
 
 /** The worker loop (lcore entry point); arg is a struct mp_worker. */
 int

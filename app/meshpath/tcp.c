@@ -196,9 +196,25 @@ tcp_tel(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* tcp_client.c */
 int
-mp_app_tcp_telemetry(void)
+mp_app_tcp_client_setup(struct meshpath *mp);
+void
+mp_app_tcp_client_teardown(void);
+
+void
+mp_app_tcp_fini(void)
 {
+	mp_app_tcp_client_teardown();
+}
+
+int
+mp_app_tcp_telemetry(struct meshpath *mp)
+{
+	int rc = mp_app_tcp_client_setup(mp);
+
+	if (rc < 0)
+		return rc;
 	return rte_telemetry_register_cmd(
 	        "/meshpath/tcp", tcp_tel,
 	        "meshpath's TCP stack: statistics summed over the workers, "

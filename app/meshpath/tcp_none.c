@@ -29,7 +29,19 @@ mp_app_tcp_teardown(struct mp_worker *w)
 }
 
 int
-mp_app_tcp_telemetry(void)
+mp_app_tcp_telemetry(struct meshpath *mp)
 {
+	(void)mp;
 	return 0;
+}
+
+void
+mp_app_tcp_fini(void)
+{
+}
+
+void
+mp_app_tcp_poll(struct mp_worker *w)
+{
+	(void)w;
 }

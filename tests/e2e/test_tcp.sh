@@ -5,7 +5,9 @@
 # the same sha256, that 1000 concurrent short connections all echo correctly, that half-close
 # works (data sent before the client's FIN is echoed after it; discard closes after the FIN),
 # that meshpath counts it all and exits cleanly; then, restarted with a small SYN backlog, that
-# real clients get through a SYN flood from spoofed sources on SYN cookies.
+# real clients get through a SYN flood from spoofed sources on SYN cookies. Active open too:
+# meshpath's test client (/meshpath/tcp/connect) moves 100 MB each way through a kernel echo
+# server.
 #
 # usage: test_tcp.sh MESHPATH_BINARY      (as root)
 #   E2E_TCP_MB: size of the round trip in MiB (default 1024)
@@ -116,6 +118,49 @@ check "$CONNS concurrent connections all echo (got ${ok:-nothing})" [ "$ok" = "$
 hc=$(timeout 60 ip netns exec "$NS" $PY "$E2E_DIR/client.py" half 2>&1)
 check "half-close: echo answers after the client's FIN" grep -q "echo-half-close ok" <<<"$hc"
 check "half-close: discard closes after the client's FIN" grep -q "discard-half-close ok" <<<"$hc"
+
+# Active open: meshpath's test client connects to a kernel echo server in the namespace, sends
+# 100 MB of a pattern and checks every byte that comes back.
+ACTIVE_MB=${E2E_TCP_ACTIVE_MB:-100}
+# (socat's PIPE can deadlock on its own pipe under a stream this size: a small Python server.)
+cat >"$E2E_DIR/echo_server.py" <<'PYEOF'
+import asyncio
+
+async def echo(r, w):
+    while True:
+        b = await r.read(65536)
+        if not b:
+            break
+        w.write(b)
+        await w.drain()
+    w.close()
+
+async def main():
+    srv = await asyncio.start_server(echo, "10.30.0.1", 5001)
+    async with srv:
+        await srv.serve_forever()
+
+asyncio.run(main())
+PYEOF
+ip netns exec "$NS" $PY "$E2E_DIR/echo_server.py" &
+E2E_PIDS+=($!)
+for _ in $(seq 50); do
+	ip netns exec "$NS" ss -tln | grep -q 10.30.0.1:5001 && break
+	sleep 0.1
+done
+echo "/meshpath/tcp/connect,10.30.0.1,5001,$((ACTIVE_MB << 20))" |
+	$PY /usr/bin/dpdk-telemetry.py -f "$E2E_PREFIX" >/dev/null 2>&1
+state=
+for _ in $(seq 1200); do
+	state=$(telemetry /meshpath/tcp/client | $PY -c 'import sys, json; print(json.load(sys.stdin)["state"])')
+	case "$state" in done | failed) break ;; esac
+	sleep 0.1
+done
+client=$(telemetry /meshpath/tcp/client)
+echo "     active open: $client"
+check "meshpath's own connection moved $ACTIVE_MB MB each way intact (state $state)" \
+	[ "$state" = done ]
+check "active opens counted" [ "$(counter /meshpath/tcp connected)" -ge 1 ]
 
 accepted=$(counter /meshpath/tcp accepted)
 check "telemetry counts the accepted connections ($accepted)" between "$accepted" "$((CONNS + 4))" "$((CONNS + 4 + 50))"
