@@ -161,8 +161,14 @@ mp_app_tcp_poll(struct mp_worker *w)
 	if (w->index != CLIENT_WORKER || client.ring == NULL ||
 	    rte_ring_sc_dequeue(client.ring, (void **)&req) != 0)
 		return;
-	nh = req->family == AF_INET ? mp_route_lookup4(w->net.routes, *(uint32_t *)req->addr)
-	                            : mp_route_lookup6(w->net.routes, req->addr);
+	if (req->family == AF_INET) {
+		uint32_t v4;
+
+		memcpy(&v4, req->addr, sizeof(v4));
+		nh = mp_route_lookup4(w->net.routes, v4);
+	} else {
+		nh = mp_route_lookup6(w->net.routes, req->addr);
+	}
 	src = nh == NULL ? NULL
 	                 : mp_net_iface_source(&w->net.ifaces[nh->port], req->family,
 	                                       nh->gateway ? nh->addr : req->addr);
