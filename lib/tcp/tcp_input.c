@@ -577,6 +577,15 @@ tcp_input_conn(struct mp_tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *sg, ui
 		return;
 	}
 	if (!tcp_acceptable(c, sg)) {
+		/* RFC 9293 3.10.7.4: with a zero window nothing is acceptable, "but special
+		 * allowance should be made to accept valid ACKs". */
+		if (sg->len == 0 && (sg->flags & (TH_SYN | TH_ACK | TH_FIN | TH_RST)) == TH_ACK &&
+		    tcp_rcv_window(c) == 0 && c->state != MP_TCP_SYN_RECEIVED &&
+		    c->state != MP_TCP_TIME_WAIT && SEQ_LEQ(sg->ack, c->snd_max) &&
+		    SEQ_GEQ(sg->ack, c->snd_una - c->max_snd_wnd) && !tcp_process_ack(c, sg)) {
+			tcp_drop_pkt(s, m, MP_DROP_TCP_WINDOW);
+			return;
+		}
 		if (!(sg->flags & TH_RST)) {
 			tcp_send_ack(c);
 			if (c->state == MP_TCP_TIME_WAIT && (sg->flags & TH_FIN))

@@ -317,7 +317,15 @@ tcp_send_segment(struct mp_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flag
 void
 tcp_send_ack(struct mp_tcp_conn *c)
 {
-	tcp_send_segment(c, c->snd_nxt, 0, 0);
+	/*
+	 * A pure ACK carries the next new sequence number, snd_max, not snd_nxt: after a
+	 * timeout rewound snd_nxt, the peer may already hold everything up to snd_max, and an
+	 * ACK numbered below its window would be dropped unread (BSD does the same). It stays
+	 * inside the peer's window, as Linux's tcp_acceptable_seq(), for a zero-window peer.
+	 */
+	uint32_t wnd_end = c->snd_una + c->snd_wnd;
+
+	tcp_send_segment(c, SEQ_LEQ(c->snd_max, wnd_end) ? c->snd_max : wnd_end, 0, 0);
 }
 
 /* SYN (active open) or SYN-ACK (passive), with our ISN; starts the retransmission timer. */
@@ -350,7 +358,9 @@ tcp_send_syn(struct mp_tcp_conn *c)
 void
 tcp_send_rst(struct mp_tcp_conn *c)
 {
-	tcp_xmit(c->stack, &c->tuple, c->port, c->snd_nxt, c->rcv_nxt, TH_RST | TH_ACK, 0, NULL, 0,
+	/* snd_max: the peer's rcv_nxt is most likely there, even after a timeout rewound snd_nxt.
+	 */
+	tcp_xmit(c->stack, &c->tuple, c->port, c->snd_max, c->rcv_nxt, TH_RST | TH_ACK, 0, NULL, 0,
 	         NULL, 0);
 }
 

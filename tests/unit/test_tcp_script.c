@@ -1022,6 +1022,7 @@ test_tcp_script_run(void)
 	        SCRIPT("time_wait_conn_limit.pkt"),
 	        SCRIPT("cookie_no_ts.pkt"),
 	        SCRIPT("linearize.pkt"),
+	        SCRIPT("rto_ack_seq.pkt"),
 	};
 
 	return cmocka_run_group_tests_name("tcp_script", tests, NULL, NULL);
