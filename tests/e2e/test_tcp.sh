@@ -172,6 +172,19 @@ check "meshpath exits cleanly" meshpath_stop
 # fills it at once, and the clients get through on SYN cookies (RFC 4987).
 sed -i 's/^tcp = .*/tcp = { max_connections = 4096; syn_backlog = 16; };/' "$E2E_DIR/tcp.conf"
 meshpath_start "$BIN" "$E2E_DIR/tcp.conf"
+
+# The TCP stacks listen on the echo and discard ports from the start: a reload that moves one
+# is refused and the running configuration stays.
+sed -i 's/port = 9; }/port = 19; }/' "$E2E_DIR/tcp.conf"
+kill -HUP "$MESHPATH_PID"
+for _ in $(seq 50); do
+	[ "$(counter /meshpath/config reload_failures)" -ge 1 ] && break
+	sleep 0.2
+done
+check "a reload that moves the discard listener is refused" \
+	grep -q "section 'listeners (the echo and discard ones)' changed" "$E2E_DIR/meshpath.log"
+sed -i 's/port = 19; }/port = 9; }/' "$E2E_DIR/tcp.conf"
+
 cat >"$E2E_DIR/flood.py" <<'PYEOF'
 import random, sys, time
 from scapy.all import IP, TCP, conf, send
