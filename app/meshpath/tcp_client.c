@@ -16,7 +16,6 @@
 #include <sys/socket.h>
 
 #include <rte_errno.h>
-#include <rte_malloc.h>
 #include <rte_ring.h>
 #include <rte_telemetry.h>
 
@@ -37,12 +36,15 @@ enum client_state {
 
 static const char *const client_state_names[] = {"idle", "connecting", "running", "done", "failed"};
 
+/* Copied through the ring (a ring of elements: nothing allocated on either side). */
 struct client_req {
-	uint8_t family;
+	uint64_t bytes;
 	uint8_t addr[16];
 	uint16_t port;
-	uint64_t bytes;
+	uint8_t family;
+	uint8_t pad[5];
 };
+_Static_assert(sizeof(struct client_req) % 4 == 0, "ring elements are multiples of 4 bytes");
 
 struct client {
 	struct mp_worker *w;
@@ -156,10 +158,10 @@ mp_app_tcp_poll(struct mp_worker *w)
 {
 	const struct mp_net_addr *src;
 	const struct mp_nexthop *nh;
-	struct client_req *req;
+	struct client_req r, *req = &r;
 
 	if (w->index != CLIENT_WORKER || client.ring == NULL ||
-	    rte_ring_sc_dequeue(client.ring, (void **)&req) != 0)
+	    rte_ring_sc_dequeue_elem(client.ring, &r, sizeof(r)) != 0)
 		return;
 	if (req->family == AF_INET) {
 		uint32_t v4;
@@ -179,7 +181,6 @@ mp_app_tcp_poll(struct mp_worker *w)
 	                          : mp_tcp_connect(w->tcp, req->family, src->addr, req->addr,
 	                                           req->port, nh->port, &client_cb, NULL);
 	client.state = client.conn != NULL ? CLIENT_CONNECTING : CLIENT_FAILED;
-	rte_free(req);
 }
 
 /* /meshpath/tcp/connect,ADDRESS,PORT,BYTES */
@@ -187,7 +188,7 @@ static int
 client_tel_connect(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	char addr[64], *end;
-	struct client_req *req;
+	struct client_req r = {0}, *req = &r;
 	unsigned long port;
 	uint64_t bytes;
 	const char *p;
@@ -204,20 +205,14 @@ client_tel_connect(const char *cmd, const char *params, struct rte_tel_data *d)
 	bytes = strtoull(end + 1, NULL, 10);
 	if (client.state == CLIENT_CONNECTING || client.state == CLIENT_RUNNING)
 		return -EBUSY;
-	req = rte_zmalloc("mp_tcp_client_req", sizeof(*req), 0);
-	if (req == NULL)
-		return -ENOMEM;
 	req->family = strchr(addr, ':') != NULL ? AF_INET6 : AF_INET;
-	if (inet_pton(req->family, addr, req->addr) != 1) {
-		rte_free(req);
+	if (inet_pton(req->family, addr, req->addr) != 1)
 		return -EINVAL;
-	}
 	req->port = (uint16_t)port;
 	req->bytes = bytes;
 	client.state = CLIENT_CONNECTING;
-	if (rte_ring_mp_enqueue(client.ring, req) != 0) {
+	if (rte_ring_mp_enqueue_elem(client.ring, &r, sizeof(r)) != 0) {
 		client.state = CLIENT_FAILED;
-		rte_free(req);
 		return -ENOSPC;
 	}
 	rte_tel_data_start_dict(d);
@@ -246,7 +241,8 @@ mp_app_tcp_client_setup(struct meshpath *mp)
 	int rc;
 
 	client.w = mp->workers[CLIENT_WORKER];
-	client.ring = rte_ring_create("mp_tcp_client", CLIENT_RING, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	client.ring = rte_ring_create_elem("mp_tcp_client", sizeof(struct client_req), CLIENT_RING,
+	                                   SOCKET_ID_ANY, RING_F_SC_DEQ);
 	if (client.ring == NULL)
 		return -rte_errno;
 	rc = rte_telemetry_register_cmd("/meshpath/tcp/connect", client_tel_connect,
@@ -261,12 +257,8 @@ mp_app_tcp_client_setup(struct meshpath *mp)
 void
 mp_app_tcp_client_teardown(void)
 {
-	void *req;
-
 	if (client.ring == NULL)
 		return;
-	while (rte_ring_dequeue(client.ring, &req) == 0)
-		rte_free(req);
 	rte_ring_free(client.ring);
 	client.ring = NULL;
 }
