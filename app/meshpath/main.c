@@ -197,6 +197,8 @@ setup_worker(struct meshpath *mp, unsigned int idx, unsigned int lcore)
 	w->l4.port_rss = mp->port_rss;
 	if (mp_l4_ctx_init(&w->l4, conf, socket) < 0)
 		return -ENOMEM;
+	if (mp_app_tcp_setup(mp, w, socket) < 0)
+		return -ENOMEM;
 
 	mp->stats.counters[idx] = &w->counters;
 	mp->stats.neigh[idx] = w->net.neigh;
@@ -223,6 +225,7 @@ teardown(struct meshpath *mp)
 
 		if (w == NULL)
 			continue;
+		mp_app_tcp_teardown(w);
 		mp_l4_ctx_fini(&w->l4);
 		mp_net_ctx_fini(&w->net);
 		if (w->net.neigh != NULL)
@@ -232,6 +235,7 @@ teardown(struct meshpath *mp)
 		rte_free(w);
 	}
 
+	mp_app_tcp_fini();
 	rte_free(mp->rcu);
 	mp_snapshot_free(mp->snap);
 	mp->snap = NULL;
@@ -306,6 +310,8 @@ run(struct mp_conf *conf, const char *prog, int n_extra, char **extra)
 	rc = mp_stats_init(&mp.stats);
 	if (rc == 0)
 		rc = mp_control_telemetry(&mp);
+	if (rc == 0)
+		rc = mp_app_tcp_telemetry(&mp);
 	if (rc < 0)
 		MP_LOG(WARNING, "telemetry commands not registered: %s", rte_strerror(-rc));
 	if (mp_admin_open(&mp.admin, mp.conf) < 0) {

@@ -19,11 +19,14 @@
 #include "mp_route.h"
 #include "mp_stats.h"
 
+struct mp_tcp_stack;
+
 /** One worker: owns a queue on every port and everything its data path writes. */
 struct mp_worker {
 	struct mp_counters counters; /* first: cache-aligned, written every packet */
 	struct mp_net_ctx net;
 	struct mp_l4_ctx l4;
+	struct mp_tcp_stack *tcp; /* meshpath's own TCP (echo, discard); NULL without */
 	unsigned int lcore;
 	unsigned int index;
 	uint32_t burst;
@@ -101,6 +104,29 @@ mp_admin_wait(struct mp_admin *a, const struct mp_stats_source *src, int timeout
 /** Close the listener and any open request. */
 void
 mp_admin_close(struct mp_admin *a);
+
+struct mp_tcp_stack;
+
+/** Create w's TCP stack and listen on the config's echo and discard listeners. 0 or -errno. */
+int
+mp_app_tcp_setup(struct meshpath *mp, struct mp_worker *w, int socket_id);
+
+/** Free w's TCP stack (before its timer wheel). */
+void
+mp_app_tcp_teardown(struct mp_worker *w);
+
+/** Register /meshpath/tcp and the test client (/meshpath/tcp/connect, /meshpath/tcp/client),
+ * once the workers exist. 0 or -errno. */
+int
+mp_app_tcp_telemetry(struct meshpath *mp);
+
+/** Free what mp_app_tcp_telemetry() made (after the workers stopped). */
+void
+mp_app_tcp_fini(void);
+
+/** Per loop: the test client's requests (worker 0 only). Data path. */
+void
+mp_app_tcp_poll(struct mp_worker *w);
 
 /** The worker loop (lcore entry point); arg is a struct mp_worker. */
 int

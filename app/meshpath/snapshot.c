@@ -208,8 +208,35 @@ mp_snapshot_first(struct meshpath *mp)
 }
 
 /*
+ * The listeners meshpath serves itself (echo, discard), in order: every worker's TCP stack
+ * listens on them from the start.
+ */
+static bool
+snapshot_services_same(const struct mp_conf *a, const struct mp_conf *b)
+{
+	unsigned int i = 0, j = 0;
+
+	for (;; i++, j++) {
+		const struct mp_conf_listener *x, *y;
+
+		while (i < a->n_listeners && a->listeners[i].service == MP_SVC_NONE)
+			i++;
+		while (j < b->n_listeners && b->listeners[j].service == MP_SVC_NONE)
+			j++;
+		if (i == a->n_listeners || j == b->n_listeners)
+			return i == a->n_listeners && j == b->n_listeners;
+		x = &a->listeners[i];
+		y = &b->listeners[j];
+		if (x->service != y->service || x->port != y->port ||
+		    x->port_last != y->port_last || memcmp(&x->vip, &y->vip, sizeof(x->vip)) != 0)
+			return false;
+	}
+}
+
+/*
  * What a reload may change: routes, listeners, clusters. The rest is fixed at start (EAL,
- * workers, ports and their addresses, memory, flow tables): name the first section that differs.
+ * workers, ports and their addresses, memory, flow tables, the TCP stack and the listeners it
+ * serves): name the first section that differs.
  */
 static const char *
 snapshot_incompatible(const struct mp_conf *a, const struct mp_conf *b)
@@ -244,6 +271,10 @@ snapshot_incompatible(const struct mp_conf *a, const struct mp_conf *b)
 	if (strcmp(a->alog_path, b->alog_path) != 0 || a->alog_ring_size != b->alog_ring_size ||
 	    a->alog_l4 != b->alog_l4)
 		return "access_log";
+	if (memcmp(&a->tcp, &b->tcp, sizeof(a->tcp)) != 0)
+		return "tcp";
+	if (!snapshot_services_same(a, b))
+		return "listeners (the echo and discard ones)";
 	return NULL;
 }
 

@@ -44,6 +44,7 @@ mp_worker_main(void *arg)
 				mp_l4_input(&w->l4, p, l4, n);
 		}
 		mp_l4_poll(&w->l4);
+		mp_app_tcp_poll(w);
 		mp_net_poll(c);
 		mp_net_flush(c);
 		/* Nothing from this iteration's configuration is held past here. */

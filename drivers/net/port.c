@@ -90,6 +90,9 @@ port_negotiate(struct mp_port *p, const struct rte_eth_dev_info *info, struct rt
 	p->tx_ip_csum = (conf->txmode.offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) != 0;
 	p->tx_l4_csum = (conf->txmode.offloads & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) != 0 &&
 	                (conf->txmode.offloads & RTE_ETH_TX_OFFLOAD_UDP_CKSUM) != 0;
+	/* The TCP stack sends a header mbuf chained to the data it references. */
+	conf->txmode.offloads |= info->tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	p->tx_multi_seg = (info->tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
 	if ((uint32_t)p->mtu + PORT_L2_OVERHEAD > room) {
 		if ((info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER) == 0) {
 			MP_LOG(ERR,

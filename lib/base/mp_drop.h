@@ -63,7 +63,22 @@
 	MP_DROP(MTU, "mtu_exceeded", "packet larger than the egress MTU")                         \
 	MP_DROP(NO_MBUF, "no_mbuf", "mempool exhausted while building a packet")                  \
 	MP_DROP(TX_FULL, "tx_full", "device TX queue full")                                       \
-	MP_DROP(RING_FULL, "ring_full", "inter-worker ring full")
+	MP_DROP(RING_FULL, "ring_full", "inter-worker ring full")                                 \
+	MP_DROP(TCP_OPTS, "tcp_bad_options", "TCP option list malformed")                         \
+	MP_DROP(TCP_FLAGS, "tcp_bad_flags", "TCP flag combination not accepted (SYN+RST, none)")  \
+	MP_DROP(TCP_NO_CONN, "tcp_no_connection", "TCP segment for no connection or listener")    \
+	MP_DROP(TCP_PAWS, "tcp_paws", "TCP timestamp older than the last one seen (RFC 7323)")    \
+	MP_DROP(TCP_WINDOW, "tcp_out_of_window", "TCP segment outside the receive window")        \
+	MP_DROP(TCP_ACK, "tcp_bad_ack", "TCP ACK for data never sent or too old (RFC 5961 5)")    \
+	MP_DROP(TCP_NO_ACK, "tcp_no_ack", "TCP segment without ACK in a synchronized state")      \
+	MP_DROP(TCP_RST, "tcp_rst_ignored", "TCP RST not at the expected sequence (RFC 5961 3)")  \
+	MP_DROP(TCP_SYN, "tcp_syn_in_window", "TCP SYN on an open connection (RFC 5961 4)")       \
+	MP_DROP(TCP_CONN_LIMIT, "tcp_connection_limit", "no free TCP connection in the worker")   \
+	MP_DROP(TCP_BACKLOG, "tcp_syn_backlog_full", "SYN backlog full and SYN cookies off")      \
+	MP_DROP(TCP_COOKIE, "tcp_bad_cookie", "ACK for no connection with an invalid cookie")     \
+	MP_DROP(TCP_OOO_FULL, "tcp_ooo_full", "out-of-order segment over the byte limits")        \
+	MP_DROP(TCP_DUP, "tcp_duplicate", "TCP segment carrying only data already received")      \
+	MP_DROP(TCP_CLOSED, "tcp_after_close", "TCP data after the application closed")
 
 enum mp_drop {
 #define MP_DROP_ENUM(sym, name, desc) MP_DROP_##sym,

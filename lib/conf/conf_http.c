@@ -556,6 +556,21 @@ conf_http_listener_check(struct conf_ctx *ctx, const config_setting_t *grp,
 			        ctx->where->named);
 		return;
 	}
+	if (l->service == MP_SVC_ECHO || l->service == MP_SVC_DISCARD) {
+		const char *proto = l->service == MP_SVC_ECHO ? "echo" : "discard";
+
+		if (routes != NULL)
+			conf_err(ctx, routes,
+			         "%s has protocol \"%s\": 'routes' needs protocol \"http\"; remove "
+			         "it or change the protocol",
+			         ctx->where->named, proto);
+		if (cluster != NULL)
+			conf_err(ctx, cluster,
+			         "%s is served by meshpath itself (protocol \"%s\"): remove its "
+			         "cluster",
+			         ctx->where->named, proto);
+		return;
+	}
 	if (routes != NULL && l->proto != 0)
 		conf_err(ctx, routes,
 		         "%s has protocol \"%s\": 'routes' needs protocol \"http\"; remove it or "

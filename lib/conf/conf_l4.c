@@ -615,9 +615,11 @@ const struct conf_schema conf_cluster_schema = {
 /* ------------------------------------------------------------------------------------------ */
 /* listeners                                                                                  */
 
-static const char *const conf_proto_names[] = {"tcp", "udp", "http"};
-static const enum mp_l4_proto conf_proto_values[] = {MP_L4_TCP, MP_L4_UDP, MP_L4_TCP};
-static const enum mp_conf_service conf_proto_services[] = {MP_SVC_NONE, MP_SVC_NONE, MP_SVC_HTTP};
+static const char *const conf_proto_names[] = {"tcp", "udp", "http", "echo", "discard"};
+static const enum mp_l4_proto conf_proto_values[] = {MP_L4_TCP, MP_L4_UDP, MP_L4_TCP, MP_L4_TCP,
+                                                     MP_L4_TCP};
+static const enum mp_conf_service conf_proto_services[] = {MP_SVC_NONE, MP_SVC_NONE, MP_SVC_HTTP,
+                                                           MP_SVC_ECHO, MP_SVC_DISCARD};
 
 static void
 conf_listener_name(struct conf_ctx *ctx, const struct conf_key *k, const config_setting_t *s,
@@ -776,7 +778,7 @@ static const struct conf_key conf_listener_keys[] = {
                         "set it to a unique name such as \"web-vip\" (letters, digits, '_', "
                         "'-')"),
         CONF_CUSTOM_KEY("protocol", conf_listener_protocol, CONF_F_REQUIRED,
-                        "set it to \"tcp\", \"udp\" or \"http\""),
+                        "set it to \"tcp\", \"udp\", \"http\", \"echo\" or \"discard\""),
         CONF_CUSTOM_KEY("address", conf_listener_address, CONF_F_REQUIRED,
                         "set it to the virtual IP that clients connect to, e.g. address = "
                         "\"10.10.0.100\";"),

@@ -326,6 +326,10 @@ void
 conf_http_listener_check(struct conf_ctx *ctx, const config_setting_t *grp,
                          struct mp_conf_listener *l);
 
+/* conf_tcp.c */
+
+extern const struct conf_schema conf_tcp_schema;
+
 /* conf_addr.c */
 
 enum conf_addr_err {

@@ -70,6 +70,25 @@ struct mp_conf_impair {
 	uint32_t seed;      /**< `seed`: with the port and queue, fixes every decision */
 };
 
+/* meshpath's own TCP stack (conf/README.md, section tcp). */
+#define MP_CONF_DEF_TCP_CONNS         16384
+#define MP_CONF_DEF_TCP_TIME_WAIT     4096
+#define MP_CONF_DEF_TCP_SYN_BACKLOG   1024
+#define MP_CONF_DEF_TCP_BUF           262144
+#define MP_CONF_DEF_TCP_WORKER_BUF_MB 256
+#define MP_CONF_DEF_TCP_MSS           1460
+#define MP_CONF_DEF_TCP_DELACK_MS     40
+#define MP_CONF_DEF_TCP_KA_IDLE_S     7200
+#define MP_CONF_DEF_TCP_KA_INTVL_S    75
+#define MP_CONF_DEF_TCP_KA_PROBES     9
+#define MP_CONF_DEF_TCP_RTO_INIT_MS   1000
+#define MP_CONF_DEF_TCP_RTO_MIN_MS    200
+#define MP_CONF_DEF_TCP_RTO_MAX_MS    60000
+#define MP_CONF_DEF_TCP_RETRIES       15
+#define MP_CONF_DEF_TCP_SYN_RETRIES   5
+#define MP_CONF_DEF_TCP_TIME_WAIT_MS  60000
+#define MP_CONF_DEF_TCP_FIN_WAIT2_MS  60000
+
 /** An address with a prefix length; v4 and v6 are in network byte order. */
 struct mp_conf_addr {
 	uint8_t family; /**< AF_INET or AF_INET6; 0 when unset */
@@ -141,22 +160,54 @@ struct mp_conf_cluster {
 	int line;
 };
 
-/** What serves a listener: its cluster (full NAT), or meshpath's own TCP stack. */
+/** What serves a listener: its cluster (full NAT), or meshpath itself. */
 enum mp_conf_service {
 	MP_SVC_NONE = 0, /**< `protocol` "tcp" or "udp": full NAT to the cluster */
 	MP_SVC_HTTP,     /**< `protocol` "http": HTTP/1.1 proxy routed by a route table */
+	MP_SVC_ECHO,     /**< `protocol` "echo": RFC 862 on meshpath's TCP stack */
+	MP_SVC_DISCARD,  /**< `protocol` "discard": RFC 863 on meshpath's TCP stack */
 };
 
 struct mp_conf_listener {
 	char name[MP_NAME_LEN];       /**< `name`: unique */
 	enum mp_l4_proto proto;       /**< `protocol`: "tcp" or "udp"; "http" is tcp */
-	enum mp_conf_service service; /**< `protocol` "http": no cluster, a route table */
+	enum mp_conf_service service; /**< "http": a route table; "echo", "discard": meshpath */
 	struct mp_conf_addr vip;      /**< `address`: the virtual IP, without prefix */
 	uint16_t port;                /**< `port` */
 	uint16_t port_last;           /**< `port_last`: end of a port range, default = port */
 	int cluster;                  /**< `cluster` (by name) resolved to an index; -1 for http */
 	int routes; /**< `routes`: index into conf->http->tables; -1 when not http */
 	int line;
+};
+
+/** meshpath's own TCP stack (per worker): limits, buffers, timers (`tcp` section). */
+struct mp_conf_tcp {
+	uint32_t max_conns;         /**< `max_connections`: per worker, TIME_WAIT included */
+	uint32_t max_time_wait;     /**< `max_time_wait`: per worker; the oldest is recycled */
+	uint32_t syn_backlog;       /**< `syn_backlog`: half-open per listener before SYN cookies */
+	uint32_t sndbuf;            /**< `send_buffer`: bytes per connection */
+	uint32_t rcvbuf;            /**< `receive_buffer`: bytes per connection */
+	uint32_t worker_buf_mb;     /**< `worker_buffer_mb`: send + out-of-order bytes per worker */
+	uint32_t mss;               /**< `mss`: announced and largest sent */
+	uint32_t delayed_ack;       /**< `delayed_ack`: 0 or 1 */
+	uint32_t delack_ms;         /**< `delayed_ack_ms` */
+	uint32_t nagle;             /**< `nagle`: 0 or 1 */
+	uint32_t sack;              /**< `sack`: 0 or 1 */
+	uint32_t timestamps;        /**< `timestamps`: 0 or 1 */
+	uint32_t window_scaling;    /**< `window_scaling`: 0 or 1 */
+	uint32_t syn_cookies;       /**< `syn_cookies`: 0 or 1 */
+	uint32_t keepalive;         /**< `keepalive`: 0 or 1 */
+	uint32_t keepalive_idle_s;  /**< `keepalive_idle_s` */
+	uint32_t keepalive_intvl_s; /**< `keepalive_interval_s` */
+	uint32_t keepalive_probes;  /**< `keepalive_probes` */
+	uint32_t rto_init_ms;       /**< `rto_initial_ms` */
+	uint32_t rto_min_ms;        /**< `rto_min_ms` */
+	uint32_t rto_max_ms;        /**< `rto_max_ms` */
+	uint32_t max_retries;       /**< `retries`: data retransmissions before reset */
+	uint32_t syn_retries;       /**< `syn_retries` */
+	uint32_t time_wait_ms;      /**< `time_wait_ms` */
+	uint32_t fin_wait2_ms;      /**< `fin_wait2_ms` */
+	uint32_t cc;                /**< `congestion_control`: 0 "cubic", 1 "newreno" */
 };
 
 struct mp_conf {
@@ -204,6 +255,8 @@ struct mp_conf {
 	uint32_t udp_ms;             /**< `flows.udp_ms`: idle UDP flow */
 	uint32_t connect_fail_ms; /**< `flows.connect_fail_ms`: SYN unanswered = passive failure */
 	uint16_t tcp_mss_clamp;   /**< `flows.tcp_mss_clamp`: 0 = off, else 536..9000 */
+
+	struct mp_conf_tcp tcp;
 
 	unsigned int n_listeners;
 	struct mp_conf_listener listeners[MP_MAX_LISTENERS];

@@ -158,13 +158,24 @@ l4_open(struct mp_l4_ctx *c, const struct mp_flow_key *k, struct rte_mbuf *m, ui
 		mp_net_drop(c->net, m, MP_DROP_NO_FLOW);
 		return NULL;
 	}
+	if (pi->local == MP_LOCAL_HOST && k->proto == IPPROTO_TCP && c->serve != NULL) {
+		/* TCP to a host address that no flow or probe claimed: meshpath's own connections
+		 * (active opens pick a port that steers here); the stack answers the rest. */
+		c->serve(c->serve_arg, &m, 1);
+		return NULL;
+	}
 	l = pi->local != MP_LOCAL_VIP ? NULL
 	                              : mp_l4_listener_find(c->cfg->listeners, k->family, k->proto,
 	                                                    k->dst, rte_be_to_cpu_16(k->dport));
-	if (l == NULL) {
+	if (l == NULL || (l->service != MP_SVC_NONE && c->serve == NULL)) {
 		/* A closed port: say so, as a host would. */
 		mp_count_drop(c->net->cnt, MP_DROP_NO_LISTENER);
 		mp_net_reject(c->net, m, pi, port);
+		return NULL;
+	}
+	if (l->service != MP_SVC_NONE) {
+		/* meshpath's own service: every segment of it goes to the TCP stack. */
+		c->serve(c->serve_arg, &m, 1);
 		return NULL;
 	}
 	if (k->proto == IPPROTO_TCP && !l4_is_syn(p, pi)) {

@@ -93,7 +93,8 @@ mp_l4_listeners_build(const struct mp_conf *conf, int socket_id)
 		l->family = cl->vip.family;
 		l->port_lo = cl->port;
 		l->port_hi = cl->port_last > cl->port ? cl->port_last : cl->port;
-		l->cluster = (uint16_t)cl->cluster;
+		l->cluster = cl->cluster >= 0 ? (uint16_t)cl->cluster : 0;
+		l->service = (uint8_t)cl->service;
 		memcpy(l->vip, cl->vip.family == AF_INET ? (const void *)&cl->vip.v4 : cl->vip.v6,
 		       cl->vip.family == AF_INET ? 4 : 16);
 	}

@@ -34,6 +34,7 @@ struct mp_l4_listener {
 	uint16_t port_hi;
 	uint8_t proto; /**< IPPROTO_TCP or IPPROTO_UDP */
 	uint8_t family;
+	uint8_t service; /**< enum mp_conf_service: served by meshpath itself, no cluster */
 };
 
 struct mp_l4_listeners;
@@ -169,6 +170,12 @@ struct mp_l4_ctx {
 	struct rte_ring *const *rings; /**< every worker's steering ring, by worker index */
 	const bool *port_rss;          /**< by port: the device spreads flows by RSS */
 	uint64_t rng;                  /**< xorshift state for SNAT port choice */
+	/**
+	 * Packets for listeners meshpath serves itself (echo, discard: its TCP stack); they are
+	 * handed over, owned by the callee. NULL: counted as MP_DROP_NO_LISTENER and refused.
+	 */
+	void (*serve)(void *arg, struct rte_mbuf **pkts, uint16_t n);
+	void *serve_arg;
 	uint64_t next_probe_scan;      /**< TSC of the next pass over the probes */
 	struct rte_ring *alog;         /**< access-log records of closed flows; NULL: none */
 };

@@ -54,13 +54,16 @@ tel_l4_listeners_locked(const char *cmd __rte_unused, const char *params __rte_u
 		snprintf(text, sizeof(text), cl->vip.family == AF_INET6 ? "[%s]:%u" : "%s:%u", addr,
 		         cl->port);
 		rte_tel_data_add_dict_string(t, "protocol",
-		                             cl->service == MP_SVC_HTTP ? "http"
-		                             : cl->proto == MP_L4_TCP   ? "tcp"
-		                                                        : "udp");
+		                             cl->service == MP_SVC_HTTP      ? "http"
+		                             : cl->service == MP_SVC_ECHO    ? "echo"
+		                             : cl->service == MP_SVC_DISCARD ? "discard"
+		                             : cl->proto == MP_L4_TCP        ? "tcp"
+		                                                             : "udp");
 		rte_tel_data_add_dict_string(t, "address", text);
 		rte_tel_data_add_dict_u64(t, "port_last", cl->port_last);
-		rte_tel_data_add_dict_string(
-		        t, "cluster", cl->cluster >= 0 ? conf->clusters[cl->cluster].name : "");
+		if (cl->cluster >= 0)
+			rte_tel_data_add_dict_string(t, "cluster",
+			                             conf->clusters[cl->cluster].name);
 		rte_tel_data_add_dict_u64(t, "flows", sum.flows);
 		rte_tel_data_add_dict_u64(t, "refused", sum.refused);
 		rte_tel_data_add_dict_u64(t, "pkts_in", sum.pkts[0]);

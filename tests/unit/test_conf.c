@@ -1231,6 +1231,57 @@ test_l4_defaults(void **state)
 	assert_int_equal(conf.listeners[0].cluster, 0);
 }
 
+/* Listeners meshpath serves itself on its TCP stack, and the `tcp` section. */
+static void
+test_tcp_section_and_services(void **state)
+{
+	(void)state;
+	assert_valid(load(L4HEAD "listeners = ( { name = \"e\"; protocol = \"echo\";\n"
+	                         "  address = \"10.10.0.100\"; port = 7; },\n"
+	                         "  { name = \"d\"; protocol = \"discard\";\n"
+	                         "  address = \"10.10.0.100\"; port = 9; } );\n"));
+	assert_int_equal(conf.listeners[0].service, MP_SVC_ECHO);
+	assert_int_equal(conf.listeners[0].proto, MP_L4_TCP);
+	assert_int_equal(conf.listeners[0].cluster, -1);
+	assert_int_equal(conf.listeners[1].service, MP_SVC_DISCARD);
+	assert_int_equal(conf.tcp.max_conns, MP_CONF_DEF_TCP_CONNS);
+	assert_int_equal(conf.tcp.sndbuf, MP_CONF_DEF_TCP_BUF);
+	assert_int_equal(conf.tcp.delayed_ack, 1);
+	assert_int_equal(conf.tcp.keepalive, 0);
+	assert_int_equal(conf.tcp.nagle, 0);
+	assert_int_equal(conf.tcp.cc, 0);
+	reset_errs();
+
+	assert_valid(load(L4HEAD "tcp = { max_connections = 1000; send_buffer = 65536;\n"
+	                         "  delayed_ack = 0; keepalive = 1; keepalive_idle_s = 30;\n"
+	                         "  congestion_control = \"newreno\"; time_wait_ms = 0; };\n"));
+	assert_int_equal(conf.tcp.max_conns, 1000);
+	assert_int_equal(conf.tcp.sndbuf, 65536);
+	assert_int_equal(conf.tcp.delayed_ack, 0);
+	assert_int_equal(conf.tcp.keepalive, 1);
+	assert_int_equal(conf.tcp.keepalive_idle_s, 30);
+	assert_int_equal(conf.tcp.cc, 1);
+	assert_int_equal(conf.tcp.time_wait_ms, 0);
+	reset_errs();
+
+	assert_only_err(load(L4HEAD "tcp = { congestion_control = \"bbr\"; };\n"), 8,
+	                "tcp.congestion_control \"bbr\" is not a congestion control algorithm: "
+	                "use one of \"cubic\", \"newreno\"");
+	reset_errs();
+	assert_only_err(load(L4HEAD "tcp = { rto_min_ms = 2000; };\n"), 8,
+	                "tcp.rto_min_ms = 2000, rto_initial_ms = 1000 and rto_max_ms = 60000 must "
+	                "be in increasing order: the initial RTO lies between the bounds");
+	reset_errs();
+	assert_only_err(load(L4HEAD
+	                     "clusters = ( { name = \"web\";\n"
+	                     "  endpoints = ( { address = \"10.20.0.1\"; port = 80; } ); } );\n"
+	                     "listeners = ( { name = \"e\"; protocol = \"echo\";\n"
+	                     "  address = \"10.10.0.100\"; port = 7; cluster = \"web\"; } );\n"),
+	                11,
+	                "listeners[0] (\"e\") is served by meshpath itself (protocol \"echo\"): "
+	                "remove its cluster");
+}
+
 static void
 test_l4_unknown_keys(void **state)
 {
@@ -1292,7 +1343,7 @@ test_l4_policy_and_protocol(void **state)
 	assert_err(13, "'policy' must be a string, not an integer");
 	assert_err(17, "listeners[0].protocol \"tpc\" is not a protocol; did you mean \"tcp\"?");
 	assert_err(19, "listeners[1].protocol \"quic\" is not a protocol: use one of \"tcp\", "
-	               "\"udp\", \"http\"");
+	               "\"udp\", \"http\", \"echo\", \"discard\"");
 	assert_err(21, "listeners[2].protocol \"TCP\" is not a protocol; did you mean \"tcp\"?");
 	assert_int_equal(n, 6);
 }
@@ -1636,7 +1687,8 @@ test_l4_required_and_names(void **state)
 	           "string");
 	assert_err(17, "listeners[0] has no 'name': set it to a unique name such as \"web-vip\" "
 	               "(letters, digits, '_', '-')");
-	assert_err(17, "listeners[0] has no 'protocol': set it to \"tcp\", \"udp\" or \"http\"");
+	assert_err(17, "listeners[0] has no 'protocol': set it to \"tcp\", \"udp\", \"http\", "
+	               "\"echo\" or \"discard\"");
 	assert_err(17, "listeners[0] has no 'address': set it to the virtual IP that clients "
 	               "connect to, e.g. address = \"10.10.0.100\";");
 	assert_err(17, "listeners[0] has no 'port': set it to the port that clients connect to, "
@@ -2229,6 +2281,7 @@ main(void)
 	        cmocka_unit_test_teardown(test_l4_example_values, teardown),
 	        cmocka_unit_test_teardown(test_l4_every_key_parsed, teardown),
 	        cmocka_unit_test_teardown(test_l4_defaults, teardown),
+	        cmocka_unit_test_teardown(test_tcp_section_and_services, teardown),
 	        cmocka_unit_test_teardown(test_l4_unknown_keys, teardown),
 	        cmocka_unit_test_teardown(test_l4_policy_and_protocol, teardown),
 	        cmocka_unit_test_teardown(test_l4_unknown_cluster, teardown),

@@ -19,10 +19,21 @@ test_xorshift(uint64_t *s)
 	return x;
 }
 
+struct rte_mempool;
+
+/** Packet mbufs for every group, created once in main(). */
+extern struct rte_mempool *test_tcp_pool;
+
 /* Each returns the number of failed tests in its cmocka group. */
 int
 test_tcp_cc_run(void);
 int
 test_tcp_cookie_run(void);
+int
+test_tcp_script_run(void);
+int
+test_tcp_pair_run(void);
+int
+test_tcp_fuzz_run(void);
 
 #endif /* TEST_TCP_H */

@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Loss recovery: the SACK scoreboard (RFC 2018) with RFC 6675 loss recovery, and fast
+ * retransmit / NewReno recovery (RFC 5681 3.2, RFC 6582) for peers without SACK. The window
+ * itself is congestion control's (tcp_cc.h); this file decides when an episode starts and ends
+ * and what is retransmitted.
+ *
+ * The scoreboard keeps TCP_SACK_BLOCKS disjoint blocks above snd_una, sorted. When a fifth
+ * would be needed the lowest is forgotten: its bytes then look lost and may be sent again,
+ * which costs bandwidth but never loses data.
+ */
+#include <string.h>
+
+#include "tcp_priv.h"
+
+void
+tcp_sack_clear(struct mp_tcp_conn *c)
+{
+	c->n_sack = 0;
+	c->sacked = 0;
+}
+
+static void
+tcp_sack_recount(struct mp_tcp_conn *c)
+{
+	c->sacked = 0;
+	for (unsigned int i = 0; i < c->n_sack; i++)
+		c->sacked += c->sack[i].end - c->sack[i].start;
+}
+
+/* Drop what snd_una passed. */
+static void
+tcp_sack_trim(struct mp_tcp_conn *c)
+{
+	unsigned int j = 0;
+
+	for (unsigned int i = 0; i < c->n_sack; i++) {
+		struct tcp_sack_block b = c->sack[i];
+
+		if (SEQ_LEQ(b.end, c->snd_una))
+			continue;
+		if (SEQ_LT(b.start, c->snd_una))
+			b.start = c->snd_una;
+		c->sack[j++] = b;
+	}
+	c->n_sack = (uint8_t)j;
+}
+
+static void
+tcp_sack_add(struct mp_tcp_conn *c, uint32_t start, uint32_t end)
+{
+	struct tcp_sack_block blk[TCP_SACK_BLOCKS + 1];
+	unsigned int n = 0, i = 0;
+
+	/* Merge into a sorted list: blocks wholly before, the merged block, blocks after. */
+	while (i < c->n_sack && SEQ_LT(c->sack[i].end, start))
+		blk[n++] = c->sack[i++];
+	while (i < c->n_sack && SEQ_LEQ(c->sack[i].start, end)) {
+		start = SEQ_MIN(start, c->sack[i].start);
+		end = SEQ_MAX(end, c->sack[i].end);
+		i++;
+	}
+	blk[n].start = start;
+	blk[n].end = end;
+	n++;
+	while (i < c->n_sack)
+		blk[n++] = c->sack[i++];
+	if (n > TCP_SACK_BLOCKS) {
+		memmove(blk, blk + 1, (n - 1) * sizeof(blk[0]));
+		n--;
+	}
+	memcpy(c->sack, blk, n * sizeof(blk[0]));
+	c->n_sack = (uint8_t)n;
+}
+
+void
+tcp_sack_update(struct mp_tcp_conn *c, const struct tcp_seg *sg)
+{
+	for (unsigned int i = 0; i < sg->n_sack; i++) {
+		uint32_t start = sg->sack[i].start, end = sg->sack[i].end;
+
+		/* Ignore blocks that are empty, below snd_una (D-SACK) or beyond what was sent. */
+		if (!SEQ_LT(start, end) || SEQ_LEQ(end, c->snd_una) || SEQ_GT(end, c->snd_max))
+			continue;
+		if (SEQ_LT(start, c->snd_una))
+			start = c->snd_una;
+		tcp_sack_add(c, start, end);
+	}
+	tcp_sack_recount(c);
+}
+
+/* Highest SACKed sequence + 1, or snd_una. */
+static uint32_t
+tcp_sack_fack(const struct mp_tcp_conn *c)
+{
+	return c->n_sack > 0 ? c->sack[c->n_sack - 1].end : c->snd_una;
+}
+
+/* Bytes SACKed above seq. */
+static uint32_t
+tcp_sacked_above(const struct mp_tcp_conn *c, uint32_t seq)
+{
+	uint32_t n = 0;
+
+	for (unsigned int i = 0; i < c->n_sack; i++)
+		if (SEQ_GEQ(c->sack[i].start, seq))
+			n += c->sack[i].end - c->sack[i].start;
+	return n;
+}
+
+/* RFC 6675 IsLost(): more than (DupThresh - 1) * SMSS bytes SACKed above seq. */
+static bool
+tcp_sack_is_lost(const struct mp_tcp_conn *c, uint32_t seq)
+{
+	return tcp_sacked_above(c, seq) > (TCP_DUPTHRESH - 1) * (uint32_t)c->cc.mss;
+}
+
+/*
+ * The first lost hole at or above from: [start, start + len). Holes are the gaps below the
+ * highest SACKed byte; a hole counts as lost per IsLost(), or always with any (NextSeg rule 3,
+ * when no new data is left to send).
+ */
+bool
+tcp_sack_next_hole(const struct mp_tcp_conn *c, uint32_t from, bool any, uint32_t *start,
+                   uint32_t *len)
+{
+	uint32_t a = c->snd_una;
+
+	if (SEQ_LT(from, a))
+		from = a;
+	for (unsigned int i = 0; i < c->n_sack; i++) {
+		uint32_t b = c->sack[i].start;
+
+		if (SEQ_GT(b, from) && SEQ_LT(from, b)) {
+			uint32_t s = SEQ_MAX(a, from);
+
+			if (SEQ_LT(s, b) && (any || tcp_sack_is_lost(c, s))) {
+				*start = s;
+				*len = b - s;
+				return true;
+			}
+		}
+		a = c->sack[i].end;
+	}
+	return false;
+}
+
+/*
+ * RFC 6675 SetPipe(), simplified to the scoreboard's blocks: bytes sent above the highest
+ * SACK, plus retransmitted bytes of holes, plus holes not yet judged lost.
+ */
+uint32_t
+tcp_sack_pipe(const struct mp_tcp_conn *c)
+{
+	uint32_t fack = tcp_sack_fack(c);
+	uint32_t pipe = SEQ_GT(c->snd_max, fack) ? c->snd_max - fack : 0;
+	uint32_t a = c->snd_una;
+
+	for (unsigned int i = 0; i < c->n_sack; i++) {
+		uint32_t b = c->sack[i].start;
+
+		for (uint32_t s = a; SEQ_LT(s, b);) {
+			/* Retransmitted part of the hole, or a hole not (yet) lost, is in flight.
+			 */
+			if (SEQ_LT(s, c->high_rxt)) {
+				uint32_t e = SEQ_MIN(b, c->high_rxt);
+
+				pipe += e - s;
+				s = e;
+			} else {
+				if (!tcp_sack_is_lost(c, s))
+					pipe += b - s;
+				break;
+			}
+		}
+		a = c->sack[i].end;
+	}
+	return pipe;
+}
+
+/* Retransmit one segment at snd_una (fast retransmit, partial ACK). */
+static void
+tcp_retransmit_una(struct mp_tcp_conn *c)
+{
+	struct mp_tcp_stack *s = c->stack;
+	uint32_t len = RTE_MIN(tcp_seg_room(c), c->sndq_bytes);
+
+	if (len == 0)
+		return;
+	if (tcp_send_segment(c, c->snd_una, len, 0) < 0)
+		return;
+	if (SEQ_LT(c->high_rxt, c->snd_una + len))
+		c->high_rxt = c->snd_una + len;
+	c->flags &= ~TF_RTT;
+	tcp_stat(s, MP_TCP_ST_RETRANS_SEGS, 1);
+	tcp_stat(s, MP_TCP_ST_RETRANS_BYTES, len);
+}
+
+/*
+ * The ACK-driven half of loss recovery, after snd_una moved by acked bytes (0 for a
+ * duplicate ACK, dup says whether it counts as one per RFC 5681 2).
+ */
+void
+tcp_ack_recovery(struct mp_tcp_conn *c, const struct tcp_seg *sg, uint32_t acked, bool dup,
+                 uint32_t flight)
+{
+	struct mp_tcp_stack *s = c->stack;
+	bool sack = c->flags & TF_SACK;
+
+	tcp_sack_trim(c);
+	tcp_sack_recount(c);
+	if (c->flags & TF_RECOVERY) {
+		if (SEQ_GEQ(c->snd_una, c->recover)) {
+			/* Full ACK: the episode is over (RFC 6582 3.2 (3), RFC 6675 5 (2)). */
+			c->flags &= ~TF_RECOVERY;
+			c->inflate = 0;
+			c->dupacks = 0;
+			mp_tcp_cc_on_recovery_end(&c->cc);
+		} else if (acked > 0) {
+			/* Partial ACK: the next hole is lost too (RFC 6582 3.2 (5)). */
+			if (!sack) {
+				tcp_retransmit_una(c);
+				c->inflate = c->inflate > acked ? c->inflate - acked : 0;
+				if (acked >= c->cc.mss)
+					c->inflate += c->cc.mss;
+			} else if (SEQ_LT(c->high_rxt, c->snd_una)) {
+				c->high_rxt = c->snd_una;
+			}
+		} else if (dup && !sack) {
+			c->inflate += c->cc.mss; /* RFC 5681 3.2 (4) */
+		}
+		return;
+	}
+	if (acked > 0) {
+		c->dupacks = 0;
+		mp_tcp_cc_on_ack(&c->cc, acked, flight, s->now_us, c->srtt_us);
+		return;
+	}
+	if (!dup)
+		return;
+	if (c->dupacks < UINT8_MAX)
+		c->dupacks++;
+	if (c->dupacks < TCP_DUPTHRESH && !(sack && tcp_sack_is_lost(c, c->snd_una)))
+		return;
+	/* RFC 6582 3.2 (1)/(2): only when the ACK covers more than the last recovery point. */
+	if (!SEQ_GT(sg->ack, c->recover))
+		return;
+	c->recover = c->snd_max;
+	c->flags |= TF_RECOVERY;
+	c->high_rxt = c->snd_una;
+	mp_tcp_cc_on_congestion(&c->cc, flight, s->now_us);
+	tcp_stat(s, MP_TCP_ST_FAST_RETRANS, 1);
+	if (sack)
+		tcp_stat(s, MP_TCP_ST_SACK_RECOVERY, 1);
+	tcp_retransmit_una(c);
+	if (!sack)
+		c->inflate = TCP_DUPTHRESH * (uint32_t)c->cc.mss;
+	tcp_timer_rearm(c);
+}
