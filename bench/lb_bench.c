@@ -13,8 +13,8 @@
  * The L7 picks (lb/l7_*) take 64-bit keys or randoms from a table of 4096 walked the same way,
  * with an outlier state attached and nothing ejected, as the proxy runs them: Maglev through
  * mp_lb_pick_l7() (fold the key, read the ring, test the endpoint's ejection), least request
- * with two weighted random choices over uneven loads, and ring hash (a binary search over
- * 16384 or 2^20 points). Compare them with lb/maglev in the same run.
+ * with two weighted random choices over uneven loads, and ring hash (a bucket-table read and a
+ * short scan over 16384 or 2^20 points). Compare them with lb/maglev in the same run.
  *
  * Cluster objects and states need rte_malloc: the benchmarks that build one start the EAL
  * through mp_bench_eal().
@@ -347,15 +347,15 @@ l7_pick(struct mp_bench_state *s, void *arg)
 		switch (b->kind) {
 		case L7_MAGLEV:
 			for (unsigned int i = 0; i < BURST; i++)
-				eps[i] = mp_lb_pick_l7(c, st, o, k[i], 0);
+				eps[i] = mp_lb_pick_l7(c, st, o, -1, k[i], 0);
 			break;
 		case L7_P2C:
 			for (unsigned int i = 0; i < BURST; i++)
-				eps[i] = mp_lb_p2c_pick(c, st, o, k[i], 0);
+				eps[i] = mp_lb_p2c_pick(c, st, o, -1, k[i], 0);
 			break;
 		case L7_RING:
 			for (unsigned int i = 0; i < BURST; i++)
-				eps[i] = mp_lb_ring_pick(ring, o, k[i], 0);
+				eps[i] = mp_lb_ring_pick(ring, o, -1, k[i], 0);
 			break;
 		}
 		mp_bench_do_not_optimize(eps);

@@ -10,34 +10,38 @@
  * slot (owners are spread over the ring by their shares, so the ejected endpoint's keys spread
  * the same way) and comes back when the ejection ends. Round robin and random pick again;
  * least connections scans the endpoints not ejected.
+ *
+ * A retry passes the endpoint that failed as `avoid`, which every pick passes over like an
+ * ejected one (Envoy's previous_hosts retry predicate): Maglev and ring hash walk to the next
+ * slot or point, so a retried key goes to the same second choice every time.
  */
 #include "lb_l7_priv.h"
 
 static int
-l7_maglev(const struct mp_lb_cluster *c, const struct mp_lb_outlier *o, uint64_t key, uint64_t now)
+l7_maglev(const struct mp_lb_cluster *c, const struct lb_skip *k, uint64_t key)
 {
 	const uint32_t m = c->maglev_size;
 	uint32_t h = lb_key32(key);
 	uint32_t i = lb_fastmod(h, c->maglev_magic, m);
 	int first = c->maglev[i];
-	int ep;
 
-	for (unsigned int k = 0; k < LB_L7_WALK_MAX; k++) {
-		ep = c->maglev[i];
-		if (!lb_ejected(o, (uint16_t)ep, now))
+	for (unsigned int j = 0; j < LB_L7_WALK_MAX; j++) {
+		int ep = c->maglev[i];
+
+		if (!lb_skipped(k, ep))
 			return ep;
 		if (++i == m)
 			i = 0;
 	}
-	ep = lb_l7_scan(c->up_ep, c->n_up, o, h, now);
-	return ep >= 0 ? ep : first;
+	return lb_l7_fallback(c->up_ep, c->n_up, k, h, first);
 }
 
 int
 mp_lb_pick_l7(const struct mp_lb_cluster *c, struct mp_lb_state *s, const struct mp_lb_outlier *o,
-              uint64_t key, uint64_t now)
+              int avoid, uint64_t key, uint64_t now)
 {
-	int ep = -1, first;
+	const struct lb_skip k = {o, now, avoid};
+	int ep, first;
 
 	RTE_ASSERT(s->n_endpoints == c->n_endpoints);
 	RTE_ASSERT(o == NULL || o->n_endpoints == c->n_endpoints);
@@ -45,22 +49,23 @@ mp_lb_pick_l7(const struct mp_lb_cluster *c, struct mp_lb_state *s, const struct
 		return -1;
 	switch (c->policy) {
 	case MP_LB_MAGLEV:
-		return l7_maglev(c, o, key, now);
+		return l7_maglev(c, &k, key);
 	case MP_LB_LEAST_CONN:
-		ep = lb_lc_pick_l7(c, s, o, now);
+		ep = lb_lc_pick_l7(c, s, &k);
+		if (ep < 0 && avoid >= 0)
+			ep = lb_lc_pick_l7(c, s, &(struct lb_skip){o, now, -1});
 		return ep >= 0 ? ep : lb_lc_pick(c, s);
 	case MP_LB_ROUND_ROBIN:
 	case MP_LB_RANDOM:
 		break;
 	}
 	first = mp_lb_pick(c, s, 0);
-	if (!lb_ejected(o, (uint16_t)first, now))
+	if (!lb_skipped(&k, first))
 		return first;
-	for (unsigned int k = 1; k < LB_L7_TRIES; k++) {
+	for (unsigned int j = 1; j < LB_L7_TRIES; j++) {
 		ep = mp_lb_pick(c, s, 0);
-		if (!lb_ejected(o, (uint16_t)ep, now))
+		if (!lb_skipped(&k, ep))
 			return ep;
 	}
-	ep = lb_l7_scan(c->up_ep, c->n_up, o, (uint32_t)lb_splitmix64(&s->rng), now);
-	return ep >= 0 ? ep : first;
+	return lb_l7_fallback(c->up_ep, c->n_up, &k, (uint32_t)lb_splitmix64(&s->rng), first);
 }

@@ -52,19 +52,31 @@ lb_ejected(const struct mp_lb_outlier *o, uint16_t ep, uint64_t now)
 	return o != NULL && now < o->ep[ep].until;
 }
 
+/* What an L7 pick passes over: endpoints ejected at now, and the one a retry avoids. */
+struct lb_skip {
+	const struct mp_lb_outlier *o; /* NULL: nothing ejected */
+	uint64_t now;
+	int avoid; /* endpoint index, or -1 */
+};
+
+static inline bool
+lb_skipped(const struct lb_skip *k, int ep)
+{
+	return k != NULL && (ep == k->avoid || lb_ejected(k->o, (uint16_t)ep, k->now));
+}
+
 /*
- * The first endpoint of eps[0 .. n) not ejected at now, scanning from start (any value: reduced
- * modulo n); -1 when all are ejected. n > 0. O(n): the fallback of every L7 pick after its
- * cheap tries failed.
+ * The first endpoint of eps[0 .. n) not skipped, scanning from start (any value: reduced
+ * modulo n); -1 when all are. n > 0. O(n): the fallback of every L7 pick after its cheap
+ * tries failed.
  */
 static inline int
-lb_l7_scan(const uint16_t *eps, unsigned int n, const struct mp_lb_outlier *o, uint32_t start,
-           uint64_t now)
+lb_l7_scan(const uint16_t *eps, unsigned int n, const struct lb_skip *k, uint32_t start)
 {
 	unsigned int i = start % n;
 
-	for (unsigned int k = 0; k < n; k++) {
-		if (!lb_ejected(o, eps[i], now))
+	for (unsigned int j = 0; j < n; j++) {
+		if (!lb_skipped(k, eps[i]))
 			return eps[i];
 		if (++i == n)
 			i = 0;
@@ -72,10 +84,25 @@ lb_l7_scan(const uint16_t *eps, unsigned int n, const struct mp_lb_outlier *o, u
 	return -1;
 }
 
-/* Least connections over the endpoints not ejected: least_conn.c; -1 when all are. */
+/*
+ * After an L7 pick's cheap tries: any endpoint neither ejected nor avoided; else the avoided
+ * one if it is in (a retry on the same endpoint beats none); else `first`, ejection ignored.
+ */
+static inline int
+lb_l7_fallback(const uint16_t *eps, unsigned int n, const struct lb_skip *k, uint32_t start,
+               int first)
+{
+	struct lb_skip in = {k->o, k->now, -1};
+	int ep = lb_l7_scan(eps, n, k, start);
+
+	if (ep < 0 && k->avoid >= 0)
+		ep = lb_l7_scan(eps, n, &in, start);
+	return ep >= 0 ? ep : first;
+}
+
+/* Least connections over the endpoints k does not skip: least_conn.c; -1 when all are. */
 int
-lb_lc_pick_l7(const struct mp_lb_cluster *c, struct mp_lb_state *s, const struct mp_lb_outlier *o,
-              uint64_t now);
+lb_lc_pick_l7(const struct mp_lb_cluster *c, struct mp_lb_state *s, const struct lb_skip *k);
 
 /* Fold a 64-bit key to the 32-bit hash Maglev reads, every bit mixed into the result. */
 static inline uint32_t

@@ -14,18 +14,17 @@
 
 /*
  * Scan up_ep[from, to) for an endpoint strictly less loaded than *best, passing over the ones
- * ejected at now (o NULL: none). Two calls cover the rotation without a wrap test in the loop.
+ * k skips (k NULL: none). Two calls cover the rotation without a wrap test in the loop.
  */
 static inline void
-lc_scan(const struct mp_lb_cluster *c, const uint32_t *active, const struct mp_lb_outlier *o,
-        uint64_t now, unsigned int from, unsigned int to, int *best, uint64_t *best_a,
-        uint64_t *best_w)
+lc_scan(const struct mp_lb_cluster *c, const uint32_t *active, const struct lb_skip *k,
+        unsigned int from, unsigned int to, int *best, uint64_t *best_a, uint64_t *best_w)
 {
 	for (unsigned int i = from; i < to; i++) {
 		uint64_t a = active[c->up_ep[i]];
 		uint64_t w = c->up_weight[i];
 
-		if (lb_ejected(o, c->up_ep[i], now))
+		if (lb_skipped(k, c->up_ep[i]))
 			continue;
 		if (*best < 0 || a * *best_w < *best_a * w) {
 			*best = (int)i;
@@ -35,10 +34,9 @@ lc_scan(const struct mp_lb_cluster *c, const uint32_t *active, const struct mp_l
 	}
 }
 
-/* Inlined twice: with o constant NULL for L4 (the ejection test compiles away), and with o. */
+/* Inlined twice: with k constant NULL for L4 (the skip test compiles away), and with k. */
 static inline int
-lc_pick(const struct mp_lb_cluster *c, struct mp_lb_state *s, const struct mp_lb_outlier *o,
-        uint64_t now)
+lc_pick(const struct mp_lb_cluster *c, struct mp_lb_state *s, const struct lb_skip *k)
 {
 	const unsigned int n = c->n_up;
 	unsigned int start = s->lc_next;
@@ -48,8 +46,8 @@ lc_pick(const struct mp_lb_cluster *c, struct mp_lb_state *s, const struct mp_lb
 	/* Past the end after a rebuild with fewer endpoints, or at the random start. */
 	if (unlikely(start >= n))
 		start %= n;
-	lc_scan(c, s->active, o, now, start, n, &best, &best_a, &best_w);
-	lc_scan(c, s->active, o, now, 0, start, &best, &best_a, &best_w);
+	lc_scan(c, s->active, k, start, n, &best, &best_a, &best_w);
+	lc_scan(c, s->active, k, 0, start, &best, &best_a, &best_w);
 	if (best < 0)
 		return -1;
 	s->lc_next = (unsigned int)best + 1;
@@ -59,12 +57,11 @@ lc_pick(const struct mp_lb_cluster *c, struct mp_lb_state *s, const struct mp_lb
 int
 lb_lc_pick(const struct mp_lb_cluster *c, struct mp_lb_state *s)
 {
-	return lc_pick(c, s, NULL, 0);
+	return lc_pick(c, s, NULL);
 }
 
 int
-lb_lc_pick_l7(const struct mp_lb_cluster *c, struct mp_lb_state *s, const struct mp_lb_outlier *o,
-              uint64_t now)
+lb_lc_pick_l7(const struct mp_lb_cluster *c, struct mp_lb_state *s, const struct lb_skip *k)
 {
-	return lc_pick(c, s, o, now);
+	return lc_pick(c, s, k);
 }

@@ -12,14 +12,14 @@
  */
 #include "lb_l7_priv.h"
 
-/* A weighted draw not ejected at now, up to LB_L7_TRIES tries; -1 when all tries hit one. */
+/* A weighted draw not skipped, up to LB_L7_TRIES tries; -1 when all tries hit one. */
 static inline int
-p2c_draw(const struct mp_lb_cluster *c, const struct mp_lb_outlier *o, uint64_t *x, uint64_t now)
+p2c_draw(const struct mp_lb_cluster *c, const struct lb_skip *k, uint64_t *x)
 {
-	for (unsigned int k = 0; k < LB_L7_TRIES; k++) {
+	for (unsigned int j = 0; j < LB_L7_TRIES; j++) {
 		int ep = lb_alias_draw(c, lb_splitmix64(x));
 
-		if (!lb_ejected(o, (uint16_t)ep, now))
+		if (!lb_skipped(k, ep))
 			return ep;
 	}
 	return -1;
@@ -27,21 +27,22 @@ p2c_draw(const struct mp_lb_cluster *c, const struct mp_lb_outlier *o, uint64_t 
 
 int
 mp_lb_p2c_pick(const struct mp_lb_cluster *c, const struct mp_lb_state *s,
-               const struct mp_lb_outlier *o, uint64_t random, uint64_t now)
+               const struct mp_lb_outlier *o, int avoid, uint64_t random, uint64_t now)
 {
+	const struct lb_skip k = {o, now, avoid};
 	uint64_t x = random, aa, ab, wa, wb;
 	int a, b;
 
 	RTE_ASSERT(s->n_endpoints == c->n_endpoints);
 	if (unlikely(c->n_up == 0))
 		return -1;
-	a = p2c_draw(c, o, &x, now);
+	a = p2c_draw(c, &k, &x);
 	if (unlikely(a < 0)) {
-		/* Most of the weight is ejected: one candidate, the first one in. */
-		a = lb_l7_scan(c->up_ep, c->n_up, o, (uint32_t)lb_splitmix64(&x), now);
-		return a >= 0 ? a : lb_alias_draw(c, random);
+		/* Most of the weight is skipped: one candidate, the first one in. */
+		return lb_l7_fallback(c->up_ep, c->n_up, &k, (uint32_t)lb_splitmix64(&x),
+		                      lb_alias_draw(c, random));
 	}
-	b = p2c_draw(c, o, &x, now);
+	b = p2c_draw(c, &k, &x);
 	if (unlikely(b < 0))
 		return a;
 	aa = s->active[a];

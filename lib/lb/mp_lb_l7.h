@@ -163,6 +163,10 @@ mp_lb_outlier_ep(const struct mp_lb_outlier *o, uint16_t ep, uint64_t now,
 /* every such endpoint is ejected (possible only when others are down: the share bound keeps */
 /* one in), the pick ignores ejection rather than fail: an ejected endpoint may answer, and */
 /* no endpoint at all certainly does not. -1 only when no endpoint is up. o may be NULL.     */
+/*                                                                                           */
+/* avoid: a retry passes the endpoint its last attempt failed on (-1 otherwise), and it is   */
+/* passed over like an ejected one while another endpoint is in (Envoy's previous_hosts      */
+/* predicate); hash policies then walk on to the key's next slot or point, deterministically.*/
 
 /**
  * The cluster's own policy (mp_lb_pick()) with ejected endpoints skipped. Maglev hashes key
@@ -173,7 +177,7 @@ mp_lb_outlier_ep(const struct mp_lb_outlier *o, uint16_t ep, uint64_t now,
  */
 int
 mp_lb_pick_l7(const struct mp_lb_cluster *c, struct mp_lb_state *s, const struct mp_lb_outlier *o,
-              uint64_t key, uint64_t now);
+              int avoid, uint64_t key, uint64_t now);
 
 /**
  * Least request, two random choices, weighted: draw two endpoints with probability
@@ -189,7 +193,7 @@ mp_lb_pick_l7(const struct mp_lb_cluster *c, struct mp_lb_state *s, const struct
  */
 int
 mp_lb_p2c_pick(const struct mp_lb_cluster *c, const struct mp_lb_state *s,
-               const struct mp_lb_outlier *o, uint64_t random, uint64_t now);
+               const struct mp_lb_outlier *o, int avoid, uint64_t random, uint64_t now);
 
 /** Ring hash default size (points on the ring) and bounds. Envoy: minimum 1024. */
 #define MP_LB_RING_DEF_SIZE 16384
@@ -227,7 +231,7 @@ mp_lb_ring_points(const struct mp_lb_ring *r);
  * next one clockwise: only its keys move. Binary search, O(log points). Data-path safe.
  */
 int
-mp_lb_ring_pick(const struct mp_lb_ring *r, const struct mp_lb_outlier *o, uint64_t key,
+mp_lb_ring_pick(const struct mp_lb_ring *r, const struct mp_lb_outlier *o, int avoid, uint64_t key,
                 uint64_t now);
 
 /* ---------------------------------------------------------------------------------------- */

@@ -163,11 +163,12 @@ ring_lower_bound(const struct mp_lb_ring *r, uint64_t key)
 }
 
 int
-mp_lb_ring_pick(const struct mp_lb_ring *r, const struct mp_lb_outlier *o, uint64_t key,
+mp_lb_ring_pick(const struct mp_lb_ring *r, const struct mp_lb_outlier *o, int avoid, uint64_t key,
                 uint64_t now)
 {
+	const struct lb_skip k = {o, now, avoid};
 	uint32_t i;
-	int first, ep;
+	int first;
 
 	if (unlikely(r->n_points == 0))
 		return -1;
@@ -175,13 +176,13 @@ mp_lb_ring_pick(const struct mp_lb_ring *r, const struct mp_lb_outlier *o, uint6
 	if (i == r->n_points)
 		i = 0;
 	first = r->ep[i];
-	for (unsigned int k = 0; k < LB_L7_WALK_MAX; k++) {
-		ep = r->ep[i];
-		if (!lb_ejected(o, (uint16_t)ep, now))
+	for (unsigned int j = 0; j < LB_L7_WALK_MAX; j++) {
+		int ep = r->ep[i];
+
+		if (!lb_skipped(&k, ep))
 			return ep;
 		if (++i == r->n_points)
 			i = 0;
 	}
-	ep = lb_l7_scan(r->eps, r->n_eps, o, (uint32_t)key, now);
-	return ep >= 0 ? ep : first;
+	return lb_l7_fallback(r->eps, r->n_eps, &k, (uint32_t)key, first);
 }

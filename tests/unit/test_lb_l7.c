@@ -71,7 +71,7 @@ check_p2c_idle(unsigned int n, const uint32_t *w, double crit)
 	for (unsigned int i = 0; i < n; i++)
 		expected[i] = (double)PICKS * w[i] / (double)total;
 	for (unsigned int i = 0; i < PICKS; i++)
-		count[mp_lb_p2c_pick(c, s, NULL, rnd(), 0)]++;
+		count[mp_lb_p2c_pick(c, s, NULL, -1, rnd(), 0)]++;
 	x = chi2(count, expected, n);
 	print_message("    idle, %u endpoints: chi-square %.2f against the weights (bound %.2f)\n",
 	              n, x, crit);
@@ -114,7 +114,7 @@ test_p2c_prefers_less_loaded(void **st)
 		expected[e] = (double)PICKS * ((10 - r) * (10 - r) - (9 - r) * (9 - r)) / 100.0;
 	}
 	for (unsigned int i = 0; i < PICKS; i++)
-		count[mp_lb_p2c_pick(c, s, NULL, rnd(), 0)]++;
+		count[mp_lb_p2c_pick(c, s, NULL, -1, rnd(), 0)]++;
 	x = chi2(count, expected, 10);
 	/* Load 0 is on endpoint 1, load 9 on endpoint 8. */
 	print_message("    loads 0..9: least loaded %.1f%% (19%%), most loaded %.2f%% (1%%); "
@@ -129,7 +129,7 @@ test_p2c_prefers_less_loaded(void **st)
 	for (unsigned int k = 0; k < 3; k++)
 		mp_lb_flow_open(s, 1);
 	for (unsigned int i = 0; i < PICKS; i++)
-		c2[mp_lb_p2c_pick(c, s, NULL, rnd(), 0)]++;
+		c2[mp_lb_p2c_pick(c, s, NULL, -1, rnd(), 0)]++;
 	e2[0] = PICKS / 4.0;
 	e2[1] = PICKS * 3 / 4.0;
 	assert_true(chi2(c2, e2, 2) < CHI2_DOF1);
@@ -138,15 +138,15 @@ test_p2c_prefers_less_loaded(void **st)
 	mp_lb_flow_open(s, 0);
 	memset(c2, 0, sizeof(c2));
 	for (unsigned int i = 0; i < PICKS; i++)
-		c2[mp_lb_p2c_pick(c, s, NULL, rnd(), 0)]++;
+		c2[mp_lb_p2c_pick(c, s, NULL, -1, rnd(), 0)]++;
 	e2[0] = PICKS / 16.0;
 	e2[1] = PICKS * 15 / 16.0;
 	print_message("    weights 1:3, loads 2:3: endpoint 0 %.2f%% (6.25%%)\n",
 	              100.0 * c2[0] / PICKS);
 	assert_true(chi2(c2, e2, 2) < CHI2_DOF1);
 	/* The same random gives the same pick. */
-	assert_int_equal(mp_lb_p2c_pick(c, s, NULL, 12345, 0),
-	                 mp_lb_p2c_pick(c, s, NULL, 12345, 0));
+	assert_int_equal(mp_lb_p2c_pick(c, s, NULL, -1, 12345, 0),
+	                 mp_lb_p2c_pick(c, s, NULL, -1, 12345, 0));
 }
 
 /*
@@ -169,7 +169,7 @@ test_p2c_steady_state(void **st)
 	c = build(add_cluster(MP_LB_LEAST_CONN, 0, N, NULL, w), NULL);
 	s = state(c, 1);
 	for (unsigned int i = 0; i < STEPS; i++) {
-		int ep = mp_lb_p2c_pick(c, s, NULL, rnd(), 0);
+		int ep = mp_lb_p2c_pick(c, s, NULL, -1, rnd(), 0);
 
 		mp_lb_flow_open(s, (uint16_t)ep);
 		if (++total > IN_FLIGHT) {
@@ -313,23 +313,24 @@ test_ring_lookup(void **st)
 
 		if (i > 0)
 			assert_true(r->hash[i - 1] < r->hash[i]);
-		assert_int_equal(mp_lb_ring_pick(r, NULL, r->hash[i], 0), r->ep[i]);
-		assert_int_equal(mp_lb_ring_pick(r, NULL, r->hash[i] + 1, 0), r->ep[next]);
-		assert_int_equal(mp_lb_ring_pick(r, NULL, r->hash[i] - 1, 0), r->ep[i]);
+		assert_int_equal(mp_lb_ring_pick(r, NULL, -1, r->hash[i], 0), r->ep[i]);
+		assert_int_equal(mp_lb_ring_pick(r, NULL, -1, r->hash[i] + 1, 0), r->ep[next]);
+		assert_int_equal(mp_lb_ring_pick(r, NULL, -1, r->hash[i] - 1, 0), r->ep[i]);
 	}
-	assert_int_equal(mp_lb_ring_pick(r, NULL, 0, 0), r->ep[0]);
-	assert_int_equal(mp_lb_ring_pick(r, NULL, UINT64_MAX, 0), r->ep[0]);
+	assert_int_equal(mp_lb_ring_pick(r, NULL, -1, 0, 0), r->ep[0]);
+	assert_int_equal(mp_lb_ring_pick(r, NULL, -1, UINT64_MAX, 0), r->ep[0]);
 	/* Bucket edges and random keys against a plain binary search. */
 	for (uint64_t b = 0; b < (UINT64_C(1) << (64 - r->shift)); b++) {
 		uint64_t edge = b << r->shift;
 
-		assert_int_equal(mp_lb_ring_pick(r, NULL, edge, 0), ref_ring_pick(r, edge));
-		assert_int_equal(mp_lb_ring_pick(r, NULL, edge - 1, 0), ref_ring_pick(r, edge - 1));
+		assert_int_equal(mp_lb_ring_pick(r, NULL, -1, edge, 0), ref_ring_pick(r, edge));
+		assert_int_equal(mp_lb_ring_pick(r, NULL, -1, edge - 1, 0),
+		                 ref_ring_pick(r, edge - 1));
 	}
 	for (unsigned int i = 0; i < RING_KEYS; i++) {
 		uint64_t key = rnd();
 
-		assert_int_equal(mp_lb_ring_pick(r, NULL, key, 0), ref_ring_pick(r, key));
+		assert_int_equal(mp_lb_ring_pick(r, NULL, -1, key, 0), ref_ring_pick(r, key));
 	}
 	/* Every endpoint gets a point, however light. */
 	{
@@ -406,7 +407,7 @@ test_ring_remove_add(void **st)
 
 		ring_shares(full, share, n);
 		for (unsigned int i = 0; i < RING_KEYS; i++)
-			before[i] = mp_lb_ring_pick(full, NULL, keys[i], 0);
+			before[i] = mp_lb_ring_pick(full, NULL, -1, keys[i], 0);
 		for (unsigned int r = 0; r < n; r++) {
 			struct mp_lb_outlier *o =
 			        mp_lb_outlier_create((uint16_t)n, &p, SOCKET_ID_ANY);
@@ -423,14 +424,14 @@ test_ring_remove_add(void **st)
 			                                  SOCKET_ID_ANY, &less),
 			                 0);
 			for (unsigned int i = 0; i < RING_KEYS; i++) {
-				int now_ep = mp_lb_ring_pick(less, NULL, keys[i], 0);
+				int now_ep = mp_lb_ring_pick(less, NULL, -1, keys[i], 0);
 
 				/* Exactly r's keys move; nobody else's. */
 				if (before[i] != (int)r)
 					assert_int_equal(now_ep, before[i]);
 				moved += now_ep != before[i];
 				/* Ejecting r on the full ring is removing it. */
-				assert_int_equal(mp_lb_ring_pick(full, o, keys[i], 1), now_ep);
+				assert_int_equal(mp_lb_ring_pick(full, o, -1, keys[i], 1), now_ep);
 			}
 			/* The moved fraction is r's share, to sampling error (6 sigma). */
 			assert_true(dabs((double)moved / RING_KEYS - share[r]) <
@@ -443,7 +444,7 @@ test_ring_remove_add(void **st)
 		/* A new endpoint in the config rescales every endpoint's points (ring_hash.c):
 		 * keys go to the new one, and some move between the old ones. */
 		for (unsigned int i = 0; i < RING_KEYS; i++) {
-			int now_ep = mp_lb_ring_pick(more, NULL, keys[i], 0);
+			int now_ep = mp_lb_ring_pick(more, NULL, -1, keys[i], 0);
 
 			to_new += now_ep == (int)n;
 			others += now_ep != before[i] && now_ep != (int)n;

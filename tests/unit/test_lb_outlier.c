@@ -325,13 +325,13 @@ test_pick_maglev_skips(void **st)
 	c = build(add_cluster(MP_LB_MAGLEV, MP_CONF_DEF_MAGLEV_SIZE, 10, NULL, NULL), NULL);
 	s = state(c, 1);
 	for (unsigned int i = 0; i < KEYS; i++) {
-		before[i] = mp_lb_pick_l7(c, s, o, key_of(i), T0);
+		before[i] = mp_lb_pick_l7(c, s, o, -1, key_of(i), T0);
 		/* Without ejections, the L7 pick is the L4 pick of the folded key. */
 		assert_int_equal(before[i], mp_lb_pick(c, s, lb_key32(key_of(i))));
 	}
 	assert_true(fails(o, 3, MP_LB_OUTCOME_5XX, 5, T0));
 	for (unsigned int i = 0; i < KEYS; i++) {
-		int ep = mp_lb_pick_l7(c, s, o, key_of(i), T0 + 1);
+		int ep = mp_lb_pick_l7(c, s, o, -1, key_of(i), T0 + 1);
 
 		assert_int_not_equal(ep, 3);
 		if (before[i] != 3)
@@ -345,7 +345,7 @@ test_pick_maglev_skips(void **st)
 	for (unsigned int e = 0; e < 10; e++)
 		assert_true(to[e] * 3 < on_3);
 	for (unsigned int i = 0; i < KEYS; i++)
-		assert_int_equal(mp_lb_pick_l7(c, s, o, key_of(i), T0 + BASE), before[i]);
+		assert_int_equal(mp_lb_pick_l7(c, s, o, -1, key_of(i), T0 + BASE), before[i]);
 }
 
 /* The walk exactly: the first slot from the key's on whose endpoint is in, wrapping past the
@@ -379,7 +379,7 @@ test_pick_maglev_walk_wraps(void **st)
 		while (mp_lb_outlier_ejected(o, t[j], T0))
 			j = j + 1 == m ? 0 : j + 1;
 		wrapped += j < slot;
-		assert_int_equal(mp_lb_pick_l7(c, s, o, key_of(i), T0), t[j]);
+		assert_int_equal(mp_lb_pick_l7(c, s, o, -1, key_of(i), T0), t[j]);
 	}
 	/* About 1 key in 1009 lands on the last slot. */
 	assert_true(wrapped > 0);
@@ -413,9 +413,9 @@ test_pick_policies_skip(void **st)
 		assert_true(fails(o, 4, MP_LB_OUTCOME_CONNECT_FAILURE, 5, T0));
 		assert_true(fails(o, 9, MP_LB_OUTCOME_5XX, 5, T0));
 		for (unsigned int i = 0; i < 10000; i++) {
-			int a = mp_lb_pick_l7(c, s, o, key_of(i), T0 + S);
-			int b = mp_lb_p2c_pick(c, s, o, key_of(i + KEYS), T0 + S);
-			int d = mp_lb_ring_pick(r, o, key_of(i), T0 + S);
+			int a = mp_lb_pick_l7(c, s, o, -1, key_of(i), T0 + S);
+			int b = mp_lb_p2c_pick(c, s, o, -1, key_of(i + KEYS), T0 + S);
+			int d = mp_lb_ring_pick(r, o, -1, key_of(i), T0 + S);
 
 			for (unsigned int j = 0; j < 3; j++) {
 				int ep = j == 0 ? a : j == 1 ? b : d;
@@ -432,6 +432,76 @@ test_pick_policies_skip(void **st)
 			if (e != 0 && e != 4 && e != 9 && e != 7)
 				assert_true(count[e] > 10000 / 6 / 2);
 		mp_lb_ring_free(r);
+	}
+}
+
+/*
+ * A retry avoids the endpoint that failed: never picked while another is in; hash policies
+ * keep every other key and send the avoided one's to a fixed second choice; the avoided
+ * endpoint still beats an ejected one and beats nothing.
+ */
+static void
+test_pick_avoid(void **st)
+{
+	static const enum mp_lb_policy pol[] = {MP_LB_MAGLEV, MP_LB_ROUND_ROBIN, MP_LB_RANDOM,
+	                                        MP_LB_LEAST_CONN};
+	struct mp_lb_outlier_params p;
+
+	(void)st;
+	mp_lb_outlier_params_default(&p);
+	p.max_ejection_percent = 100;
+	for (unsigned int k = 0; k < RTE_DIM(pol); k++) {
+		const struct mp_lb_cluster *c;
+		struct mp_lb_state *s;
+		struct mp_lb_ring *r = NULL;
+
+		c = build(add_cluster(pol[k], MP_CONF_DEF_MAGLEV_SIZE, 10, NULL, NULL), NULL);
+		s = state(c, 1);
+		assert_int_equal(mp_lb_ring_build(c, MP_LB_RING_DEF_SIZE, SOCKET_ID_ANY, &r), 0);
+		for (unsigned int i = 0; i < 10000; i++) {
+			uint64_t key = key_of(i);
+			int a0 = mp_lb_pick_l7(c, s, NULL, -1, key, T0);
+			int r0 = mp_lb_ring_pick(r, NULL, -1, key, T0);
+			int a1 = mp_lb_pick_l7(c, s, NULL, a0, key, T0);
+			int b1 = mp_lb_p2c_pick(c, s, NULL, a0, key, T0);
+			int r1 = mp_lb_ring_pick(r, NULL, r0, key, T0);
+
+			assert_true(a1 >= 0 && a1 != a0);
+			assert_true(b1 >= 0 && b1 != a0);
+			assert_true(r1 >= 0 && r1 != r0);
+			/* Hash policies: the same second choice every time; avoiding some other
+			 * endpoint leaves the key where it was. */
+			assert_int_equal(mp_lb_ring_pick(r, NULL, r0, key, T0), r1);
+			assert_int_equal(mp_lb_ring_pick(r, NULL, (r0 + 1) % 10, key, T0), r0);
+			if (pol[k] == MP_LB_MAGLEV) {
+				assert_int_equal(mp_lb_pick_l7(c, s, NULL, a0, key, T0), a1);
+				assert_int_equal(mp_lb_pick_l7(c, s, NULL, (a0 + 1) % 10, key, T0),
+				                 a0);
+			}
+		}
+		mp_lb_ring_free(r);
+	}
+	/* Two endpoints, 0 ejected, 1 avoided: 1 (it is in). One endpoint, avoided: it. */
+	{
+		const struct mp_lb_cluster *c;
+		struct mp_lb_state *s;
+		struct mp_lb_outlier *o = outlier(2, &p);
+		struct mp_lb_ring *r = NULL;
+
+		c = build(add_cluster(MP_LB_MAGLEV, 211, 2, NULL, NULL), NULL);
+		s = state(c, 1);
+		assert_int_equal(mp_lb_ring_build(c, 1024, SOCKET_ID_ANY, &r), 0);
+		assert_true(fails(o, 0, MP_LB_OUTCOME_5XX, 5, T0));
+		for (unsigned int i = 0; i < 1000; i++) {
+			assert_int_equal(mp_lb_pick_l7(c, s, o, 1, key_of(i), T0), 1);
+			assert_int_equal(mp_lb_p2c_pick(c, s, o, 1, key_of(i), T0), 1);
+			assert_int_equal(mp_lb_ring_pick(r, o, 1, key_of(i), T0), 1);
+		}
+		mp_lb_ring_free(r);
+		c = build(add_cluster(MP_LB_LEAST_CONN, 0, 1, NULL, NULL), NULL);
+		s = state(c, 1);
+		assert_int_equal(mp_lb_pick_l7(c, s, NULL, 0, 1, T0), 0);
+		assert_int_equal(mp_lb_p2c_pick(c, s, NULL, 0, 1, T0), 0);
 	}
 }
 
@@ -458,9 +528,9 @@ test_pick_all_ejected(void **st)
 		assert_true(fails(o, 0, MP_LB_OUTCOME_5XX, 5, T0));
 		assert_true(fails(o, 2, MP_LB_OUTCOME_5XX, 5, T0));
 		for (unsigned int i = 0; i < 1000; i++) {
-			int a = mp_lb_pick_l7(c, s, o, key_of(i), T0);
-			int b = mp_lb_p2c_pick(c, s, o, key_of(i), T0);
-			int d = mp_lb_ring_pick(r, o, key_of(i), T0);
+			int a = mp_lb_pick_l7(c, s, o, -1, key_of(i), T0);
+			int b = mp_lb_p2c_pick(c, s, o, -1, key_of(i), T0);
+			int d = mp_lb_ring_pick(r, o, -1, key_of(i), T0);
 
 			assert_true(a == 0 || a == 2);
 			assert_true(b == 0 || b == 2);
@@ -477,10 +547,10 @@ test_pick_all_ejected(void **st)
 		struct mp_lb_state *s = state(c, 1);
 		struct mp_lb_ring *r = NULL;
 
-		assert_int_equal(mp_lb_pick_l7(c, s, NULL, 1, T0), -1);
-		assert_int_equal(mp_lb_p2c_pick(c, s, NULL, 1, T0), -1);
+		assert_int_equal(mp_lb_pick_l7(c, s, NULL, -1, 1, T0), -1);
+		assert_int_equal(mp_lb_p2c_pick(c, s, NULL, -1, 1, T0), -1);
 		assert_int_equal(mp_lb_ring_build(c, 1024, SOCKET_ID_ANY, &r), 0);
-		assert_int_equal(mp_lb_ring_pick(r, NULL, 1, T0), -1);
+		assert_int_equal(mp_lb_ring_pick(r, NULL, -1, 1, T0), -1);
 		mp_lb_ring_free(r);
 	}
 }
@@ -508,6 +578,7 @@ test_lb_outlier_run(void)
 	        OUTLIER_TEST(test_pick_maglev_skips),
 	        OUTLIER_TEST(test_pick_maglev_walk_wraps),
 	        OUTLIER_TEST(test_pick_policies_skip),
+	        OUTLIER_TEST(test_pick_avoid),
 	        OUTLIER_TEST(test_pick_all_ejected),
 	};
 
