@@ -110,6 +110,12 @@ outlier_eject(struct mp_lb_outlier *o, struct lb_outlier_ep *e, uint64_t now)
 {
 	uint64_t t;
 
+	/* Its own last ejection, ended but not ticked yet, must not count against it (nor be
+	 * counted twice in the gauge below). */
+	if (e->counted) {
+		e->counted = 0;
+		o->stats.ejections_active--;
+	}
 	if (!outlier_share_allows(o)) {
 		/* The gauge may hold ejections that ended since the last tick. */
 		if (mp_lb_outlier_tick(o, now) == 0 || !outlier_share_allows(o)) {

@@ -110,6 +110,20 @@ test_eject_at_nth_5xx(void **st)
 	assert_int_equal(mp_lb_outlier_tick(o, T0 + 7 + BASE - 1), 0);
 	assert_int_equal(mp_lb_outlier_tick(o, T0 + 7 + BASE), 1);
 	assert_int_equal(mp_lb_outlier_stats(o)->ejections_active, 0);
+	/* Ejected again after its time is up but before a tick: the gauge counts it once. */
+	{
+		struct mp_lb_outlier_params p;
+
+		mp_lb_outlier_params_default(&p);
+		p.max_ejection_percent = 100; /* room for both: no sweep before the ejection */
+		o = outlier(2, &p);
+		assert_true(fails(o, 0, MP_LB_OUTCOME_5XX, 5, T0));
+		assert_true(fails(o, 0, MP_LB_OUTCOME_5XX, 5, T0 + BASE));
+		assert_int_equal(mp_lb_outlier_stats(o)->ejections_active, 1);
+		assert_int_equal(mp_lb_outlier_stats(o)->ejections_overflow, 0);
+		assert_int_equal(mp_lb_outlier_tick(o, T0 + 3 * BASE), 1);
+		assert_int_equal(mp_lb_outlier_stats(o)->ejections_active, 0);
+	}
 	/* Failures reported while ejected (requests in flight) never extend it. */
 	o = outlier(10, NULL);
 	assert_true(fails(o, 1, MP_LB_OUTCOME_5XX, 5, T0));
