@@ -160,9 +160,10 @@ mp_lb_outlier_ep(const struct mp_lb_outlier *o, uint16_t ep, uint64_t now,
 /* L7 picks: healthy (in the cluster object) and not ejected (in the worker's outlier state)  */
 /*                                                                                           */
 /* Each returns an endpoint that is up, has a weight above 0 and is not ejected at now. When */
-/* every such endpoint is ejected (possible only when others are down: the share bound keeps */
-/* one in), the pick ignores ejection rather than fail: an ejected endpoint may answer, and */
-/* no endpoint at all certainly does not. -1 only when no endpoint is up. o may be NULL.     */
+/* every such endpoint is ejected (possible only when others are down, or at 100%: below, */
+/* the share bound keeps one in), the pick ignores ejection rather than fail: an ejected    */
+/* endpoint may answer, none at all certainly does not. -1 only when no endpoint is up. o    */
+/* may be NULL (nothing ejected).                                                            */
 /*                                                                                           */
 /* avoid: a retry passes the endpoint its last attempt failed on (-1 otherwise), and it is   */
 /* passed over like an ejected one while another endpoint is in (Envoy's previous_hosts      */
@@ -181,15 +182,15 @@ mp_lb_pick_l7(const struct mp_lb_cluster *c, struct mp_lb_state *s, const struct
 
 /**
  * Least request, two random choices, weighted: draw two endpoints with probability
- * proportional to weight (the cluster's alias table, two halves of `random`), keep the one
- * with fewer active requests per unit of weight (mp_lb_state_active() / weight: the proxy
- * counts requests with mp_lb_flow_open()/close() on an L7 cluster's state), the first drawn on
- * a tie. Idle endpoints are therefore picked in proportion to their weights, and a loaded one
- * loses to any less loaded one it is drawn with. Mitzenmacher's two choices keep the maximum
- * load near the average without scanning every endpoint. Envoy runs P2C for equal weights
- * and an EDF schedule on weight / (active + 1) otherwise; one rule for both is simpler and
- * O(1). An ejected draw is redrawn (from random, re-mixed) a few times, then the first
- * available endpoint is taken. Data-path safe; reads s.
+ * proportional to weight (the cluster's alias table, from a splitmix64 sequence seeded with
+ * `random`: the same random gives the same pick), keep the one with fewer active requests per
+ * unit of weight (mp_lb_state_active() / weight: the proxy counts requests with
+ * mp_lb_flow_open()/close() on an L7 cluster's state), the first drawn on a tie. Idle endpoints are
+ * therefore picked in proportion to their weights, and a loaded one loses to any less loaded one it
+ * is drawn with. Mitzenmacher's two choices keep the maximum load near the average without scanning
+ * every endpoint. Envoy runs P2C for equal weights and an EDF schedule on weight / (active + 1)
+ * otherwise; one rule for both is simpler and O(1). An ejected draw is redrawn (from random,
+ * re-mixed) a few times, then the first available endpoint is taken. Data-path safe; reads s.
  */
 int
 mp_lb_p2c_pick(const struct mp_lb_cluster *c, const struct mp_lb_state *s,
@@ -228,7 +229,8 @@ mp_lb_ring_points(const struct mp_lb_ring *r);
 /**
  * The endpoint for a 64-bit key (the proxy's hash of a header, a cookie or the source
  * address: any well mixed 64-bit value). An ejected endpoint's point is passed over for the
- * next one clockwise: only its keys move. Binary search, O(log points). Data-path safe.
+ * next one clockwise: only its keys move. A bucket table on the key's top bits, then a scan of
+ * about one point: three loads whatever the ring size. Data-path safe.
  */
 int
 mp_lb_ring_pick(const struct mp_lb_ring *r, const struct mp_lb_outlier *o, int avoid, uint64_t key,
@@ -257,8 +259,11 @@ mp_lb_ring_pick(const struct mp_lb_ring *r, const struct mp_lb_outlier *o, int a
  *
  * Budget (Envoy's retry_budget): a retry may start while active_retries <
  * max(min_retry_concurrency, budget_percent x active_requests / 100), both gauges of the
- * worker's cluster; active_requests counts requests in flight, retries included. With the
- * defaults, 100 requests allow 20 retries in flight and a quiet cluster still allows 3.
+ * worker's cluster (the breaker's active[MP_LB_BRK_REQUESTS] and [MP_LB_BRK_RETRIES]: the proxy
+ * counts each request and each retry there anyway); active_requests counts requests in
+ * flight, retries included. The max_retries breaker applies as well (Envoy lets a budget
+ * replace it; here both hold, and the tighter stops the retry). With the defaults, 100
+ * requests allow 20 retries in flight and a quiet cluster still allows 3.
  */
 struct mp_lb_retry_params {
 	uint32_t retry_on;       /**< MP_LB_RETRY_ON_* bits; default all */
