@@ -34,6 +34,7 @@ mp_lb_p2c_pick(const struct mp_lb_cluster *c, const struct mp_lb_state *s,
 	int a, b;
 
 	RTE_ASSERT(s->n_endpoints == c->n_endpoints);
+	RTE_ASSERT(o == NULL || o->n_endpoints == c->n_endpoints);
 	if (unlikely(c->n_up == 0))
 		return -1;
 	a = p2c_draw(c, &k, &x);
