@@ -126,8 +126,9 @@ mp_lb_outlier_free(struct mp_lb_outlier *o);
  * Count the outcome of one request on ep at time now. A success clears both consecutive
  * counts; a 5xx clears the connect count (the connection worked) and adds to the 5xx count;
  * a connect failure adds to the connect count. Reaching a threshold ejects ep, within the
- * share bound. Outcomes reported for an endpoint already ejected (requests that were in flight)
- * update the counts but never extend the ejection. Data-path safe.
+ * share bound. Failures reported while ep is ejected (requests that were in flight) are not
+ * counted: it comes back needing N new failures, and an ejection is never extended. A
+ * success resets the counts at any time. Data-path safe.
  * @return true when this report ejected ep
  */
 bool

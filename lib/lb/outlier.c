@@ -148,31 +148,30 @@ mp_lb_outlier_report(struct mp_lb_outlier *o, uint16_t ep, enum mp_lb_outcome ou
 
 	RTE_ASSERT(ep < o->n_endpoints);
 	e = &o->ep[ep];
-	switch (outcome) {
-	case MP_LB_OUTCOME_SUCCESS:
+	if (outcome == MP_LB_OUTCOME_SUCCESS) {
 		e->n_5xx = 0;
 		e->n_connect = 0;
 		return false;
-	case MP_LB_OUTCOME_5XX:
+	}
+	/* Failures of requests that were in flight when ep was ejected: not counted, so that ep
+	 * comes back with a clean slate and needs N new failures to go out again. */
+	if (now < e->until)
+		return false;
+	if (outcome == MP_LB_OUTCOME_5XX) {
 		e->n_connect = 0;
 		e->n_5xx++;
-		if (o->p.consecutive_5xx == 0 || e->n_5xx < o->p.consecutive_5xx || now < e->until)
-			return false;
-		if (!outlier_eject(o, e, now))
+		if (o->p.consecutive_5xx == 0 || e->n_5xx < o->p.consecutive_5xx ||
+		    !outlier_eject(o, e, now))
 			return false;
 		o->stats.ejections_consecutive_5xx++;
 		return true;
-	case MP_LB_OUTCOME_CONNECT_FAILURE:
-		e->n_connect++;
-		if (o->p.consecutive_connect == 0 || e->n_connect < o->p.consecutive_connect ||
-		    now < e->until)
-			return false;
-		if (!outlier_eject(o, e, now))
-			return false;
-		o->stats.ejections_consecutive_connect++;
-		return true;
 	}
-	return false;
+	e->n_connect++;
+	if (o->p.consecutive_connect == 0 || e->n_connect < o->p.consecutive_connect ||
+	    !outlier_eject(o, e, now))
+		return false;
+	o->stats.ejections_consecutive_connect++;
+	return true;
 }
 
 bool

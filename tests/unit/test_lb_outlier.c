@@ -129,6 +129,9 @@ test_eject_at_nth_5xx(void **st)
 	assert_true(fails(o, 1, MP_LB_OUTCOME_5XX, 5, T0));
 	assert_false(fails(o, 1, MP_LB_OUTCOME_5XX, 10, T0 + S));
 	assert_true(until(o, 1) == T0 + BASE);
+	/* ...nor count: back at T0 + BASE, it takes five new failures to go out again. */
+	assert_false(fails(o, 1, MP_LB_OUTCOME_5XX, 4, T0 + BASE));
+	assert_true(mp_lb_outlier_report(o, 1, MP_LB_OUTCOME_5XX, T0 + BASE));
 }
 
 static void
