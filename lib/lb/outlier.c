@@ -145,6 +145,8 @@ bool
 mp_lb_outlier_report(struct mp_lb_outlier *o, uint16_t ep, enum mp_lb_outcome outcome, uint64_t now)
 {
 	struct lb_outlier_ep *e;
+	uint32_t *count, threshold;
+	uint64_t *stat;
 
 	RTE_ASSERT(ep < o->n_endpoints);
 	e = &o->ep[ep];
@@ -158,19 +160,19 @@ mp_lb_outlier_report(struct mp_lb_outlier *o, uint16_t ep, enum mp_lb_outcome ou
 	if (now < e->until)
 		return false;
 	if (outcome == MP_LB_OUTCOME_5XX) {
-		e->n_connect = 0;
-		e->n_5xx++;
-		if (o->p.consecutive_5xx == 0 || e->n_5xx < o->p.consecutive_5xx ||
-		    !outlier_eject(o, e, now))
-			return false;
-		o->stats.ejections_consecutive_5xx++;
-		return true;
+		e->n_connect = 0; /* the connection worked */
+		count = &e->n_5xx;
+		threshold = o->p.consecutive_5xx;
+		stat = &o->stats.ejections_consecutive_5xx;
+	} else {
+		count = &e->n_connect;
+		threshold = o->p.consecutive_connect;
+		stat = &o->stats.ejections_consecutive_connect;
 	}
-	e->n_connect++;
-	if (o->p.consecutive_connect == 0 || e->n_connect < o->p.consecutive_connect ||
-	    !outlier_eject(o, e, now))
+	(*count)++;
+	if (threshold == 0 || *count < threshold || !outlier_eject(o, e, now))
 		return false;
-	o->stats.ejections_consecutive_connect++;
+	(*stat)++;
 	return true;
 }
 
