@@ -16,6 +16,23 @@
  * every worker within its first N failures there (N x workers requests in all); one failing
  * a share of requests is judged on each worker's sample of them. Envoy's detector pools the
  * workers' outcomes on its main thread instead, which needs cross-thread traffic per request.
+ *
+ * One request through the proxy, per worker w and cluster c (error paths shortened):
+ * @code
+ * k = mp_lb_breaker_acquire(&w->brk[c], MP_LB_BRK_BIT(MP_LB_BRK_REQUESTS));
+ * if (k != MP_LB_BRK_NONE)
+ *	return reply_503(req, mp_lb_breaker_name(k));	// x-meshpath-overflow: max_requests
+ * ep = mp_lb_pick_l7(cl, w->lb[c], w->outlier[c], avoid = -1, key, now);	// or p2c, ring
+ * mp_lb_flow_open(w->lb[c], ep);		// least request counts active requests here
+ * ... connect (MP_LB_BRK_CONNECTIONS / PENDING around it), send, wait ...
+ * mp_lb_flow_close(w->lb[c], ep);
+ * mp_lb_outlier_report(w->outlier[c], ep, outcome_of(attempt), now);
+ * v = mp_lb_retry_decide(&route->retry, &attempt_state, w->brk[c].active[MP_LB_BRK_REQUESTS],
+ *			  w->brk[c].active[MP_LB_BRK_RETRIES], &w->retry_stats[c]);
+ * if (v == MP_LB_RETRY_RETRY && mp_lb_breaker_acquire(&w->brk[c],
+ *				MP_LB_BRK_BIT(MP_LB_BRK_RETRIES)) == MP_LB_BRK_NONE)
+ *	timer_in(mp_lb_retry_backoff(&route->retry, retries_done, rnd()), pick again, avoid = ep);
+ * @endcode
  */
 #ifndef MP_LB_L7_H
 #define MP_LB_L7_H
