@@ -10,6 +10,12 @@
  * ratio to it, measured in the same run. maglev_div reads the same ring with a hardware divide,
  * which is what the multiply-based reduction in lib/lb replaces.
  *
+ * The L7 picks (lb/l7_*) take 64-bit keys or randoms from a table of 4096 walked the same way,
+ * with an outlier state attached and nothing ejected, as the proxy runs them: Maglev through
+ * mp_lb_pick_l7() (fold the key, read the ring, test the endpoint's ejection), least request
+ * with two weighted random choices over uneven loads, and ring hash (a bucket-table read and a
+ * short scan over 16384 or 2^20 points). Compare them with lb/maglev in the same run.
+ *
  * Cluster objects and states need rte_malloc: the benchmarks that build one start the EAL
  * through mp_bench_eal().
  */
@@ -42,6 +48,19 @@ struct lb_bench {
 
 static struct mp_conf conf;
 static uint32_t hashes[N_HASHES] __rte_cache_aligned;
+static uint64_t keys[N_HASHES] __rte_cache_aligned;
+
+enum l7_kind {
+	L7_MAGLEV, /* mp_lb_pick_l7() on a Maglev cluster */
+	L7_P2C,    /* mp_lb_p2c_pick() */
+	L7_RING,   /* mp_lb_ring_pick() */
+};
+
+struct l7_bench {
+	struct lb_bench lb;
+	enum l7_kind kind;
+	uint32_t ring_size;
+};
 
 /* 4096 TCP flows from 64 clients x 64 source ports to one VIP. */
 static void
@@ -294,6 +313,62 @@ hash_v6(struct mp_bench_state *s, void *arg)
 	                 MP_BENCH_C_RATE | MP_BENCH_C_PER_ITERATION | MP_BENCH_C_INVERT);
 }
 
+/* The L7 picks, one key per flow of the burst, nothing ejected. */
+static void
+l7_pick(struct mp_bench_state *s, void *arg)
+{
+	const struct l7_bench *b = arg;
+	struct mp_lb_outlier_params op;
+	struct mp_lb_outlier *o;
+	struct mp_lb_ring *ring = NULL;
+	struct mp_lb_cluster *c;
+	struct mp_lb_state *st;
+	int32_t eps[BURST];
+	unsigned int off = 0;
+
+	if (!bench_setup(s, &b->lb, &c, &st))
+		return;
+	/* Two independent 32-bit hashes side by side: a well mixed 64-bit key. */
+	for (unsigned int i = 0; i < N_HASHES; i++)
+		keys[i] = (uint64_t)hashes[i] << 32 | hashes[N_HASHES - 1 - i];
+	mp_lb_outlier_params_default(&op);
+	o = mp_lb_outlier_create(b->lb.n, &op, SOCKET_ID_ANY);
+	if (o == NULL ||
+	    (b->kind == L7_RING && mp_lb_ring_build(c, b->ring_size, SOCKET_ID_ANY, &ring) != 0)) {
+		mp_bench_skip(s, "outlier or ring setup failed");
+		goto out;
+	}
+	/* Uneven loads, so P2C's comparisons do not all tie. */
+	for (unsigned int i = 0; i < LC_OPEN; i++)
+		mp_lb_flow_open(st, (uint16_t)(hashes[i] % b->lb.n));
+	while (mp_bench_keep_running(s)) {
+		const uint64_t *k = &keys[off];
+
+		switch (b->kind) {
+		case L7_MAGLEV:
+			for (unsigned int i = 0; i < BURST; i++)
+				eps[i] = mp_lb_pick_l7(c, st, o, -1, k[i], 0);
+			break;
+		case L7_P2C:
+			for (unsigned int i = 0; i < BURST; i++)
+				eps[i] = mp_lb_p2c_pick(c, st, o, -1, k[i], 0);
+			break;
+		case L7_RING:
+			for (unsigned int i = 0; i < BURST; i++)
+				eps[i] = mp_lb_ring_pick(ring, o, -1, k[i], 0);
+			break;
+		}
+		mp_bench_do_not_optimize(eps);
+		off = (off + BURST) & (N_HASHES - 1);
+	}
+	bench_report(s, &b->lb, BURST);
+out:
+	mp_lb_ring_free(ring);
+	mp_lb_outlier_free(o);
+	mp_lb_state_free(st);
+	mp_lb_cluster_free(c);
+}
+
 static struct lb_bench maglev_10 = {MP_LB_MAGLEV, 10, W_EQUAL, "maglev, 10 endpoints, M=65537"};
 static struct lb_bench maglev_100 = {MP_LB_MAGLEV, 100, W_EQUAL, "maglev, 100 endpoints, M=65537"};
 static struct lb_bench maglev_100w = {MP_LB_MAGLEV, 100, W_1234,
@@ -315,6 +390,35 @@ static struct lb_bench lc_10 = {MP_LB_LEAST_CONN, 10, W_1234,
 static struct lb_bench lc_100 = {MP_LB_LEAST_CONN, 100, W_1234,
                                  "least connections, 100 endpoints, weights 1:2:3:4"};
 
+static struct l7_bench l7_maglev_10 = {
+        {MP_LB_MAGLEV, 10, W_1234, "L7 maglev, 10 endpoints, weights 1:2:3:4, M=65537"},
+        L7_MAGLEV,
+        0};
+static struct l7_bench l7_maglev_100 = {
+        {MP_LB_MAGLEV, 100, W_1234, "L7 maglev, 100 endpoints, weights 1:2:3:4, M=65537"},
+        L7_MAGLEV,
+        0};
+static struct l7_bench l7_p2c_10 = {
+        {MP_LB_LEAST_CONN, 10, W_1234, "least request P2C, 10 endpoints, weights 1:2:3:4"},
+        L7_P2C,
+        0};
+static struct l7_bench l7_p2c_100 = {
+        {MP_LB_LEAST_CONN, 100, W_1234, "least request P2C, 100 endpoints, weights 1:2:3:4"},
+        L7_P2C,
+        0};
+static struct l7_bench l7_ring_10 = {
+        {MP_LB_MAGLEV, 10, W_1234, "ring hash, 10 endpoints, weights 1:2:3:4, 16384 points"},
+        L7_RING,
+        MP_LB_RING_DEF_SIZE};
+static struct l7_bench l7_ring_100 = {
+        {MP_LB_MAGLEV, 100, W_1234, "ring hash, 100 endpoints, weights 1:2:3:4, 16384 points"},
+        L7_RING,
+        MP_LB_RING_DEF_SIZE};
+static struct l7_bench l7_ring_100_big = {
+        {MP_LB_MAGLEV, 100, W_1234, "ring hash, 100 endpoints, weights 1:2:3:4, 2^20 points"},
+        L7_RING,
+        1u << 20};
+
 MP_BENCH_ARG(baseline_mod, "lb/baseline_mod/10", &mod_10);
 MP_BENCH_ARG(pick_single, "lb/maglev/10", &maglev_10);
 MP_BENCH_ARG(pick_bulk, "lb/maglev_bulk/10", &maglev_10);
@@ -330,6 +434,13 @@ MP_BENCH_ARG(pick_single, "lb/random/10", &random_10);
 MP_BENCH_ARG(pick_single, "lb/random/100", &random_100);
 MP_BENCH_ARG(pick_single, "lb/least_conn/10", &lc_10);
 MP_BENCH_ARG(pick_single, "lb/least_conn/100", &lc_100);
+MP_BENCH_ARG(l7_pick, "lb/l7_maglev/10", &l7_maglev_10);
+MP_BENCH_ARG(l7_pick, "lb/l7_maglev/100", &l7_maglev_100);
+MP_BENCH_ARG(l7_pick, "lb/l7_p2c/10", &l7_p2c_10);
+MP_BENCH_ARG(l7_pick, "lb/l7_p2c/100", &l7_p2c_100);
+MP_BENCH_ARG(l7_pick, "lb/l7_ring/10", &l7_ring_10);
+MP_BENCH_ARG(l7_pick, "lb/l7_ring/100", &l7_ring_100);
+MP_BENCH_ARG(l7_pick, "lb/l7_ring/100_2^20", &l7_ring_100_big);
 MP_BENCH_ARG(hash_v4, "lb/hash_v4", NULL);
 MP_BENCH_ARG(hash_v6, "lb/hash_v6", NULL);
 MP_BENCH_ARG(maglev_build, "lb/maglev_build/100", &maglev_100);

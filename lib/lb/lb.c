@@ -215,9 +215,8 @@ mp_lb_cluster_build(const struct mp_conf *conf, unsigned int cluster, const uint
 
 	/* One allocation, largest alignment first; the ring starts on a cache line. */
 	off_eps = lb_carve(&len, n * sizeof(struct mp_lb_endpoint), alignof(struct mp_lb_endpoint));
-	if (cc->policy == MP_LB_RANDOM)
-		off_alias =
-		        lb_carve(&len, n_up * sizeof(struct lb_alias), alignof(struct lb_alias));
+	/* Every policy: least request draws from it whatever the cluster's own policy. */
+	off_alias = lb_carve(&len, n_up * sizeof(struct lb_alias), alignof(struct lb_alias));
 	off_weight = lb_carve(&len, n_up * sizeof(uint32_t), alignof(uint32_t));
 	off_ep = lb_carve(&len, n_up * sizeof(uint16_t), alignof(uint16_t));
 	if (cc->policy == MP_LB_MAGLEV && n_up > 0)
@@ -240,8 +239,7 @@ mp_lb_cluster_build(const struct mp_conf *conf, unsigned int cluster, const uint
 	c->up_weight = RTE_PTR_ADD(c, off_weight);
 	c->up_ep = RTE_PTR_ADD(c, off_ep);
 	/* Pointers of the parts not carved stay NULL: mp_lb_maglev_table() relies on it. */
-	if (cc->policy == MP_LB_RANDOM)
-		c->alias = RTE_PTR_ADD(c, off_alias);
+	c->alias = RTE_PTR_ADD(c, off_alias);
 	if (cc->policy == MP_LB_MAGLEV && n_up > 0) {
 		c->maglev = RTE_PTR_ADD(c, off_table);
 		c->maglev_size = cc->maglev_size;
@@ -281,19 +279,12 @@ mp_lb_cluster_build(const struct mp_conf *conf, unsigned int cluster, const uint
 	if (rc != 0)
 		goto err_free;
 	if (n_up > 0) {
-		switch (c->policy) {
-		case MP_LB_MAGLEV:
+		/* The alias table, whatever the policy: least request draws from it too. */
+		rc = lb_random_build(c);
+		if (rc == 0 && c->policy == MP_LB_MAGLEV)
 			rc = lb_maglev_build(c, order);
-			break;
-		case MP_LB_ROUND_ROBIN:
+		else if (rc == 0 && c->policy == MP_LB_ROUND_ROBIN)
 			rc = lb_rr_build(c);
-			break;
-		case MP_LB_RANDOM:
-			rc = lb_random_build(c);
-			break;
-		case MP_LB_LEAST_CONN:
-			break;
-		}
 		if (rc != 0) {
 			lb_err(err, conf, cc->line, cc, "out of memory while building the %s table",
 			       c->policy == MP_LB_MAGLEV ? "Maglev" : "policy");

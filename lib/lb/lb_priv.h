@@ -49,7 +49,7 @@ struct mp_lb_cluster {
 	uint32_t rr_period;
 	uint16_t *rr_seq; /* [rr_period] */
 
-	/* random */
+	/* weighted draws: the random policy, least request's two choices (every policy) */
 	struct lb_alias *alias; /* [n_up] */
 
 	/* pickable endpoints in config order, for least connections and live round robin */
@@ -109,6 +109,12 @@ int
 lb_maglev_check(const struct mp_conf *conf, const struct mp_conf_cluster *cc, FILE *err);
 int
 lb_maglev_build(struct mp_lb_cluster *c, const uint16_t *order);
+/* Murmur3's 64-bit finaliser, and the hash of an endpoint's identity (family, port, address,
+ * the same on every host) with a seed: Maglev's permutations and the ring hash's points. */
+uint64_t
+lb_fmix64(uint64_t h);
+uint64_t
+lb_ep_id_hash(const struct mp_lb_endpoint *e, uint64_t seed);
 /* Endpoint e's Maglev preference list in a ring of m slots: offset, offset + skip, ... */
 void
 lb_maglev_perm(const struct mp_lb_endpoint *e, uint32_t m, uint32_t *offset, uint32_t *skip);
@@ -132,6 +138,17 @@ lb_splitmix64(uint64_t *x)
 	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
 	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
 	return z ^ (z >> 31);
+}
+
+/* One weighted draw from the alias table (random.c): the high half of r chooses a column
+ * uniformly, the low half its own endpoint or its alias. c->n_up > 0. */
+static inline int
+lb_alias_draw(const struct mp_lb_cluster *c, uint64_t r)
+{
+	uint32_t col = (uint32_t)(((r >> 32) * c->n_up) >> 32);
+	const struct lb_alias *a = &c->alias[col];
+
+	return a->ep[(uint32_t)r >= a->cut];
 }
 
 /* Data-path picks; c->n_up > 0. */

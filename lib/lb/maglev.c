@@ -119,8 +119,8 @@ lb_maglev_check(const struct mp_conf *conf, const struct mp_conf_cluster *cc, FI
 }
 
 /* Murmur3's 64-bit finaliser: a bijection with full avalanche. */
-static uint64_t
-maglev_fmix64(uint64_t h)
+uint64_t
+lb_fmix64(uint64_t h)
 {
 	h ^= h >> 33;
 	h *= UINT64_C(0xff51afd7ed558ccd);
@@ -134,8 +134,8 @@ maglev_fmix64(uint64_t h)
  * Hash an endpoint's identity. The key is assembled byte by byte into little-endian words, so
  * the value, and with it the ring, is the same on every host.
  */
-static uint64_t
-maglev_id_hash(const struct mp_lb_endpoint *e, uint64_t seed)
+uint64_t
+lb_ep_id_hash(const struct mp_lb_endpoint *e, uint64_t seed)
 {
 	uint8_t key[MAGLEV_ID_WORDS * 8] = {0};
 	uint64_t h = seed;
@@ -148,7 +148,7 @@ maglev_id_hash(const struct mp_lb_endpoint *e, uint64_t seed)
 
 		for (unsigned int b = 0; b < 8; b++)
 			v |= (uint64_t)key[w * 8 + b] << (8 * b);
-		h = maglev_fmix64(h ^ v);
+		h = lb_fmix64(h ^ v);
 	}
 	return h;
 }
@@ -156,8 +156,8 @@ maglev_id_hash(const struct mp_lb_endpoint *e, uint64_t seed)
 void
 lb_maglev_perm(const struct mp_lb_endpoint *e, uint32_t m, uint32_t *offset, uint32_t *skip)
 {
-	*offset = (uint32_t)(maglev_id_hash(e, MAGLEV_SEED_OFFSET) % m);
-	*skip = (uint32_t)(maglev_id_hash(e, MAGLEV_SEED_SKIP) % (m - 1)) + 1;
+	*offset = (uint32_t)(lb_ep_id_hash(e, MAGLEV_SEED_OFFSET) % m);
+	*skip = (uint32_t)(lb_ep_id_hash(e, MAGLEV_SEED_SKIP) % (m - 1)) + 1;
 }
 
 /*

@@ -254,4 +254,7 @@ mp_lb_hash_v6(const uint8_t *src, const uint8_t *dst, rte_be16_t sport, rte_be16
 	return mp_lb_hash_fmix32(h);
 }
 
+/* The L7 side: outlier ejection, L7 picks, retries, circuit breakers. */
+#include "mp_lb_l7.h"
+
 #endif /* MP_LB_H */

@@ -72,9 +72,5 @@ lb_random_build(struct mp_lb_cluster *c)
 int
 lb_random_pick(const struct mp_lb_cluster *c, struct mp_lb_state *s)
 {
-	uint64_t r = lb_splitmix64(&s->rng);
-	uint32_t col = (uint32_t)(((r >> 32) * c->n_up) >> 32);
-	const struct lb_alias *a = &c->alias[col];
-
-	return a->ep[(uint32_t)r >= a->cut];
+	return lb_alias_draw(c, lb_splitmix64(&s->rng));
 }

@@ -10,6 +10,11 @@
  * stands for the same share of uniformly hashed keys, so the fraction of slots that change
  * owner is the fraction of keys that move. The numbers are printed; the bounds asserted sit
  * above the measured worst case with margin (see test_maglev_remove_one).
+ *
+ * main() starts the EAL once and runs this group, then the groups of test_lb_outlier.c
+ * (ejection timing and the L7 picks' skipping), test_lb_retry.c (retry decisions, back-off,
+ * budget, circuit breakers) and test_lb_l7.c (least request, ring hash), which share the
+ * config helpers declared in test_lb.h.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -34,6 +39,7 @@
 
 #include "lb_priv.h"
 #include "mp_lb.h"
+#include "test_lb.h"
 
 #define M_DEFAULT        MP_CONF_DEF_MAGLEV_SIZE /* 65537 */
 #define PORT             8080
@@ -82,7 +88,7 @@ set_ep(struct mp_conf_endpoint *e, uint32_t id, uint32_t weight)
 }
 
 /* Add a cluster whose endpoint i has identity ids[i] (i when NULL) and weight w[i] (1). */
-static unsigned int
+unsigned int
 add_cluster(enum mp_lb_policy policy, uint32_t maglev_size, unsigned int n, const uint32_t *ids,
             const uint32_t *w)
 {
@@ -102,7 +108,7 @@ add_cluster(enum mp_lb_policy policy, uint32_t maglev_size, unsigned int n, cons
 	return ci;
 }
 
-static struct mp_lb_cluster *
+struct mp_lb_cluster *
 build(unsigned int ci, const uint8_t *up)
 {
 	struct mp_lb_cluster *c = NULL;
@@ -114,7 +120,15 @@ build(unsigned int ci, const uint8_t *up)
 	return c;
 }
 
-static struct mp_lb_state *
+void
+free_last_cluster(void)
+{
+	assert_true(n_clusters > 0);
+	mp_lb_cluster_free(clusters[--n_clusters]);
+	clusters[n_clusters] = NULL;
+}
+
+struct mp_lb_state *
 state(const struct mp_lb_cluster *c, uint64_t seed)
 {
 	struct mp_lb_state *s = mp_lb_state_create(c, SOCKET_ID_ANY, seed);
@@ -175,20 +189,20 @@ cpu_sec(void)
 }
 
 /* libm-free helpers: the unit test links only what the module links. */
-static double
+double
 dabs(double x)
 {
 	return x < 0 ? -x : x;
 }
 
-static double
+double
 dmax(double a, double b)
 {
 	return a > b ? a : b;
 }
 
 /* Newton's method; x > 0. */
-static double
+double
 dsqrt(double x)
 {
 	double r = x > 1 ? x : 1;
@@ -198,7 +212,7 @@ dsqrt(double x)
 	return r;
 }
 
-static double
+double
 chi2(const uint64_t *observed, const double *expected, unsigned int n)
 {
 	double sum = 0;
@@ -1269,7 +1283,7 @@ test_hash_spread(void **st)
 
 /* ---------------------------------------------------------------------------------------- */
 
-static int
+int
 test_setup(void **st)
 {
 	(void)st;
@@ -1278,7 +1292,7 @@ test_setup(void **st)
 	return 0;
 }
 
-static int
+int
 test_teardown(void **st)
 {
 	(void)st;
@@ -1286,21 +1300,6 @@ test_teardown(void **st)
 		mp_lb_cluster_free(clusters[--n_clusters]);
 	while (n_states > 0)
 		mp_lb_state_free(states[--n_states]);
-	return 0;
-}
-
-static int
-group_setup(void **st)
-{
-	(void)st;
-	return test_eal_init("test_lb", "256");
-}
-
-static int
-group_teardown(void **st)
-{
-	(void)st;
-	rte_eal_cleanup();
 	return 0;
 }
 
@@ -1336,5 +1335,15 @@ main(void)
 	        LB_TEST(test_hash_spread),
 	};
 
-	return cmocka_run_group_tests_name("lb", tests, group_setup, group_teardown);
+	int failed;
+
+	/* Once for every group: the EAL starts only once per process. */
+	if (test_eal_init("test_lb", "256") != 0)
+		return 1;
+	failed = cmocka_run_group_tests_name("lb", tests, NULL, NULL);
+	failed += test_lb_outlier_run();
+	failed += test_lb_retry_run();
+	failed += test_lb_l7_run();
+	rte_eal_cleanup();
+	return failed != 0;
 }
