@@ -51,19 +51,6 @@ flow_hash_fini(struct flow_hash *h)
 	h->b = NULL;
 }
 
-uint32_t
-flow_key_hash(const struct mp_flow_key *k)
-{
-	uint64_t w[sizeof(*k) / sizeof(uint64_t)];
-	uint32_t v = 0;
-	unsigned int i;
-
-	memcpy(w, k, sizeof(w));
-	for (i = 0; i < RTE_DIM(w); i++)
-		v = rte_hash_crc_8byte(w[i], v);
-	return v;
-}
-
 int64_t
 flow_hash_find(const struct mp_flow_table *t, const struct mp_flow_key *k, uint32_t hv,
                unsigned int first)
