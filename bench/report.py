@@ -61,6 +61,9 @@ def micro_pairs(res):
             np_ = n.split("/")
             if n == base or len(np_) != len(bp) or BASELINE.search(np_[i]):
                 continue
+            # A build or set-up benchmark (no per-item time) is not a variant of a per-item one.
+            if (res[n]["per_item"] is None) != (res[base]["per_item"] is None):
+                continue
             if all(np_[j] == bp[j] for j in range(len(bp)) if j != i):
                 family = "/".join(bp[:i] + ["*"] + bp[i + 1:])
                 pairs.append((family, n, base, res[n]["ns"] / res[base]["ns"]))
