@@ -24,7 +24,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 # A benchmark is a baseline when one component of its name says so. Every other benchmark whose
 # name differs from a baseline's in exactly that component is measured against it.
-BASELINE = re.compile(r"baseline|^rte_")
+BASELINE = re.compile(r"baseline|^rte_|^http_parser$")
 
 
 def micro_results(path):
