@@ -219,9 +219,9 @@ snapshot_services_same(const struct mp_conf *a, const struct mp_conf *b)
 	for (;; i++, j++) {
 		const struct mp_conf_listener *x, *y;
 
-		while (i < a->n_listeners && a->listeners[i].service == MP_SVC_NONE)
+		while (i < a->n_listeners && !mp_conf_listener_self_served(&a->listeners[i]))
 			i++;
-		while (j < b->n_listeners && b->listeners[j].service == MP_SVC_NONE)
+		while (j < b->n_listeners && !mp_conf_listener_self_served(&b->listeners[j]))
 			j++;
 		if (i == a->n_listeners || j == b->n_listeners)
 			return i == a->n_listeners && j == b->n_listeners;

@@ -78,7 +78,7 @@ tcp_listen_all(struct mp_worker *w, const struct mp_conf *conf)
 		int family = l->vip.family;
 		const void *addr = family == AF_INET ? (const void *)&l->vip.v4 : l->vip.v6;
 
-		if (l->service == MP_SVC_NONE)
+		if (!mp_conf_listener_self_served(l))
 			continue;
 		for (uint32_t port = l->port; port <= l->port_last; port++) {
 			if (mp_tcp_listen(w->tcp, family, addr, (uint16_t)port, cb, NULL) != NULL)

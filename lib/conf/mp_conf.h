@@ -180,6 +180,13 @@ struct mp_conf_listener {
 	int line;
 };
 
+/** The listener is served by meshpath's own TCP stack (echo, discard). */
+static inline int
+mp_conf_listener_self_served(const struct mp_conf_listener *l)
+{
+	return l->service == MP_SVC_ECHO || l->service == MP_SVC_DISCARD;
+}
+
 /** meshpath's own TCP stack (per worker): limits, buffers, timers (`tcp` section). */
 struct mp_conf_tcp {
 	uint32_t max_conns;         /**< `max_connections`: per worker, TIME_WAIT included */

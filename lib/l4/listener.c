@@ -83,8 +83,9 @@ mp_l4_listeners_build(const struct mp_conf *conf, int socket_id)
 		const struct mp_conf_listener *cl = &conf->listeners[i];
 		struct mp_l4_listener *l;
 
-		/* HTTP listeners are served by the HTTP proxy, not load balanced at L4. */
-		if (cl->service != MP_SVC_NONE)
+		/* HTTP listeners are served by the HTTP proxy, not load balanced at L4 (echo and
+		 * discard stay: the L4 stage hands their segments to the TCP stack). */
+		if (cl->service == MP_SVC_HTTP)
 			continue;
 		l = &t->l[t->n++];
 
