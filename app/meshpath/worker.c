@@ -22,7 +22,8 @@ mp_worker_main(void *arg)
 	rte_rcu_qsbr_thread_register(w->rcu, w->index);
 	rte_rcu_qsbr_thread_online(w->rcu, w->index);
 	MP_LOG(INFO, "worker %u running on lcore %u (queue %u)", c->worker, w->lcore, c->queue);
-	/* One TSC read per iteration: its end is the next one's start (rdtsc is not free in a VM). */
+	/* One TSC read per iteration: its end is the next one's start (rdtsc is not free in a VM).
+	 */
 	start = rte_rdtsc();
 	while (!__atomic_load_n(w->quit, __ATOMIC_RELAXED)) {
 		unsigned int total = 0;
@@ -33,6 +34,9 @@ mp_worker_main(void *arg)
 		c->now = start;
 		c->routes = snap->routes;
 		c->local = snap->local;
+		/* A table freed after a reload may come back at the same address: the local-address
+		 * cache lives one iteration, within one RCU read section. */
+		c->lc_table = NULL;
 		mp_l4_begin(&w->l4, snap->l4);
 		for (p = 0; p < c->n_ports; p++) {
 			n = rte_eth_rx_burst(c->ifaces[p].port_id, c->queue, pkts, burst);

@@ -494,6 +494,13 @@ struct mp_net_ctx {
 	uint64_t nh_cache_tsc;               /**< how long a next-hop cache line is trusted */
 	struct mp_net_txq txq[MP_MAX_PORTS];
 	struct mp_net_nh_cache nh_cache[MP_NET_NH_CACHE]; /**< recently resolved next hops */
+	/** The last IPv4 destination looked up in `local` (most packets of a burst go to one VIP
+	 * or SNAT address); valid while lc_table is the table in use. The worker clears lc_table
+	 * every loop iteration: a freed table's address may be reused after a reload. */
+	const struct mp_local_table *lc_table;
+	const struct mp_local_entry *lc_entry;
+	uint32_t lc_addr;
+	uint16_t lc_port;
 };
 
 /**

@@ -280,7 +280,22 @@ net_ip_input(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf *m, const uint
 {
 	int family = pi->l3 == MP_L3_IPV4 ? AF_INET : AF_INET6;
 	const uint8_t *dst = family == AF_INET ? p + pi->l3_off + 16 : p + pi->l3_off + 24;
-	const struct mp_local_entry *le = mp_local_lookup(c->local, family, dst, port);
+	const struct mp_local_entry *le;
+
+	if (family == AF_INET) {
+		uint32_t a;
+
+		memcpy(&a, dst, sizeof(a));
+		if (c->lc_table != c->local || c->lc_addr != a || c->lc_port != port) {
+			c->lc_entry = mp_local_lookup(c->local, family, dst, port);
+			c->lc_table = c->local;
+			c->lc_addr = a;
+			c->lc_port = port;
+		}
+		le = c->lc_entry;
+	} else {
+		le = mp_local_lookup(c->local, family, dst, port);
+	}
 
 	if (le == NULL) {
 		mp_net_drop(c, m, MP_DROP_NOT_LOCAL);
