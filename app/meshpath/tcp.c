@@ -139,13 +139,17 @@ mp_app_tcp_teardown(struct mp_worker *w)
 		/* The exit report: what this worker's stack did, non-zero statistics only (its
 		 * drops are in the worker's counters, reported with the others). */
 		const struct mp_tcp_stats *st = mp_tcp_stats(w->tcp);
+		unsigned int shown = 0;
 
-		printf("  tcp worker %u:", w->index);
-		for (unsigned int i = 0; i < MP_TCP_ST_MAX; i++)
-			if (st->st[i] != 0)
-				printf(" %s %" PRIu64, mp_tcp_stat_name((enum mp_tcp_stat)i),
-				       st->st[i]);
-		printf("\n");
+		for (unsigned int i = 0; i < MP_TCP_ST_MAX; i++) {
+			if (st->st[i] == 0)
+				continue;
+			if (shown++ == 0)
+				printf("  tcp worker %u:", w->index);
+			printf(" %s %" PRIu64, mp_tcp_stat_name((enum mp_tcp_stat)i), st->st[i]);
+		}
+		if (shown != 0)
+			printf("\n");
 	}
 	mp_tcp_free(w->tcp);
 	w->tcp = NULL;
