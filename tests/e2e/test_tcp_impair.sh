@@ -23,7 +23,7 @@ want=$(sha256sum <"$E2E_DIR/in.bin" | cut -d' ' -f1)
 
 # profile NAME IMPAIR_SETTINGS
 profile() {
-	local name=$1 impair=$2 start end got secs retrans
+	local name=$1 impair=$2 start end got secs retrans rto tlp
 	cat >"$E2E_DIR/tcp.conf" <<CONF
 eal = { args = ["--no-pci", "--no-huge", "-m", "1024", "--no-shconf"]; };
 workers = { lcores = [1, 2]; cpus = [1, 1]; };
@@ -43,7 +43,9 @@ CONF
 	got=$(sha256sum <"$E2E_DIR/out.bin" | cut -d' ' -f1)
 	secs=$($PY -c "print(round($end - $start, 2))")
 	retrans=$(counter /meshpath/tcp retransmitted_segments)
-	echo "     $name: $MB MiB each way in $secs s ($($PY -c "print(round($MB / $secs, 2))") MiB/s), meshpath retransmitted $retrans segments"
+	rto=$(counter /meshpath/tcp rto_expiries)
+	tlp=$(counter /meshpath/tcp tail_loss_probes 2>/dev/null || echo -)
+	echo "     $name: $MB MiB each way in $secs s ($($PY -c "print(round($MB / $secs, 2))") MiB/s), meshpath retransmitted $retrans segments, $rto RTO expiries, $tlp tail loss probes"
 	check "$name: the round trip comes back intact" [ "$got" = "$want" ]
 	[ "$3" = retrans ] && check "$name: meshpath recovered lost segments ($retrans retransmitted)" [ "$retrans" -gt 0 ]
 	check "$name: meshpath exits cleanly" meshpath_stop
