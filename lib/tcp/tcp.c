@@ -81,6 +81,7 @@ mp_tcp_params_default(struct mp_tcp_params *p)
 	p->iw_segments = DEF_IW;
 	p->cc_algo = MP_TCP_CC_CUBIC;
 	p->delayed_ack = true;
+	p->tlp = true;
 	p->sack = true;
 	p->timestamps = true;
 	p->window_scaling = true;

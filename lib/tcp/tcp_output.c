@@ -564,8 +564,10 @@ tcp_output(struct mp_tcp_conn *c)
 			c->flags |= TF_FIN_SENT;
 		if (SEQ_GT(c->snd_nxt, c->snd_max))
 			c->snd_max = c->snd_nxt;
+		/* The RTO keeps its deadline; a probe timer restarts with every send (RFC 8985
+		 * 7.2). */
 		if (c->timer_kind != TCP_T_RTO)
-			tcp_timer_set(c, TCP_T_RTO, tcp_rto_cur(c));
+			tcp_timer_arm_loss(c);
 		if (flags & TH_FIN)
 			break;
 	}
