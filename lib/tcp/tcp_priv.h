@@ -47,7 +47,7 @@
 #define TCP_LISTENERS   64
 #define TCP_DELACK_SEGS 2 /* RFC 5681 4.2: ACK at least every second full segment */
 #define TCP_REAP_MAX    64
-#define TCP_PTO_MIN_US  2000   /* tail loss probe no sooner than two of our clock's granules */
+#define TCP_PTO_MIN_US  10000  /* PTO floor: RTT samples from timestamps have 1 ms granules */
 #define TCP_WCDELACK_US 200000 /* RFC 8985 WCDelAckT: the peer's worst-case delayed ACK */
 
 /* Connection flags. */
