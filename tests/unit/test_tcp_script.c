@@ -1025,6 +1025,7 @@ test_tcp_script_run(void)
 	        SCRIPT("linearize.pkt"),
 	        SCRIPT("rto_ack_seq.pkt"),
 	        SCRIPT("tlp_tail_loss.pkt"),
+	        SCRIPT("tlp_off.pkt"),
 	};
 
 	return cmocka_run_group_tests_name("tcp_script", tests, NULL, NULL);
