@@ -49,6 +49,7 @@ tcp_params(struct mp_tcp_params *p, const struct mp_conf_tcp *t)
 	p->delack_ms = t->delack_ms;
 	p->nagle = t->nagle != 0;
 	p->sack = t->sack != 0;
+	p->tlp = t->tlp != 0;
 	p->timestamps = t->timestamps != 0;
 	p->window_scaling = t->window_scaling != 0;
 	p->syn_cookies = t->syn_cookies != 0;

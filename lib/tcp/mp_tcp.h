@@ -117,6 +117,7 @@ struct mp_tcp_params {
 	uint8_t cc_algo;            /**< enum mp_tcp_cc_algo (CUBIC) */
 	bool delayed_ack;           /**< delay ACKs (true) */
 	bool sack;                  /**< offer and use SACK (true) */
+	bool tlp;                   /**< tail loss probes, RFC 8985 7 (true; needs SACK) */
 	bool timestamps;            /**< offer and use timestamps (true) */
 	bool window_scaling;        /**< offer window scaling (true) */
 	bool nagle;                 /**< Nagle's algorithm (false) */
@@ -159,6 +160,8 @@ struct mp_tcp_params {
 	X(RETRANS_SEGS, "retransmitted_segments")   \
 	X(RETRANS_BYTES, "retransmitted_bytes")     \
 	X(RTO_EXPIRED, "rto_expiries")              \
+	X(TLP_PROBES, "tail_loss_probes")           \
+	X(TLP_RECOVERIES, "tail_loss_repairs")      \
 	X(FAST_RETRANS, "fast_retransmits")         \
 	X(SACK_RECOVERY, "sack_recoveries")         \
 	X(PERSIST_PROBES, "zero_window_probes")     \

@@ -81,6 +81,7 @@ mp_tcp_params_default(struct mp_tcp_params *p)
 	p->iw_segments = DEF_IW;
 	p->cc_algo = MP_TCP_CC_CUBIC;
 	p->delayed_ack = true;
+	p->tlp = true;
 	p->sack = true;
 	p->timestamps = true;
 	p->window_scaling = true;
@@ -393,15 +394,22 @@ mp_tcp_send(struct mp_tcp_conn *c, struct rte_mbuf *m)
 void
 mp_tcp_recv_done(struct mp_tcp_conn *c, uint32_t n)
 {
-	uint32_t before = tcp_rcv_window(c);
+	uint32_t adv, win, max;
 
 	c->rcv_user -= RTE_MIN(n, c->rcv_user);
 	if (c->state < MP_TCP_ESTABLISHED || c->state == MP_TCP_TIME_WAIT)
 		return;
-	/* Window update when the window grew by 2 segments or half the buffer (RFC 9293 3.8.6.2.2
-	 * receiver side SWS avoidance), or opened from zero. */
-	if (before < c->mss ||
-	    tcp_rcv_window(c) - before >= RTE_MIN(2u * c->mss, c->stack->p.rcvbuf / 2))
+	/*
+	 * Receiver-side SWS avoidance (RFC 9293 3.8.6.2.2) as Linux's __tcp_cleanup_rbuf(): a
+	 * window update when the window offered has fallen to half the buffer or less and can now
+	 * be at least doubled, and by a segment or more. Measured from the edge last advertised,
+	 * not from the window before this call: a receiver that releases one segment at a time
+	 * must still reopen a window the peer sees, or the peer waits for its persist timer.
+	 */
+	adv = SEQ_GT(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+	win = tcp_rcv_window(c);
+	max = RTE_MIN(c->stack->p.rcvbuf, TCP_MAX_WIN << c->rcv_wscale);
+	if (2 * adv <= max && win >= 2 * adv && win - adv >= c->mss)
 		tcp_send_ack(c);
 }
 

@@ -110,6 +110,7 @@ tcp_established(struct mp_tcp_conn *c, const struct tcp_seg *sg)
 	c->snd_wl2 = sg->ack;
 	c->recover = c->iss; /* RFC 6582 3.2: initialised to the ISN */
 	c->high_rxt = c->snd_una;
+	c->lost_end = c->snd_una;
 	if ((c->flags & TF_RTT) && c->backoff == 0)
 		tcp_rtt_sample(c, tcp_now_us(s) - c->rtt_start_us);
 	c->flags &= ~TF_RTT;
@@ -344,6 +345,7 @@ tcp_process_ack(struct mp_tcp_conn *c, const struct tcp_seg *sg)
 
 	if ((c->flags & TF_SACK) && sg->n_sack > 0)
 		tcp_sack_update(c, sg);
+	tcp_tlp_ack(c, sg, flight);
 	if (SEQ_LT(c->snd_wl1, sg->seq) ||
 	    (c->snd_wl1 == sg->seq && SEQ_LEQ(c->snd_wl2, sg->ack))) {
 		wnd_changed = c->snd_wnd != wnd;

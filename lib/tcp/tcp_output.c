@@ -336,12 +336,16 @@ tcp_send_syn(struct mp_tcp_conn *c)
 	uint8_t opt[TCP_OPT_MAX];
 	bool synack = c->state == MP_TCP_SYN_RECEIVED;
 	uint8_t flags = synack ? TH_SYN | TH_ACK : TH_SYN;
-	uint32_t optlen;
+	uint32_t optlen, win;
 
 	optlen = opt_syn(opt, s->p.mss, c->flags & TF_SACK, c->flags & TF_TS, tcp_ts_now(s),
 	                 c->ts_recent, (c->flags & TF_WSCALE) ? c->rcv_wscale : -1);
-	tcp_xmit(s, &c->tuple, c->port, c->iss, c->rcv_nxt, flags,
-	         (uint16_t)RTE_MIN(tcp_rcv_window(c), TCP_MAX_WIN), opt, optlen, NULL, 0);
+	win = RTE_MIN(tcp_rcv_window(c), TCP_MAX_WIN);
+	tcp_xmit(s, &c->tuple, c->port, c->iss, c->rcv_nxt, flags, (uint16_t)win, opt, optlen, NULL,
+	         0);
+	/* The SYN-ACK offered a window: its edge is advertised (an active open's SYN has none). */
+	if (synack && SEQ_GT(c->rcv_nxt + win, c->rcv_adv))
+		c->rcv_adv = c->rcv_nxt + win;
 	c->snd_nxt = c->iss + 1;
 	c->snd_max = c->iss + 1;
 	c->last_tx_us = tcp_now_us(s);
@@ -564,8 +568,10 @@ tcp_output(struct mp_tcp_conn *c)
 			c->flags |= TF_FIN_SENT;
 		if (SEQ_GT(c->snd_nxt, c->snd_max))
 			c->snd_max = c->snd_nxt;
+		/* The RTO keeps its deadline; a probe timer restarts with every send (RFC 8985
+		 * 7.2). */
 		if (c->timer_kind != TCP_T_RTO)
-			tcp_timer_set(c, TCP_T_RTO, tcp_rto_cur(c));
+			tcp_timer_arm_loss(c);
 		if (flags & TH_FIN)
 			break;
 	}

@@ -47,6 +47,8 @@
 #define TCP_LISTENERS   64
 #define TCP_DELACK_SEGS 2 /* RFC 5681 4.2: ACK at least every second full segment */
 #define TCP_REAP_MAX    64
+#define TCP_PTO_MIN_US  10000  /* PTO floor: RTT samples from timestamps have 1 ms granules */
+#define TCP_WCDELACK_US 200000 /* RFC 8985 WCDelAckT: the peer's worst-case delayed ACK */
 
 /* Connection flags. */
 #define TF_TS         (1u << 0)  /* timestamps in use */
@@ -66,10 +68,15 @@
 #define TF_PERSIST    (1u << 14) /* the retransmission timer runs as the persist timer */
 #define TF_IN_TW_LIST (1u << 15)
 
+/* Tail loss probe state (struct mp_tcp_conn tlp). */
+#define TLP_OUT    0x01 /* a probe is out: no other until the ACK passes tlp_end or an RTO */
+#define TLP_REXMIT 0x02 /* the probe sent old data again (no new data could go) */
+
 /* What the connection's retransmission timer currently times. */
 enum tcp_timer_kind {
 	TCP_T_NONE = 0,
 	TCP_T_RTO,       /* data, SYN or FIN outstanding */
+	TCP_T_TLP,       /* data outstanding, the tail loss probe first (RFC 8985 7) */
 	TCP_T_PERSIST,   /* zero window: probe */
 	TCP_T_KEEPALIVE, /* idle connection */
 	TCP_T_FIN_WAIT2, /* the application closed and the peer never sends FIN */
@@ -109,6 +116,7 @@ struct mp_tcp_conn {
 	uint8_t n_sack_tx;
 	uint8_t unacked_segs; /* full segments received since our last ACK */
 	uint8_t probes;       /* keepalive probes sent */
+	uint8_t tlp;          /* TLP_* : the tail loss probe of this flight */
 
 	/* send sequence space */
 	uint32_t iss;
@@ -123,6 +131,9 @@ struct mp_tcp_conn {
 	uint32_t high_rxt; /* RFC 6675 HighRxt */
 	uint32_t sacked;   /* bytes the scoreboard holds */
 	uint32_t inflate;  /* NewReno window inflation during recovery, bytes */
+	uint32_t tlp_seq;  /* first sequence of the probe sent (TLP_OUT) */
+	uint32_t tlp_end;  /* RFC 8985 TLP.end_seq: snd_max after the probe */
+	uint32_t lost_end; /* unSACKed bytes below are lost: the probe above them arrived */
 
 	/* receive sequence space */
 	uint32_t irs;
@@ -333,6 +344,8 @@ void
 tcp_timer_rearm(struct mp_tcp_conn *c);
 void
 tcp_timer_set(struct mp_tcp_conn *c, enum tcp_timer_kind k, uint64_t us);
+void
+tcp_timer_arm_loss(struct mp_tcp_conn *c);
 uint64_t
 tcp_rto_cur(const struct mp_tcp_conn *c);
 void
@@ -352,6 +365,8 @@ tcp_ack_recovery(struct mp_tcp_conn *c, const struct tcp_seg *sg, uint32_t acked
                  uint32_t flight);
 uint32_t
 tcp_sack_pipe(const struct mp_tcp_conn *c);
+void
+tcp_tlp_ack(struct mp_tcp_conn *c, const struct tcp_seg *sg, uint32_t flight);
 bool
 tcp_sack_next_hole(const struct mp_tcp_conn *c, uint32_t from, bool any, uint32_t *start,
                    uint32_t *len);

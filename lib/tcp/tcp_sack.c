@@ -108,11 +108,51 @@ tcp_sacked_above(const struct mp_tcp_conn *c, uint32_t seq)
 	return n;
 }
 
-/* RFC 6675 IsLost(): more than (DupThresh - 1) * SMSS bytes SACKed above seq. */
+/*
+ * RFC 6675 IsLost(): more than (DupThresh - 1) * SMSS bytes SACKed above seq; or below
+ * lost_end, which a delivered tail loss probe sets (RFC 8985 6.2: what was sent a PTO before a
+ * segment that arrived, and is still missing, is lost).
+ */
 static bool
 tcp_sack_is_lost(const struct mp_tcp_conn *c, uint32_t seq)
 {
-	return tcp_sacked_above(c, seq) > (TCP_DUPTHRESH - 1) * (uint32_t)c->cc.mss;
+	return SEQ_LT(seq, c->lost_end) ||
+	       tcp_sacked_above(c, seq) > (TCP_DUPTHRESH - 1) * (uint32_t)c->cc.mss;
+}
+
+/*
+ * An ACK while a tail loss probe is out (RFC 8985 7.4, as Linux's tcp_process_tlp_ack()).
+ * The probe SACKed above missing data: that data is lost (lost_end), recovery starts in
+ * tcp_ack_recovery(). A retransmitted probe repaired a loss, and the window is reduced once,
+ * when the ACK then goes past tlp_end without the peer reporting the probe as a duplicate
+ * (D-SACK, RFC 2883); a pure duplicate ACK at tlp_end means both copies arrived.
+ */
+void
+tcp_tlp_ack(struct mp_tcp_conn *c, const struct tcp_seg *sg, uint32_t flight)
+{
+	bool dsack = sg->n_sack > 0 && SEQ_LEQ(sg->sack[0].end, sg->ack);
+
+	if (!(c->tlp & TLP_OUT))
+		return;
+	if (SEQ_LT(sg->ack, c->tlp_seq) && SEQ_GT(tcp_sack_fack(c), c->tlp_seq) &&
+	    SEQ_GT(c->tlp_seq, c->lost_end)) {
+		c->lost_end = c->tlp_seq;
+		c->tlp &= (uint8_t)~TLP_REXMIT; /* recovery reduces the window, not the probe */
+	}
+	if (SEQ_LT(sg->ack, c->tlp_end))
+		return;
+	if (!(c->tlp & TLP_REXMIT) || dsack) {
+		c->tlp = 0;
+	} else if (SEQ_GT(sg->ack, c->tlp_end)) {
+		if (!(c->flags & TF_RECOVERY)) {
+			mp_tcp_cc_on_congestion(&c->cc, flight, c->stack->now_us);
+			mp_tcp_cc_on_recovery_end(&c->cc);
+			tcp_stat(c->stack, MP_TCP_ST_TLP_RECOVERIES, 1);
+		}
+		c->tlp = 0;
+	} else if (sg->ack == c->snd_una && sg->n_sack == 0) {
+		c->tlp = 0;
+	}
 }
 
 /*
@@ -205,7 +245,7 @@ tcp_ack_recovery(struct mp_tcp_conn *c, const struct tcp_seg *sg, uint32_t acked
                  uint32_t flight)
 {
 	struct mp_tcp_stack *s = c->stack;
-	bool sack = c->flags & TF_SACK;
+	bool sack = c->flags & TF_SACK, probed;
 
 	tcp_sack_trim(c);
 	tcp_sack_recount(c);
@@ -215,6 +255,7 @@ tcp_ack_recovery(struct mp_tcp_conn *c, const struct tcp_seg *sg, uint32_t acked
 			c->flags &= ~TF_RECOVERY;
 			c->inflate = 0;
 			c->dupacks = 0;
+			c->lost_end = c->snd_una;
 			mp_tcp_cc_on_recovery_end(&c->cc);
 		} else if (acked > 0) {
 			/* Partial ACK: the next hole is lost too (RFC 6582 3.2 (5)). */
@@ -231,17 +272,26 @@ tcp_ack_recovery(struct mp_tcp_conn *c, const struct tcp_seg *sg, uint32_t acked
 		}
 		return;
 	}
+	/* A delivered tail loss probe showed the data below lost_end lost: recover it now. */
+	probed = sack && SEQ_GT(c->lost_end, c->snd_una);
 	if (acked > 0) {
 		c->dupacks = 0;
 		mp_tcp_cc_on_ack(&c->cc, acked, flight, s->now_us, c->srtt_us);
-		return;
+		/* Keep recover and lost_end within 2^31 of snd_una, so the comparisons hold. */
+		if (SEQ_GT(c->snd_una - 1, c->recover))
+			c->recover = c->snd_una - 1;
+		if (SEQ_LT(c->lost_end, c->snd_una))
+			c->lost_end = c->snd_una;
+		if (!probed)
+			return;
+	} else {
+		if (!dup && !probed)
+			return;
+		if (dup && c->dupacks < UINT8_MAX)
+			c->dupacks++;
+		if (c->dupacks < TCP_DUPTHRESH && !(sack && tcp_sack_is_lost(c, c->snd_una)))
+			return;
 	}
-	if (!dup)
-		return;
-	if (c->dupacks < UINT8_MAX)
-		c->dupacks++;
-	if (c->dupacks < TCP_DUPTHRESH && !(sack && tcp_sack_is_lost(c, c->snd_una)))
-		return;
 	/* RFC 6582 3.2 (1)/(2): only when the ACK covers more than the last recovery point. */
 	if (!SEQ_GT(sg->ack, c->recover))
 		return;

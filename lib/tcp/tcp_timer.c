@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Connection timers on the worker's wheel. One timer does the retransmission timeout
- * (RFC 6298, with Karn's rule and exponential back-off), the zero-window probe, keepalive,
+ * Connection timers on the worker's wheel. One timer does the tail loss probe (RFC 8985 7),
+ * the retransmission timeout (RFC 6298, with Karn's rule and exponential back-off), the
+ * zero-window probe, keepalive,
  * the FIN_WAIT_2 limit and TIME_WAIT, which never run at the same time; a second one is the
  * delayed ACK (RFC 5681 4.2, RFC 9293 3.8.6.3).
  */
@@ -49,6 +50,41 @@ tcp_rto_cur(const struct mp_tcp_conn *c)
 	return RTE_MIN(rto, (uint64_t)c->stack->p.rto_max_ms * 1000);
 }
 
+/*
+ * RFC 8985 7.2: a tail loss probe may go first when SACK will tell what it found, the RTT is
+ * known, and no recovery (fast or after an RTO) and no other probe is under way.
+ */
+static bool
+tcp_tlp_allowed(const struct mp_tcp_conn *c)
+{
+	return c->stack->p.tlp && (c->flags & TF_SACK) && c->srtt_us != 0 && c->backoff == 0 &&
+	       !(c->tlp & TLP_OUT) && !(c->flags & TF_RECOVERY) &&
+	       SEQ_GEQ(c->snd_una, c->recover) &&
+	       (c->state == MP_TCP_ESTABLISHED || c->state == MP_TCP_CLOSE_WAIT);
+}
+
+/* RFC 8985 7.2 PTO: 2 SRTT, plus the peer's delayed ACK with one segment out, at most the RTO. */
+static uint64_t
+tcp_pto(const struct mp_tcp_conn *c)
+{
+	uint64_t pto = 2 * (uint64_t)c->srtt_us;
+
+	if (tcp_flight(c) <= tcp_seg_room(c))
+		pto += TCP_WCDELACK_US;
+	pto = RTE_MAX(pto, (uint64_t)TCP_PTO_MIN_US);
+	return RTE_MIN(pto, tcp_rto_cur(c));
+}
+
+/* Data is outstanding: time it with the probe timer when allowed, else the RTO. */
+void
+tcp_timer_arm_loss(struct mp_tcp_conn *c)
+{
+	if (tcp_tlp_allowed(c))
+		tcp_timer_set(c, TCP_T_TLP, tcp_pto(c));
+	else
+		tcp_timer_set(c, TCP_T_RTO, tcp_rto_cur(c));
+}
+
 /* After an ACK: restart the RTO while data is outstanding (RFC 6298 5.3), else idle timers. */
 void
 tcp_timer_rearm(struct mp_tcp_conn *c)
@@ -58,7 +94,7 @@ tcp_timer_rearm(struct mp_tcp_conn *c)
 	if (c->state == MP_TCP_TIME_WAIT)
 		return;
 	if (c->snd_max != c->snd_una) {
-		tcp_timer_set(c, TCP_T_RTO, tcp_rto_cur(c));
+		tcp_timer_arm_loss(c);
 		return;
 	}
 	if (c->timer_kind == TCP_T_PERSIST)
@@ -145,10 +181,55 @@ tcp_rto_fire(struct mp_tcp_conn *c)
 	c->recover = c->snd_max;
 	c->high_rxt = c->snd_una;
 	c->dupacks = 0;
+	c->tlp = 0; /* RFC 8985 7.3: the RTO ends the probe's episode */
+	c->lost_end = c->snd_una;
 	tcp_sack_clear(c);
 	c->snd_nxt = c->snd_una;
 	tcp_output(c);
 	if (c->state != MP_TCP_CLOSED && c->timer_kind == TCP_T_NONE && c->snd_max != c->snd_una)
+		tcp_timer_set(c, TCP_T_RTO, tcp_rto_cur(c));
+}
+
+/*
+ * RFC 8985 7.3: the flight's last ACK is overdue. Send one segment whose ACK (with SACK) tells
+ * what was lost at the tail: new data when the peer's window takes it, else the highest
+ * sequence again. Then the RTO times the flight. The window is not touched: this is no loss yet.
+ */
+static void
+tcp_tlp_fire(struct mp_tcp_conn *c)
+{
+	struct mp_tcp_stack *s = c->stack;
+	uint32_t room = tcp_seg_room(c), data_end = c->snd_una + c->sndq_bytes;
+	uint32_t old_max = c->snd_max, sent_end, len;
+	uint8_t flags = 0;
+
+	tcp_stat(s, MP_TCP_ST_TLP_PROBES, 1);
+	c->tlp = TLP_OUT;
+	/* One segment past cwnd (it is not sent otherwise when the flight fills cwnd). */
+	c->inflate += room;
+	tcp_output(c);
+	c->inflate -= room;
+	if (c->state == MP_TCP_CLOSED)
+		return;
+	if (c->snd_max != old_max) {
+		c->tlp_seq = old_max;
+	} else {
+		sent_end = SEQ_MIN(c->snd_max, data_end);
+		len = RTE_MIN(room, sent_end - c->snd_una);
+		if ((c->flags & TF_FIN_SENT) && c->snd_max == data_end + 1)
+			flags = TH_FIN;
+		if (len > 0 && sent_end == data_end)
+			flags |= TH_PSH;
+		if (tcp_send_segment(c, sent_end - len, len, flags) == 0) {
+			tcp_stat(s, MP_TCP_ST_RETRANS_SEGS, 1);
+			tcp_stat(s, MP_TCP_ST_RETRANS_BYTES, len);
+		}
+		c->flags &= ~TF_RTT; /* Karn */
+		c->tlp |= TLP_REXMIT;
+		c->tlp_seq = sent_end - len;
+	}
+	c->tlp_end = c->snd_max;
+	if (c->timer_kind != TCP_T_RTO)
 		tcp_timer_set(c, TCP_T_RTO, tcp_rto_cur(c));
 }
 
@@ -166,6 +247,9 @@ tcp_rtx_fire(struct mp_timer *t, uint64_t now)
 	switch (k) {
 	case TCP_T_RTO:
 		tcp_rto_fire(c);
+		break;
+	case TCP_T_TLP:
+		tcp_tlp_fire(c);
 		break;
 	case TCP_T_PERSIST:
 		tcp_stat(s, MP_TCP_ST_PERSIST_PROBES, 1);

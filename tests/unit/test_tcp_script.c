@@ -749,6 +749,7 @@ set_config(const char *k, const char *v)
 	NUM(cc_algo)
 	NUM(delayed_ack)
 	NUM(sack)
+	NUM(tlp)
 	NUM(timestamps)
 	NUM(window_scaling)
 	NUM(nagle)
@@ -1023,6 +1024,8 @@ test_tcp_script_run(void)
 	        SCRIPT("cookie_no_ts.pkt"),
 	        SCRIPT("linearize.pkt"),
 	        SCRIPT("rto_ack_seq.pkt"),
+	        SCRIPT("tlp_tail_loss.pkt"),
+	        SCRIPT("tlp_off.pkt"),
 	};
 
 	return cmocka_run_group_tests_name("tcp_script", tests, NULL, NULL);
