@@ -40,7 +40,7 @@ struct mp_port {
 	bool probed;     /**< port_id names a device this port opened */
 	bool started;
 	struct mp_net_rss rss_state; /**< what RSS predicts (known false: nothing) */
-	struct mp_impair *impair; /**< tests only: the `impair` stage, or NULL */
+	struct mp_impair *impair;    /**< tests only: the `impair` stage, or NULL */
 	/** The device sends mbuf chains (the TCP stack copies payload behind headers if not). */
 	bool tx_multi_seg;
 };

@@ -176,8 +176,8 @@ struct mp_l4_ctx {
 	 */
 	void (*serve)(void *arg, struct rte_mbuf **pkts, uint16_t n);
 	void *serve_arg;
-	uint64_t next_probe_scan;      /**< TSC of the next pass over the probes */
-	struct rte_ring *alog;         /**< access-log records of closed flows; NULL: none */
+	uint64_t next_probe_scan; /**< TSC of the next pass over the probes */
+	struct rte_ring *alog;    /**< access-log records of closed flows; NULL: none */
 };
 
 /**

@@ -25,7 +25,7 @@ struct mp_tcp_cc {
 	uint16_t mss;      /**< sender MSS, bytes */
 	uint8_t algo;      /**< enum mp_tcp_cc_algo */
 	uint8_t in_recovery;
-	uint32_t acked;          /**< bytes acked in congestion avoidance not yet turned into cwnd */
+	uint32_t acked; /**< bytes acked in congestion avoidance not yet turned into cwnd */
 	/* CUBIC (RFC 9438 section 4); unused by NewReno */
 	uint32_t w_max;          /**< window before the last reduction, bytes */
 	uint32_t w_est;          /**< Reno-friendly estimate (section 4.3), bytes */
@@ -39,8 +39,7 @@ struct mp_tcp_cc {
  * what RFC 5681 section 3.1 allows when iw_segments is 0), ssthresh = UINT32_MAX.
  */
 void
-mp_tcp_cc_init(struct mp_tcp_cc *cc, enum mp_tcp_cc_algo algo, uint16_t mss,
-               uint32_t iw_segments);
+mp_tcp_cc_init(struct mp_tcp_cc *cc, enum mp_tcp_cc_algo algo, uint16_t mss, uint32_t iw_segments);
 
 /**
  * New data acknowledged outside loss recovery: grow the window (slow start below ssthresh,

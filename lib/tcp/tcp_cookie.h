@@ -25,10 +25,10 @@
 
 /** The connection identity as the stack sees it; addresses and ports in network order. */
 struct mp_tcp_tuple {
-	uint8_t family; /**< AF_INET or AF_INET6 */
-	uint8_t pad[3]; /**< zero (the tuple is hashed as bytes) */
-	uint16_t lport; /**< meshpath's port */
-	uint16_t rport; /**< the peer's port */
+	uint8_t family;    /**< AF_INET or AF_INET6 */
+	uint8_t pad[3];    /**< zero (the tuple is hashed as bytes) */
+	uint16_t lport;    /**< meshpath's port */
+	uint16_t rport;    /**< the peer's port */
 	uint8_t laddr[16]; /**< IPv4 in the first 4 bytes, the rest zero */
 	uint8_t raddr[16];
 };
@@ -52,10 +52,10 @@ mp_tcp_isn(const struct mp_tcp_secret *s, const struct mp_tcp_tuple *t, uint64_t
 
 /** The options a SYN cookie remembers. */
 struct mp_tcp_cookie_opts {
-	uint16_t mss;    /**< peer's MSS (the table value at or below what it sent) */
-	int8_t wscale;   /**< peer's window scale 0..14, or -1 when it sent none */
-	bool sack_ok;    /**< peer sent SACK-permitted */
-	bool ts_ok;      /**< peer sent timestamps (wscale and sack_ok only survive with them) */
+	uint16_t mss;  /**< peer's MSS (the table value at or below what it sent) */
+	int8_t wscale; /**< peer's window scale 0..14, or -1 when it sent none */
+	bool sack_ok;  /**< peer sent SACK-permitted */
+	bool ts_ok;    /**< peer sent timestamps (wscale and sack_ok only survive with them) */
 };
 
 /**
@@ -63,8 +63,8 @@ struct mp_tcp_cookie_opts {
  * @param now_s  seconds, monotonic (the minute counter is now_s / 60)
  */
 uint32_t
-mp_tcp_cookie_make(const struct mp_tcp_secret *s, const struct mp_tcp_tuple *t,
-                   uint32_t peer_isn, uint16_t peer_mss, uint64_t now_s);
+mp_tcp_cookie_make(const struct mp_tcp_secret *s, const struct mp_tcp_tuple *t, uint32_t peer_isn,
+                   uint16_t peer_mss, uint64_t now_s);
 
 /**
  * Check the ACK completing a cookie handshake: cookie = ack - 1, peer_isn = seq - 1. Accepts
@@ -73,8 +73,8 @@ mp_tcp_cookie_make(const struct mp_tcp_secret *s, const struct mp_tcp_tuple *t,
  * @return true when the cookie is ours and fresh
  */
 bool
-mp_tcp_cookie_check(const struct mp_tcp_secret *s, const struct mp_tcp_tuple *t,
-                    uint32_t peer_isn, uint32_t cookie, uint64_t now_s, uint16_t *mss);
+mp_tcp_cookie_check(const struct mp_tcp_secret *s, const struct mp_tcp_tuple *t, uint32_t peer_isn,
+                    uint32_t cookie, uint64_t now_s, uint16_t *mss);
 
 /** The low 6 bits to put in our TSval of the cookie SYN-ACK: encodes wscale and sack_ok. */
 uint32_t
