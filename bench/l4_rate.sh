@@ -46,6 +46,7 @@ wait_ready() { # PID TEXT LOG: until LOG says TEXT (60 s at most; memif sockets 
 }
 
 baseline() { # FLOWS SIZE
+	: >"$DIR/testpmd.log" # emptied before the fork: see wait_ready
 	dpdk-testpmd --no-pci --no-huge -m 512 --no-shconf --file-prefix mpl4-dut --lcores '0@1,1@1' \
 		--vdev "net_memif0,role=server,socket=$SOCK" -- --forward-mode=io --port-topology=loop \
 		--auto-start --total-num-mbufs=16384 --stats-period 100 >"$DIR/testpmd.log" 2>&1 &
@@ -74,6 +75,7 @@ listeners = ( { name = "vip"; protocol = "udp"; address = "$VIP"; port = 9; clus
 CONF
 	"$BUILD/app/meshpath/meshpath" --check "$DIR/mp.conf" >/dev/null
 	local m
+	: >"$DIR/mp.log" # emptied before the fork: see wait_ready
 	"$BUILD/app/meshpath/meshpath" -c "$DIR/mp.conf" >"$DIR/mp.log" 2>&1 &
 	m=$!
 	PIDS+=("$m")

@@ -100,6 +100,9 @@ meshpath_start() {
 	local bin=$1 conf=$2
 	shift 2
 	E2E_PREFIX="mp-e2e-$E2E_ID"
+	# Empty the log here: the redirect below happens in the forked child, and a wait that
+	# reads the log before then would find the previous run's "running" line.
+	: >"$E2E_DIR/meshpath.log"
 	"$bin" -c "$conf" -- --file-prefix "$E2E_PREFIX" "$@" >"$E2E_DIR/meshpath.log" 2>&1 &
 	MESHPATH_PID=$!
 	E2E_PIDS+=("$MESHPATH_PID")
