@@ -17,10 +17,12 @@
 #define CONF_MAX_STATUS 599
 #define CONF_MAX_WEIGHT 65535
 
-const char *const mp_http_method_names[MP_HTTP_N_METHODS] = {
-        [MP_HTTP_GET] = "GET",         [MP_HTTP_HEAD] = "HEAD",     [MP_HTTP_POST] = "POST",
-        [MP_HTTP_PUT] = "PUT",         [MP_HTTP_DELETE] = "DELETE", [MP_HTTP_CONNECT] = "CONNECT",
-        [MP_HTTP_OPTIONS] = "OPTIONS", [MP_HTTP_TRACE] = "TRACE",   [MP_HTTP_PATCH] = "PATCH",
+const char *const mp_conf_method_names[MP_CONF_N_METHODS] = {
+        [MP_CONF_M_GET] = "GET",         [MP_CONF_M_HEAD] = "HEAD",
+        [MP_CONF_M_POST] = "POST",       [MP_CONF_M_PUT] = "PUT",
+        [MP_CONF_M_DELETE] = "DELETE",   [MP_CONF_M_CONNECT] = "CONNECT",
+        [MP_CONF_M_OPTIONS] = "OPTIONS", [MP_CONF_M_TRACE] = "TRACE",
+        [MP_CONF_M_PATCH] = "PATCH",
 };
 
 /* ------------------------------------------------------------------------------------------ */
@@ -239,7 +241,7 @@ conf_match_methods(struct conf_ctx *ctx, const struct conf_key *k, const config_
 		v = conf_get_string(ctx, e, short_name);
 		if (v == NULL)
 			continue;
-		m = conf_lookup(ctx, e, ewhat, v, mp_http_method_names, MP_HTTP_N_METHODS,
+		m = conf_lookup(ctx, e, ewhat, v, mp_conf_method_names, MP_CONF_N_METHODS,
 		                "a method (methods are upper case)", "");
 		if (m < 0)
 			continue;

@@ -35,21 +35,21 @@
 #define MP_CONF_DEF_SPLIT_WEIGHT  1
 
 /** Methods a route may list; a bit each in mp_conf_http_route.methods. */
-enum mp_http_method {
-	MP_HTTP_GET = 0,
-	MP_HTTP_HEAD,
-	MP_HTTP_POST,
-	MP_HTTP_PUT,
-	MP_HTTP_DELETE,
-	MP_HTTP_CONNECT,
-	MP_HTTP_OPTIONS,
-	MP_HTTP_TRACE,
-	MP_HTTP_PATCH,
-	MP_HTTP_N_METHODS,
+enum mp_conf_method {
+	MP_CONF_M_GET = 0,
+	MP_CONF_M_HEAD,
+	MP_CONF_M_POST,
+	MP_CONF_M_PUT,
+	MP_CONF_M_DELETE,
+	MP_CONF_M_CONNECT,
+	MP_CONF_M_OPTIONS,
+	MP_CONF_M_TRACE,
+	MP_CONF_M_PATCH,
+	MP_CONF_N_METHODS,
 };
 
-/** The names of enum mp_http_method, upper case as on the wire. */
-extern const char *const mp_http_method_names[MP_HTTP_N_METHODS];
+/** The names of enum mp_conf_method, upper case as on the wire. */
+extern const char *const mp_conf_method_names[MP_CONF_N_METHODS];
 
 enum mp_conf_path_match {
 	MP_CONF_PATH_NONE = 0, /**< not set (an error the validator reports) */
@@ -103,7 +103,7 @@ struct mp_conf_http_route {
 	/* match */
 	uint32_t path_kind;           /**< enum mp_conf_path_match */
 	const char *path;             /**< `path`, `prefix` or `regex` */
-	uint32_t methods;             /**< `methods`: bit (1 << enum mp_http_method); 0 = any */
+	uint32_t methods;             /**< `methods`: bit (1 << enum mp_conf_method); 0 = any */
 	struct mp_conf_range headers; /**< `headers`, in kv_matches */
 	struct mp_conf_range query;   /**< `query`, in kv_matches */
 	/* action */

@@ -97,8 +97,8 @@ route_method_bit(const struct mp_route_str *m)
 {
 	unsigned int i;
 
-	for (i = 0; i < MP_HTTP_N_METHODS; i++) {
-		const char *name = mp_http_method_names[i];
+	for (i = 0; i < MP_CONF_N_METHODS; i++) {
+		const char *name = mp_conf_method_names[i];
 
 		if (strlen(name) == m->len && memcmp(name, m->p, m->len) == 0)
 			return 1u << i;

@@ -23,7 +23,7 @@ struct route_kv {
 struct route_entry {
 	uint32_t path_kind; /* enum mp_conf_path_match */
 	struct mp_route_str path;
-	uint32_t methods; /* bit (1 << enum mp_http_method); 0 = any */
+	uint32_t methods; /* bit (1 << enum mp_conf_method); 0 = any */
 	uint16_t n_headers, n_query;
 	const struct route_kv *headers;
 	const struct route_kv *query;

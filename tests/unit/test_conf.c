@@ -2099,7 +2099,7 @@ test_http_example_values(void **state)
 	r = &h->routes[1];
 	assert_int_equal(r->path_kind, MP_CONF_PATH_REGEX);
 	assert_string_equal(r->path, "/v1/users/[0-9]+");
-	assert_int_equal(r->methods, (1u << MP_HTTP_GET) | (1u << MP_HTTP_HEAD));
+	assert_int_equal(r->methods, (1u << MP_CONF_M_GET) | (1u << MP_CONF_M_HEAD));
 	assert_int_equal(r->action, MP_CONF_ACTION_CLUSTERS);
 	assert_int_equal(r->req_add.n, 1);
 	assert_string_equal(h->header_ops[r->req_add.first].name, "x-route");
