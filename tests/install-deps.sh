@@ -19,7 +19,7 @@ build_pkgs=(
 )
 # Run and test: dpdk brings dpdk-telemetry.py and dpdk-dumpcap; the rest are the kernel-side
 # peers of the end-to-end tests (namespaces, ping, raw frames with scapy, HTTP backends and
-# clients, a UDP echo server).
+# clients, a UDP echo server, a WebSocket client and server).
 test_pkgs=(
 	dpdk
 	dpdk-dev
@@ -30,6 +30,7 @@ test_pkgs=(
 	python3
 	python3-scapy
 	python3-prometheus-client
+	python3-websockets
 	nginx-light
 	curl
 	wrk

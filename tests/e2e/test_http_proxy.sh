@@ -1,0 +1,310 @@
+#!/usr/bin/env bash
+# End to end, the HTTP/1.1 reverse proxy: a client namespace and a server namespace joined to
+# meshpath by af_packet ports. Upstreams in the server namespace: two nginx ("a", "b") that say
+# who they are, two scripted upstreams (http_upstream.py) that answer with what they received,
+# a WebSocket echo server, and an address nobody listens on. One HTTP listener routes by Host,
+# path, headers, query and method (route table "t").
+#
+# Asserts, through real curl, wrk, Python sockets and a WebSocket client: every routing rule
+# kind reaches its upstream (exact, prefix, regex, headers, query, method, wildcard and default
+# hosts, weighted split, redirect, direct response, 404); the forwarded request carries the
+# proxy's fields and the route's rewrites and no hop-by-hop fields; keep-alive on both sides and
+# pipelining (responses in order); a chunked upload, Expect: 100-continue, a 100 MB download with
+# equal sha256; HEAD, 304, 1xx, chunked and close-delimited responses (dechunked for HTTP/1.0);
+# a WebSocket echo through Upgrade; smuggling attempts answered 400 that never reach an
+# upstream; 502/503 when no upstream answers; wrk under load with no errors.
+#
+# usage: test_http_proxy.sh MESHPATH_BINARY      (as root)
+source "$(dirname "$0")/lib.sh"
+need_root
+BIN=$(realpath "$1")
+HERE=$(dirname "$(realpath "$0")")
+PY=/usr/bin/python3
+NSC="mphc-$E2E_ID"
+NSS="mphs-$E2E_ID"
+VC="mhc$E2E_ID"
+VS="mhs$E2E_ID"
+WORKERS=${E2E_WORKERS:-2}
+VIP=10.30.0.100
+
+netns_add "$NSC"
+netns_add "$NSS"
+veth_to_ns "$NSC" vc0 "$VC"
+veth_to_ns "$NSS" vs0 "$VS"
+ip -n "$NSC" addr add 10.30.0.1/24 dev vc0
+for i in 1 2 3 4 5; do ip -n "$NSS" addr add "10.40.0.$i/24" dev vs0; done
+ip -n "$NSC" route add default via 10.30.0.254
+ip -n "$NSS" route add default via 10.40.0.254
+
+# nginx "a" and "b": a line naming themselves for every path, and a 100 MB file.
+www="$E2E_DIR/www"
+mkdir -p "$www"
+head -c 100M /dev/urandom >"$www/big.bin"
+big_sha=$(sha256sum "$www/big.bin" | cut -d' ' -f1)
+for n in a b; do
+	i=$([ "$n" = a ] && echo 1 || echo 2)
+	cat >"$E2E_DIR/nginx-$n.conf" <<NGINX
+daemon off;
+user root;
+worker_processes 1;
+pid $E2E_DIR/nginx-$n.pid;
+error_log $E2E_DIR/nginx-$n.err warn;
+events { worker_connections 1024; }
+http {
+	access_log $E2E_DIR/nginx-$n.access;
+	keepalive_requests 100000;
+	server {
+		listen 10.40.0.$i:80;
+		location = /big.bin { root $www; }
+		location / { return 200 "upstream-$n \$request_method \$request_uri\n"; }
+	}
+}
+NGINX
+	ip netns exec "$NSS" nginx -c "$E2E_DIR/nginx-$n.conf" -e "$E2E_DIR/nginx-$n.err" &
+	E2E_PIDS+=($!)
+done
+: >"$E2E_DIR/upstream.log"
+for i in 3 4; do
+	name=$([ "$i" = 3 ] && echo echo-a || echo echo-b)
+	ip netns exec "$NSS" $PY "$HERE/http_upstream.py" "10.40.0.$i" 8080 "$name" \
+		"$E2E_DIR/upstream.log" >"$E2E_DIR/$name.out" 2>&1 &
+	E2E_PIDS+=($!)
+done
+ip netns exec "$NSS" $PY "$HERE/ws_echo.py" server 10.40.0.5 8765 >"$E2E_DIR/ws.out" 2>&1 &
+E2E_PIDS+=($!)
+
+lcores=1 cpus=1
+if [ "$WORKERS" -eq 2 ]; then lcores="1, 2" cpus="1, 1"; fi
+cat >"$E2E_DIR/http.conf" <<CONF
+eal = { args = ["--no-pci", "--no-huge", "-m", "1024", "--no-shconf"]; };
+workers = { lcores = [$lcores]; cpus = [$cpus]; };
+mempool = { mbufs = 32767; };
+ports = (
+	{ name = "cli"; device = "net_af_packet0,iface=$VC,qpairs=$WORKERS";
+	  addresses = ["10.30.0.254/24"]; },
+	{ name = "srv"; device = "net_af_packet1,iface=$VS,qpairs=$WORKERS";
+	  addresses = ["10.40.0.254/24"]; }
+);
+clusters = (
+	{ name = "a"; endpoints = ( { address = "10.40.0.1"; port = 80; } ); },
+	{ name = "b"; endpoints = ( { address = "10.40.0.2"; port = 80; } ); },
+	{ name = "nginx"; endpoints = ( { address = "10.40.0.1"; port = 80; },
+					{ address = "10.40.0.2"; port = 80; } ); },
+	{ name = "echo"; endpoints = ( { address = "10.40.0.3"; port = 8080; } ); },
+	{ name = "ws"; endpoints = ( { address = "10.40.0.5"; port = 8765; } ); },
+	{ name = "dead"; endpoints = ( { address = "10.40.0.9"; port = 80; } ); }
+);
+route_tables = ( {
+	name = "t";
+	virtual_hosts = (
+		{ name = "www"; domains = ["www.test"];
+		  routes = (
+			{ match = { path = "/exact"; }; clusters = ( { name = "a"; } ); },
+			{ match = { regex = "/re/[0-9]+"; }; clusters = ( { name = "b"; } ); },
+			{ match = { prefix = "/hdr"; headers = ( { name = "x-pick"; exact = "b"; } ); };
+			  clusters = ( { name = "b"; } ); },
+			{ match = { prefix = "/hdr"; headers = ( { name = "x-present"; present = true; } ); };
+			  direct_response = { status = 200; body = "header present\n"; }; },
+			{ match = { prefix = "/hdr"; headers = ( { name = "x-re"; regex = "v[0-9]+"; } ); };
+			  direct_response = { status = 200; body = "header regex\n"; }; },
+			{ match = { prefix = "/q"; query = ( { name = "pick"; exact = "b"; } ); };
+			  clusters = ( { name = "b"; } ); },
+			{ match = { prefix = "/m"; methods = ["POST"]; };
+			  direct_response = { status = 201; body = "post only\n"; }; },
+			{ match = { prefix = "/split"; };
+			  clusters = ( { name = "a"; weight = 3; }, { name = "b"; weight = 1; } ); },
+			{ match = { prefix = "/old/"; }; redirect = { prefix_rewrite = "/new/"; code = 302; }; },
+			{ match = { prefix = "/direct"; }; direct_response = { status = 418; body = "teapot\n"; }; },
+			{ match = { prefix = "/echo/"; }; prefix_rewrite = "/";
+			  request_headers_add = ( { name = "x-added"; value = "yes"; } );
+			  request_headers_remove = ["x-secret"];
+			  response_headers_add = ( { name = "x-resp"; value = "r"; } );
+			  response_headers_remove = ["x-drop-me"];
+			  clusters = ( { name = "echo"; } ); },
+			{ match = { prefix = "/ws"; }; clusters = ( { name = "ws"; } ); },
+			{ match = { prefix = "/dead"; }; clusters = ( { name = "dead"; } ); },
+			{ match = { prefix = "/"; }; clusters = ( { name = "nginx"; } ); }
+		  ); },
+		{ name = "api"; domains = ["api.test"];
+		  routes = ( { match = { path = "/only"; }; direct_response = { status = 200; body = "only\n"; }; } ); },
+		{ name = "wild"; domains = ["*.wild.test"];
+		  routes = ( { match = { prefix = "/"; }; clusters = ( { name = "b"; } ); } ); },
+		{ name = "default"; domains = ["*"];
+		  routes = ( { match = { prefix = "/"; }; clusters = ( { name = "a"; } ); } ); }
+	);
+} );
+listeners = (
+	{ name = "web"; protocol = "http"; address = "$VIP"; port = 80; routes = "t"; }
+);
+CONF
+"$BIN" --check "$E2E_DIR/http.conf" >/dev/null || die "test config rejected"
+for a in 10.40.0.1:80 10.40.0.2:80 10.40.0.3:8080 10.40.0.4:8080; do
+	for _ in $(seq 50); do
+		ip netns exec "$NSS" curl -s -m 1 -o /dev/null "http://$a/" && break
+		sleep 0.1
+	done
+done
+for _ in $(seq 50); do grep -q listening "$E2E_DIR/ws.out" && break; sleep 0.1; done
+meshpath_start "$BIN" "$E2E_DIR/http.conf"
+
+# c ARGS...: curl from the client namespace; the Host is given with -H.
+c() { ip netns exec "$NSC" curl -s -m 10 "$@"; }
+# get HOST PATH [ARGS...]: the body.
+get() { local h=$1 p=$2; shift 2; c -H "Host: $h" "$@" "http://$VIP$p"; }
+# status HOST PATH [ARGS...]: the status code.
+status() { local h=$1 p=$2; shift 2; c -o /dev/null -w '%{http_code}' -H "Host: $h" "$@" "http://$VIP$p"; }
+# json FILE EXPR: a value from the upstream's JSON answer (j is the object).
+json() { $PY -c 'import sys, json; j = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
+# raw [IDLE]: bytes from stdin ("\r\n" written literally) to the VIP, the reply on stdout.
+raw() { ip netns exec "$NSC" $PY "$HERE/http_raw.py" "$VIP" 80 "${1:-2}"; }
+# all CONDITION...: every condition (a shell command line, evaluated) holds.
+all() { local cond; for cond in "$@"; do eval "$cond" || return 1; done; }
+# upstream_saw TEXT: a request whose target contains TEXT reached a scripted upstream.
+upstream_saw() { grep -q -- "$1" "$E2E_DIR/upstream.log"; }
+
+# ---- Routing: each rule kind reaches its intended upstream ----
+check "exact path -> a" [ "$(get www.test /exact)" = "upstream-a GET /exact" ]
+check "regex path -> b" [ "$(get www.test /re/42)" = "upstream-b GET /re/42" ]
+out=$(get www.test /re/x4)
+check "regex matches the whole path only (/re/x4 falls through: $out)" \
+	all '[ "${out#upstream-}" != "$out" ]' '[ "${out%/re/x4}" != "$out" ]'
+check "header exact -> b" [ "$(get www.test /hdr -H 'x-pick: b')" = "upstream-b GET /hdr" ]
+check "header present -> direct" [ "$(get www.test /hdr -H 'x-present;')" = "header present" ]
+check "header regex -> direct" [ "$(get www.test /hdr -H 'x-re: v12')" = "header regex" ]
+check "header regex must match the whole value" [ "$(get www.test /hdr -H 'x-re: v12x')" != "header regex" ]
+check "query parameter -> b" [ "$(get www.test '/q?x=1&pick=b')" = "upstream-b GET /q?x=1&pick=b" ]
+check "method POST -> 201" [ "$(status www.test /m -X POST)" = 201 ]
+out=$(get www.test /m)
+check "method GET falls through to the catch-all ($out)" [ "${out#upstream-}" != "$out" ]
+check "wildcard host -> b" [ "$(get x.y.wild.test /w)" = "upstream-b GET /w" ]
+check "Host with port and case -> the same virtual host" [ "$(get 'WWW.Test:80' /exact)" = "upstream-a GET /exact" ]
+check "default host -> a" [ "$(get other.example /d)" = "upstream-a GET /d" ]
+check "no route in the virtual host -> 404" [ "$(status api.test /other)" = 404 ]
+check "direct response status and body" \
+	all '[ "$(status www.test /direct)" = 418 ]' '[ "$(get www.test /direct)" = "teapot" ]'
+loc=$(c -o /dev/null -w '%{http_code} %{redirect_url}' -H "Host: www.test" "http://$VIP/old/x/y?k=v")
+check "redirect: 302 to the rewritten prefix, query kept ($loc)" [ "$loc" = "302 http://www.test/new/x/y?k=v" ]
+na=0 nb=0
+for _ in $(seq 200); do
+	case $(get www.test /split) in
+	"upstream-a GET /split") na=$((na + 1)) ;;
+	"upstream-b GET /split") nb=$((nb + 1)) ;;
+	esac
+done
+# weights 3:1 -> 150 of 200 expected; 120..180 is beyond 5 sigma.
+check "weighted split 3:1 ($na a, $nb b)" between "$na" 120 180
+check "weighted split: every request answered" [ $((na + nb)) -eq 200 ]
+
+# ---- What the upstream receives, and what the client gets back ----
+c -D "$E2E_DIR/h.hdr" -o "$E2E_DIR/h.json" -H "Host: www.test" -H "Connection: keep-alive, x-hop" \
+	-H "x-hop: 1" -H "Keep-Alive: timeout=5" -H "x-secret: s" -H "X-Forwarded-For: 192.0.2.7" \
+	-H "X-Forwarded-Proto: https" "http://$VIP/echo/path?x=1"
+hdr() { json "$E2E_DIR/h.json" "[v for n, v in j['headers'] if n.lower() == '$1']"; }
+check "prefix rewrite: the upstream got /path?x=1" [ "$(json "$E2E_DIR/h.json" "j['target']")" = "/path?x=1" ]
+check "upstream request is HTTP/1.1" [ "$(json "$E2E_DIR/h.json" "j['version']")" = "HTTP/1.1" ]
+check "route adds x-added" [ "$(hdr x-added)" = "['yes']" ]
+check "route removes x-secret" [ "$(hdr x-secret)" = "[]" ]
+check "hop-by-hop: no Connection, Keep-Alive, or field named by Connection" \
+	[ "$(hdr connection)$(hdr keep-alive)$(hdr x-hop)" = "[][][]" ]
+check "X-Forwarded-For appends the client ($(hdr x-forwarded-for))" \
+	[ "$(hdr x-forwarded-for)" = "['192.0.2.7, 10.30.0.1']" ]
+check "X-Forwarded-Proto is the listener's ($(hdr x-forwarded-proto))" [ "$(hdr x-forwarded-proto)" = "['http']" ]
+rid=$(json "$E2E_DIR/h.json" "[v for n, v in j['headers'] if n.lower() == 'x-request-id'][0]")
+check "X-Request-Id generated ($rid)" [[ "$rid" =~ ^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$ ]]
+c -o "$E2E_DIR/h2.json" -H "Host: www.test" -H "X-Request-Id: keep-me-1" "http://$VIP/echo/rid"
+check "X-Request-Id kept when present" \
+	[ "$(json "$E2E_DIR/h2.json" "[v for n, v in j['headers'] if n.lower() == 'x-request-id']")" = "['keep-me-1']" ]
+check "Via added upstream ($(hdr via))" [ "$(hdr via)" = "['1.1 meshpath']" ]
+check "Host forwarded as received" [ "$(hdr host)" = "['www.test']" ]
+check "response: route adds x-resp" grep -qi '^x-resp: r' "$E2E_DIR/h.hdr"
+check "response: Via added" grep -qi '^via: 1.1 meshpath' "$E2E_DIR/h.hdr"
+
+# ---- Keep-alive and pipelining ----
+n=$(c -o /dev/null -w '%{num_connects}\n' -H "Host: www.test" "http://$VIP/echo/k1" "http://$VIP/echo/k2" | tr '\n' ' ')
+check "downstream keep-alive: two requests, one connection ($n)" [ "$n" = "1 0 " ]
+c -H "Host: www.test" -o "$E2E_DIR/k1.json" "http://$VIP/echo/u1" -o "$E2E_DIR/k2.json" "http://$VIP/echo/u2"
+check "upstream keep-alive: the second request reused the upstream connection" \
+	all '[ "$(json "$E2E_DIR/k2.json" "j[\"conn\"]")" = "$(json "$E2E_DIR/k1.json" "j[\"conn\"]")" ]' \
+	'[ "$(json "$E2E_DIR/k2.json" "j[\"req\"]")" -ge 2 ]'
+printf '%s' 'GET /echo/p1 HTTP/1.1\r\nHost: www.test\r\n\r\nGET /echo/p2 HTTP/1.1\r\nHost: www.test\r\n\r\nGET /exact HTTP/1.1\r\nHost: www.test\r\n\r\nGET /echo/p3 HTTP/1.1\r\nHost: www.test\r\nConnection: close\r\n\r\n' |
+	raw >"$E2E_DIR/pipe.out"
+order=$(grep -o -E '"target": "/p[0-9]"|upstream-a GET /exact' "$E2E_DIR/pipe.out" | tr '\n' ' ')
+check "pipelining: four requests in one write, four responses in order ($order)" \
+	[ "$order" = '"target": "/p1" "target": "/p2" upstream-a GET /exact "target": "/p3" ' ]
+check "pipelining: Connection: close on the last closes after its response" \
+	[ "$(grep -c '^HTTP/1.1 200' "$E2E_DIR/pipe.out")" -eq 4 ]
+
+# ---- Bodies ----
+head -c 5M /dev/urandom >"$E2E_DIR/up.bin"
+up_sha=$(sha256sum "$E2E_DIR/up.bin" | cut -d' ' -f1)
+c -H "Host: www.test" -H "Transfer-Encoding: chunked" -T "$E2E_DIR/up.bin" -o "$E2E_DIR/up.json" "http://$VIP/echo/up"
+check "chunked upload: 5 MB arrive intact upstream" \
+	[ "$(json "$E2E_DIR/up.json" "j['body_sha256']")" = "$up_sha" ]
+c -v -H "Host: www.test" -H "Expect: 100-continue" --data-binary "@$E2E_DIR/up.bin" \
+	-o "$E2E_DIR/exp.json" "http://$VIP/echo/expect" 2>"$E2E_DIR/exp.err"
+check "Expect: 100-continue relayed (curl saw 100 Continue)" grep -q '^< HTTP/1.1 100' "$E2E_DIR/exp.err"
+check "Expect: 100-continue: the body arrived intact" \
+	[ "$(json "$E2E_DIR/exp.json" "j['body_sha256']")" = "$up_sha" ]
+t0=$(date +%s.%N)
+got=$(c -m 120 -H "Host: www.test" "http://$VIP/big.bin" | sha256sum | cut -d' ' -f1)
+t1=$(date +%s.%N)
+check "100 MB download: equal sha256 ($(echo "$t1 - $t0" | bc) s)" [ "$got" = "$big_sha" ]
+c -I -H "Host: www.test" -o "$E2E_DIR/head.out" -w '%{size_download}' "http://$VIP/echo/h" >"$E2E_DIR/head.size"
+check "HEAD: 200 with Content-Length and no body" \
+	all 'grep -qi "^content-length: [1-9]" "$E2E_DIR/head.out"' '[ "$(cat "$E2E_DIR/head.size")" = 0 ]'
+n=$(c -o /dev/null -w '%{http_code}:%{num_connects} ' -H "Host: www.test" -X HEAD "http://$VIP/echo/h2" \
+	-o /dev/null -X GET "http://$VIP/echo/after-head")
+check "HEAD then GET on one connection ($n)" [ "$n" = "200:1 200:0 " ]
+n=$(c -o /dev/null -w '%{http_code}:%{num_connects} ' -H "Host: www.test" "http://$VIP/echo/notmod" \
+	-o /dev/null "http://$VIP/echo/after-304")
+check "304 without a body, then the next request on the connection ($n)" [ "$n" = "304:1 200:0 " ]
+c -v -o /dev/null -H "Host: www.test" "http://$VIP/echo/early" 2>"$E2E_DIR/early.err"
+check "1xx: 103 Early Hints relayed before the 200" \
+	all 'grep -q "^< HTTP/1.1 103" "$E2E_DIR/early.err"' 'grep -q "^< HTTP/1.1 200" "$E2E_DIR/early.err"'
+c -o "$E2E_DIR/ch.json" -H "Host: www.test" "http://$VIP/echo/chunked"
+check "chunked response forwarded (valid JSON)" [ "$(json "$E2E_DIR/ch.json" "j['target']")" = "/chunked" ]
+c -0 -D "$E2E_DIR/ch10.hdr" -o "$E2E_DIR/ch10.json" -H "Host: www.test" "http://$VIP/echo/chunked"
+check "HTTP/1.0 client: chunked response decoded, no Transfer-Encoding" \
+	all '[ "$(json "$E2E_DIR/ch10.json" "j[\"target\"]")" = "/chunked" ]' '! grep -qi "^transfer-encoding" "$E2E_DIR/ch10.hdr"'
+c -o "$E2E_DIR/cl.json" -H "Host: www.test" "http://$VIP/echo/close"
+check "response delimited by close forwarded whole" [ "$(json "$E2E_DIR/cl.json" "j['target']")" = "/close" ]
+
+# ---- WebSocket through Upgrade ----
+ws=$(ip netns exec "$NSC" timeout 20 $PY "$HERE/ws_echo.py" client "ws://$VIP/ws" www.test 2>&1 || true)
+check "WebSocket echo through Upgrade ($ws)" [ "$ws" = "ok 52" ]
+
+# ---- Hostile requests: answered 400, never reaching an upstream ----
+smuggle() { # NAME REQUEST: 400 and nothing reached the scripted upstreams
+	local name=$1 req=$2 before after
+	before=$(wc -l <"$E2E_DIR/upstream.log")
+	printf '%s' "$req" | raw 1 >"$E2E_DIR/smuggle.out"
+	after=$(wc -l <"$E2E_DIR/upstream.log")
+	check "$name: answered 400" grep -q '^HTTP/1.1 400' "$E2E_DIR/smuggle.out"
+	check "$name: nothing reached an upstream" [ "$after" -eq "$before" ]
+	check "$name: one response only" [ "$(grep -c '^HTTP/1.1' "$E2E_DIR/smuggle.out")" -eq 1 ]
+}
+smuggle "CL.TE" 'POST /echo/s HTTP/1.1\r\nHost: www.test\r\nContent-Length: 49\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /echo/smuggled HTTP/1.1\r\nHost: www.test\r\n\r\n'
+smuggle "TE.CL" 'POST /echo/s HTTP/1.1\r\nHost: www.test\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n2c\r\nGET /echo/smuggled HTTP/1.1\r\nHost: www.test\r\n\r\n0\r\n\r\n'
+smuggle "Transfer-Encoding: chunked, identity" 'POST /echo/s HTTP/1.1\r\nHost: www.test\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n'
+smuggle "Transfer-Encoding with space before colon" 'POST /echo/s HTTP/1.1\r\nHost: www.test\r\nTransfer-Encoding : chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n'
+smuggle "two different Content-Length" 'POST /echo/s HTTP/1.1\r\nHost: www.test\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!'
+check "no smuggled request ever reached an upstream" ! upstream_saw smuggled
+
+# ---- No upstream ----
+s=$(status www.test /dead)
+check "cluster whose endpoint does not answer -> 502 or 503 ($s)" between "$s" 502 503
+body=$(get www.test /dead)
+check "the error body names the cause ($body)" [ -n "$body" ]
+s=$(status www.test /echo/reset)
+check "upstream resets before responding -> 502 ($s)" [ "$s" = 502 ]
+check "after errors, the proxy still serves" [ "$(get www.test /exact)" = "upstream-a GET /exact" ]
+
+# ---- Load: wrk, keep-alive ----
+ip netns exec "$NSC" wrk -t1 -c32 -d3s -H "Host: www.test" "http://$VIP/exact" >"$E2E_DIR/wrk.out" 2>&1 || true
+reqs=$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' "$E2E_DIR/wrk.out")
+check "wrk 32 connections: requests answered (${reqs:-none})" [ "${reqs:-0}" -gt 100 ]
+check "wrk: no socket errors and no non-2xx" ! grep -q -E 'Socket errors|Non-2xx' "$E2E_DIR/wrk.out"
+check "after wrk, the proxy still serves" [ "$(get www.test /exact)" = "upstream-a GET /exact" ]
+
+check "SIGTERM: meshpath exits with status 0" meshpath_stop
+e2e_done
