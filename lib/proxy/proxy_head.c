@@ -38,6 +38,12 @@
 /* Connection options remembered for the pass over fields; more are looked up by a rescan. */
 #define PROXY_CONN_TOKENS 8
 
+/*
+ * The writers take the output by pointer; inlined, it stays in registers instead of making
+ * every write wait for the previous one's store.
+ */
+#define PROXY_INLINE inline __attribute__((always_inline))
+
 /* No run of kept field lines is open. */
 #define PROXY_NO_RUN UINT32_MAX
 
@@ -53,7 +59,59 @@ struct wr {
 	bool full;
 };
 
-static inline void
+static inline uint64_t
+load64(const void *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint32_t
+load32(const void *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/*
+ * memcpy for the short strings a head is made of (a method, an address, a field line): two
+ * overlapping loads and stores of the largest width that fits, both inside [0, n), instead
+ * of a call into libc; longer runs go to libc's memcpy.
+ */
+static PROXY_INLINE void
+copy(uint8_t *d, const uint8_t *s, uint32_t n)
+{
+	uint64_t a, b;
+	uint32_t c, e;
+	uint16_t g, h;
+
+	if (__builtin_constant_p(n) || n > 16) {
+		memcpy(d, s, n);
+	} else if (n >= 8) {
+		a = load64(s);
+		b = load64(s + n - 8);
+		memcpy(d, &a, 8);
+		memcpy(d + n - 8, &b, 8);
+	} else if (n >= 4) {
+		c = load32(s);
+		e = load32(s + n - 4);
+		memcpy(d, &c, 4);
+		memcpy(d + n - 4, &e, 4);
+	} else if (n >= 2) {
+		memcpy(&g, s, 2);
+		memcpy(&h, s + n - 2, 2);
+		memcpy(d, &g, 2);
+		memcpy(d + n - 2, &h, 2);
+	} else if (n == 1) {
+		d[0] = s[0];
+	}
+}
+
+static PROXY_INLINE void
 put(struct wr *w, const void *s, uint32_t n)
 {
 	if (__builtin_expect(n > w->left, 0)) {
@@ -61,14 +119,14 @@ put(struct wr *w, const void *s, uint32_t n)
 		w->full = true;
 		return;
 	}
-	memcpy(w->p, s, n);
+	copy(w->p, s, n);
 	w->p += n;
 	w->left -= n;
 }
 
 #define PUT_LIT(w, s) put(w, s, sizeof(s) - 1)
 
-static inline void
+static PROXY_INLINE void
 put_str(struct wr *w, struct mp_route_str s)
 {
 	put(w, s.p, s.len);
@@ -77,7 +135,7 @@ put_str(struct wr *w, struct mp_route_str s)
 /* A field line "name: value" (name a string literal). */
 #define PUT_FIELD(w, name, v) put_field(w, name ": ", sizeof(name ": ") - 1, v)
 
-static void
+static PROXY_INLINE void
 put_field(struct wr *w, const char *name_colon, uint32_t n, struct mp_route_str v)
 {
 	put(w, name_colon, n);
@@ -85,29 +143,41 @@ put_field(struct wr *w, const char *name_colon, uint32_t n, struct mp_route_str 
 	PUT_LIT(w, "\r\n");
 }
 
-static void
+/* Decimal digits written straight into the output (no bounce buffer to store and reload). */
+static PROXY_INLINE void
 put_u32(struct wr *w, uint32_t v)
 {
-	char b[10];
-	uint32_t i = sizeof(b);
+	uint32_t n = 1, i;
+	uint8_t *p = w->p;
 
-	do {
-		b[--i] = (char)('0' + v % 10);
+	for (uint32_t t = v; t >= 10; t /= 10)
+		n++;
+	if (n > w->left) {
+		w->left = 0;
+		w->full = true;
+		return;
+	}
+	w->p += n;
+	w->left -= n;
+	for (i = n; i > 0; i--) {
+		p[i - 1] = (uint8_t)('0' + v % 10);
 		v /= 10;
-	} while (v != 0);
-	put(w, b + i, sizeof(b) - i);
+	}
 }
 
-/* "HTTP/1.1 NNN " for a status of three digits. */
-static void
+/* "HTTP/1.1 NNN " for a status of three digits (lib/http's, or 100..599 from the config). */
+static PROXY_INLINE void
 put_status(struct wr *w, uint16_t status)
 {
-	char b[] = "HTTP/1.1 NNN ";
+	uint32_t s = status < 1000 ? status : 999; /* (no "% 1000": GCC emits a div for it) */
+	uint8_t *p = w->p;
 
-	b[9] = (char)('0' + status / 100 % 10);
-	b[10] = (char)('0' + status / 10 % 10);
-	b[11] = (char)('0' + status % 10);
-	put(w, b, sizeof(b) - 1);
+	PUT_LIT(w, "HTTP/1.1 NNN ");
+	if (w->full)
+		return;
+	p[9] = (uint8_t)('0' + s / 100);
+	p[10] = (uint8_t)('0' + s / 10 % 10);
+	p[11] = (uint8_t)('0' + s % 10);
 }
 
 static inline int
@@ -145,17 +215,45 @@ eq_nocase(const uint8_t *a, const uint8_t *b, uint32_t n)
 	return true;
 }
 
-#define EQ_LIT(p, n, lit) ((n) == sizeof(lit) - 1 && eq_lc(p, lit, n))
+/*
+ * p[0, n) equals lc, a lower-case literal of letters and '-' only, in any case; n is a
+ * constant >= 2 once inlined. Compares words with 0x20 OR-ed in, which maps 'A'-'Z' onto
+ * 'a'-'z', and onto '-' only CR, a byte lib/http never lets into a name or a value: exact
+ * for such literals, and a few instructions instead of a loop.
+ */
+static PROXY_INLINE bool
+eq_alpha(const uint8_t *p, const char *lc, uint32_t n)
+{
+	const uint64_t m8 = 0x2020202020202020ull;
+	const uint32_t m4 = 0x20202020u;
+	uint32_t i;
+
+	if (n >= 8) {
+		for (i = 0; i + 8 <= n; i += 8)
+			if ((load64(p + i) | m8) != load64(lc + i))
+				return false;
+		return (load64(p + n - 8) | m8) == load64(lc + n - 8);
+	}
+	if (n >= 4)
+		return (load32(p) | m4) == load32(lc) &&
+		       (load32(p + n - 4) | m4) == load32(lc + n - 4);
+	return ((p[0] | 0x20) == lc[0]) && ((p[n - 1] | 0x20) == lc[n - 1]) &&
+	       (n < 3 || (p[1] | 0x20) == lc[1]);
+}
+
+#define EQ_LIT(p, n, lit) ((n) == sizeof(lit) - 1 && eq_alpha(p, lit, sizeof(lit) - 1))
 
 /*
  * A Connection option that names no field to drop: "close" (no field has that name), the
- * fields with rules of their own (keep-alive is dropped anyway, upgrade kept when upgrading)
- * and those no client may strip (Host, framing).
+ * fields with rules of their own (keep-alive and TE are dropped anyway, upgrade kept when
+ * upgrading) and those no client may strip (Host, framing).
  */
 static bool
 conn_token_ignored(const uint8_t *p, uint32_t n)
 {
 	switch (n) {
+	case 2:
+		return EQ_LIT(p, n, "te");
 	case 4:
 		return EQ_LIT(p, n, "host");
 	case 5:
@@ -250,6 +348,9 @@ conn_collect(struct conn_opts *c)
 
 		if (f->id != MP_HTTP_HDR_CONNECTION)
 			continue;
+		/* The usual value, one option such as keep-alive, needs no list walk. */
+		if (conn_token_ignored(v, f->value.len))
+			continue;
 		while (list_next(v, f->value.len, &pos, &s, &n)) {
 			if (conn_token_ignored(v + s, n))
 				continue;
@@ -327,7 +428,7 @@ field_dropped(const struct conn_opts *c, const struct mp_route_header_op *rm, ui
 }
 
 /* Copy the open run of kept field lines, up to end (the start of the line that ends it). */
-static inline void
+static PROXY_INLINE void
 run_flush(struct wr *w, const uint8_t *head, uint32_t *run, uint32_t end)
 {
 	if (*run != PROXY_NO_RUN) {
@@ -340,7 +441,7 @@ run_flush(struct wr *w, const uint8_t *head, uint32_t *run, uint32_t end)
  * One X-Forwarded-For field: the values of fields[i, n) with its id, then client; nothing
  * when there is neither.
  */
-static void
+static PROXY_INLINE void
 put_xff(struct wr *w, const uint8_t *head, const struct mp_http_field *f, uint32_t i, uint32_t n,
         struct mp_route_str client)
 {
@@ -372,7 +473,7 @@ put_xff(struct wr *w, const uint8_t *head, const struct mp_http_field *f, uint32
 }
 
 /* One Via field: the values of fields[i, n) with its id, then the proxy's entry. */
-static void
+static PROXY_INLINE void
 put_via(struct wr *w, const uint8_t *head, const struct mp_http_field *f, uint32_t i, uint32_t n,
         uint8_t minor)
 {
@@ -391,7 +492,7 @@ put_via(struct wr *w, const uint8_t *head, const struct mp_http_field *f, uint32
 	PUT_LIT(w, "\r\n");
 }
 
-static void
+static PROXY_INLINE void
 put_adds(struct wr *w, const struct mp_route_header_op *ops, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++) {
@@ -404,7 +505,7 @@ put_adds(struct wr *w, const struct mp_route_header_op *ops, uint32_t n)
 	}
 }
 
-static void
+static PROXY_INLINE void
 put_conn(struct wr *w, uint8_t conn)
 {
 	switch (conn) {
@@ -467,12 +568,24 @@ fwd_init(struct fwd *x, const uint8_t *head, const struct mp_http_msg *m,
 static inline __attribute__((always_inline)) void
 fwd_fields(struct wr *w, struct fwd *x, uint32_t head_len, bool req)
 {
+	/* Fields with a rule of their own; the others are kept unless named for removal. */
+	const uint32_t own =
+	        HDR_BIT(CONNECTION) | HDR_BIT(KEEP_ALIVE) | HDR_BIT(PROXY_CONNECTION) |
+	        HDR_BIT(TE) | HDR_BIT(UPGRADE) | HDR_BIT(VIA) |
+	        (req ? HDR_BIT(X_FORWARDED_PROTO) | HDR_BIT(X_FORWARDED_FOR) | HDR_BIT(X_REQUEST_ID)
+	             : 0) |
+	        (x->dechunk ? HDR_BIT(TRANSFER_ENCODING) | HDR_BIT(TRAILER) : 0);
+	const bool named = x->co.n != 0 || x->co.overflow || x->nrm != 0;
+	const struct mp_http_field *f = x->f;
 	const uint8_t *h = x->head;
-	uint32_t run = PROXY_NO_RUN;
+	uint32_t run = PROXY_NO_RUN, n = x->n;
 
-	for (uint32_t i = 0; i < x->n; i++) {
-		const struct mp_http_field *fi = &x->f[i];
+	for (uint32_t i = 0; i < n; i++) {
+		const struct mp_http_field *fi = &f[i];
 
+		/* The common case: a field kept as received, extending the run. */
+		if (!named && !(own & (1u << fi->id)))
+			goto keep;
 		switch (fi->id) {
 		case MP_HTTP_HDR_HOST:
 		case MP_HTTP_HDR_CONTENT_LENGTH:
