@@ -343,11 +343,12 @@ conn_collect(struct conn_opts *c)
 {
 	for (uint32_t i = 0; i < c->nfields; i++) {
 		const struct mp_http_field *f = &c->fields[i];
-		const uint8_t *v = c->head + f->value.off;
+		const uint8_t *v;
 		uint32_t pos = 0, s, n;
 
 		if (f->id != MP_HTTP_HDR_CONNECTION)
 			continue;
+		v = c->head + f->value.off;
 		/* The usual value, one option such as keep-alive, needs no list walk. */
 		if (conn_token_ignored(v, f->value.len))
 			continue;
@@ -575,7 +576,8 @@ fwd_fields(struct wr *w, struct fwd *x, uint32_t head_len, bool req)
 	        (req ? HDR_BIT(X_FORWARDED_PROTO) | HDR_BIT(X_FORWARDED_FOR) | HDR_BIT(X_REQUEST_ID)
 	             : 0) |
 	        (x->dechunk ? HDR_BIT(TRANSFER_ENCODING) | HDR_BIT(TRAILER) : 0);
-	const bool named = x->co.n != 0 || x->co.overflow || x->nrm != 0;
+	/* Fields to look at: all of them when a Connection field or the route names some. */
+	const uint32_t look = x->co.n != 0 || x->co.overflow || x->nrm != 0 ? UINT32_MAX : own;
 	const struct mp_http_field *f = x->f;
 	const uint8_t *h = x->head;
 	uint32_t run = PROXY_NO_RUN, n = x->n;
@@ -584,7 +586,7 @@ fwd_fields(struct wr *w, struct fwd *x, uint32_t head_len, bool req)
 		const struct mp_http_field *fi = &f[i];
 
 		/* The common case: a field kept as received, extending the run. */
-		if (!named && !(own & (1u << fi->id)))
+		if (!((look >> fi->id) & 1))
 			goto keep;
 		switch (fi->id) {
 		case MP_HTTP_HDR_HOST:
