@@ -220,6 +220,7 @@ static void
 test_request_hop_by_hop(void **state)
 {
 	struct mp_proxy_req_head r;
+	int n;
 
 	(void)state;
 	r = req_in("GET / HTTP/1.1\r\n"
@@ -230,10 +231,12 @@ test_request_hop_by_hop(void **state)
 	           "Proxy-Connection: keep-alive\r\n"
 	           "TE: trailers\r\n"
 	           "Upgrade: websocket\r\n"
-	           "X-B: 2\r\n"
+	           "X-B: 2 \t\r\n"
 	           "\r\n");
-	check_req(&r, "GET / HTTP/1.1",
-	          FIELDS("Host: h", "X-A: 1", "X-B: 2", PROXY_FIELDS, "Via: 1.1 meshpath"));
+	n = check_req(&r, "GET / HTTP/1.1",
+	              FIELDS("Host: h", "X-A: 1", "X-B: 2", PROXY_FIELDS, "Via: 1.1 meshpath"));
+	/* The last field line is copied to its CRLF, trailing whitespace and all. */
+	assert_out_has(n, "\r\nX-B: 2 \t\r\nX-Forwarded-For: ");
 
 	/* What the upstream connection wants is said once, at the end. */
 	r.conn = MP_PROXY_CONN_CLOSE;
@@ -351,6 +354,8 @@ test_forwarded_for(void **state)
 static void
 test_forwarded_proto_and_request_id(void **state)
 {
+	static const struct mp_route_header_op rm[] = {REMOVE("x-request-id")};
+	struct mp_route rt = {.req_remove = rm, .n_req_remove = 1};
 	struct mp_proxy_req_head r;
 
 	(void)state;
@@ -368,6 +373,11 @@ test_forwarded_proto_and_request_id(void **state)
 
 	/* None received: req_id is added. */
 	r = req_in("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+	check_req(&r, "GET / HTTP/1.1", FIELDS("Host: h", PROXY_FIELDS, "Via: 1.1 meshpath"));
+
+	/* A route removing x-request-id removes the received one: req_id is added. */
+	r = req_in("GET / HTTP/1.1\r\nX-REQUEST-ID: forged\r\nHost: h\r\n\r\n");
+	r.route = &rt;
 	check_req(&r, "GET / HTTP/1.1", FIELDS("Host: h", PROXY_FIELDS, "Via: 1.1 meshpath"));
 }
 
