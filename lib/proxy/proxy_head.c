@@ -2,7 +2,7 @@
 /*
  * The heads the HTTP proxy writes (data path: no allocation, no syscall, no lock, no log).
  *
- * A forwarded head is written in one pass over lib/http's fields, switching on their id.
+ * A forwarded head is written in one pass over lib/http's fields, deciding on their id.
  * Kept field lines are not rebuilt from name and value: consecutive kept lines form a run of
  * the received bytes, copied with one memcpy when a line the proxy drops or rewrites ends the
  * run. lib/http has checked every byte of them (no obs-fold, no bare CR, no NUL) and field
@@ -26,7 +26,8 @@
  *   requires the field (RFC 9112 3.2: empty when the target has no authority).
  * - Dechunking a response for an HTTP/1.0 client drops Trailer with Transfer-Encoding: the
  *   trailer fields it announces are not forwarded.
- * - Local responses carry no Server and no Date field (kept small; Date: see the report).
+ * - Local responses carry no Server field, and no Date: the writer reads no clock (RFC 9110
+ *   6.6.1 wants Date from an origin server that has one; a caller could pass a cached value).
  */
 #include <errno.h>
 #include <string.h>
@@ -566,7 +567,7 @@ fwd_init(struct fwd *x, const uint8_t *head, const struct mp_http_msg *m,
  * The kept, dropped and merged field lines of a forwarded head, up to its end (head_len).
  * req is a constant in both callers: each gets a copy without the other's cases.
  */
-static inline __attribute__((always_inline)) void
+static PROXY_INLINE void
 fwd_fields(struct wr *w, struct fwd *x, uint32_t head_len, bool req)
 {
 	/* Fields with a rule of their own; the others are kept unless named for removal. */
@@ -677,12 +678,10 @@ mp_proxy_write_request(const struct mp_proxy_req_head *r, uint8_t *out, uint32_t
 
 	if (!x.xff_done)
 		put_xff(&w, h, x.f, x.n, x.n, r->client);
-	if (r->proto.len != 0) {
+	if (r->proto.len != 0)
 		PUT_FIELD(&w, "X-Forwarded-Proto", r->proto);
-	}
-	if (!x.rid_kept && r->req_id.len != 0) {
+	if (!x.rid_kept && r->req_id.len != 0)
 		PUT_FIELD(&w, "X-Request-Id", r->req_id);
-	}
 	if (!x.via_done)
 		put_via(&w, h, x.f, x.n, x.n, m->minor);
 	if (rt != NULL)
@@ -757,12 +756,10 @@ mp_proxy_write_local(const struct mp_proxy_local *r, uint8_t *out, uint32_t cap)
 		put_u32(&w, body ? r->body.len : 0);
 		PUT_LIT(&w, "\r\n");
 	}
-	if (r->location.len != 0 && local_keeps(rm, nrm, "location")) {
+	if (r->location.len != 0 && local_keeps(rm, nrm, "location"))
 		PUT_FIELD(&w, "Location", r->location);
-	}
-	if (r->overflow.len != 0 && local_keeps(rm, nrm, "x-meshpath-overflow")) {
+	if (r->overflow.len != 0 && local_keeps(rm, nrm, "x-meshpath-overflow"))
 		PUT_FIELD(&w, "x-meshpath-overflow", r->overflow);
-	}
 	if (r->route != NULL)
 		put_adds(&w, r->route->resp_add, r->route->n_resp_add);
 	put_conn(&w, r->conn);
