@@ -25,7 +25,10 @@
 /** Length of an X-Request-Id the proxy generates: a UUID in its 36-character text form. */
 #define MP_PROXY_REQUEST_ID_LEN 36
 
-/** What the proxy sends in the Via field it appends (RFC 9110 7.6.3). */
+/**
+ * What the proxy sends in the Via field it appends (RFC 9110 7.6.3). The received-protocol is
+ * that of the message received: "1.0 meshpath" when it was HTTP/1.0.
+ */
 #define MP_PROXY_VIA "1.1 meshpath"
 
 /** What a forwarded head says about the connection it travels on. */
@@ -72,13 +75,20 @@ struct mp_proxy_local {
 	struct mp_route_str location; /**< Location (redirects); len 0: none */
 	struct mp_route_str overflow; /**< x-meshpath-overflow: the breaker's name; len 0: none */
 	const struct mp_route *route; /**< response_headers_remove/add (direct responses) */
+	/**
+	 * Answering CONNECT: a 2xx carries no Content-Length and no body (RFC 9110 9.3.6), and a
+	 * 200 says "Connection Established".
+	 */
+	bool connect;
 };
 
 /**
  * Write the upstream request head: "METHOD target HTTP/1.1", the kept fields, the proxy's.
  * X-Forwarded-For gets the client appended to the received value(s) (one field, ", "
  * separated); X-Forwarded-Proto is set to proto (a received one is replaced); X-Request-Id is
- * kept when present, else req_id is added; Via gets MP_PROXY_VIA appended.
+ * kept when present, else req_id is added; Via gets MP_PROXY_VIA appended. A target, client,
+ * proto or req_id of length 0 means: the received target; no address appended; no
+ * X-Forwarded-Proto; no X-Request-Id added.
  *
  * @return bytes written, or -ENOSPC when the head does not fit in cap
  */
