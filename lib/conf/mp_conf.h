@@ -191,11 +191,12 @@ struct mp_conf_listener {
 	int line;
 };
 
-/** The listener is served by meshpath's own TCP stack (echo, discard). */
+/** The listener is served by meshpath's own TCP stack (HTTP, echo, discard). */
 static inline int
 mp_conf_listener_self_served(const struct mp_conf_listener *l)
 {
-	return l->service == MP_SVC_ECHO || l->service == MP_SVC_DISCARD;
+	return l->service == MP_SVC_HTTP || l->service == MP_SVC_ECHO ||
+	       l->service == MP_SVC_DISCARD;
 }
 
 /** meshpath's own TCP stack (per worker): limits, buffers, timers (`tcp` section). */
