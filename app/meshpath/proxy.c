@@ -22,7 +22,8 @@ static struct meshpath *proxy_mp; /* for telemetry */
 int
 mp_app_proxy_setup(struct meshpath *mp, struct mp_worker *w, int socket_id)
 {
-	const struct mp_conf *conf = mp->conf;
+	/* The first snapshot's copy holds the route tables (mp->conf gave them up). */
+	const struct mp_conf *conf = mp->snap != NULL ? mp->snap->conf : mp->conf;
 	struct mp_proxy_params p = {0};
 	bool http = false;
 

@@ -142,7 +142,9 @@ struct mp_proxy_stats {
 /* Control path                                                                              */
 
 struct mp_proxy_params {
-	const struct mp_conf *conf;   /**< limits (conf->proxy), listeners, route table sizes */
+	/** limits (conf->proxy), listeners, route table sizes: read by mp_proxy_create() and
+	 * mp_proxy_listen() only */
+	const struct mp_conf *conf;
 	struct mp_tcp_stack *tcp;     /**< the worker's stack */
 	struct mp_net_ctx *net;       /**< the worker's network layer: pool, routes, clock */
 	struct mp_timer_wheel *wheel; /**< the worker's wheel (1 ms ticks or finer) */

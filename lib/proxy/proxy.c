@@ -187,6 +187,7 @@ mp_proxy_listen(struct mp_proxy_worker *pw, unsigned int listener)
 
 	pw->listens[listener].pw = pw;
 	pw->listens[listener].listener = (uint16_t)listener;
+	pw->listens[listener].table = (int16_t)l->routes;
 	for (uint32_t port = l->port; port <= RTE_MAX(l->port_last, l->port); port++)
 		if (mp_tcp_listen(pw->tcp, family, addr, (uint16_t)port, &px_listen_cb,
 		                  &pw->listens[listener]) == NULL)

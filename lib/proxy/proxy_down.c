@@ -522,7 +522,7 @@ px_down_accepted(struct mp_tcp_conn *c, void *arg)
 	d->pw = pw;
 	d->c = c;
 	d->listener = l->listener;
-	d->table = (int16_t)pw->conf0->listeners[l->listener].routes;
+	d->table = l->table;
 	d->state = PX_D_HEAD;
 	if (inet_ntop(t->family, t->raddr, d->addr, sizeof(d->addr)) != NULL)
 		d->addr_len = (uint8_t)strlen(d->addr);

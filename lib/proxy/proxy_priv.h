@@ -167,6 +167,7 @@ struct px_up {
 struct px_listen {
 	struct mp_proxy_worker *pw;
 	uint16_t listener;
+	int16_t table; /* its route table (a reload cannot change it) */
 };
 
 struct mp_proxy_worker {
@@ -177,7 +178,7 @@ struct mp_proxy_worker {
 	struct mp_net_ctx *net;
 	struct rte_mempool *pool;
 	struct mp_timer_wheel *wheel;
-	const struct mp_conf *conf0; /* the start-up conf: listeners served */
+	const struct mp_conf *conf0; /* the start-up conf: control path only (it is freed) */
 	struct mp_conf_proxy lim;
 	struct mp_http_parser req_tmpl, resp_tmpl; /* initialised parsers, copied per message */
 	struct mp_http_field *fields;              /* shared: heads are parsed within one call */
