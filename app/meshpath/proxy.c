@@ -260,14 +260,6 @@ proxy_tel_routes(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
-static void
-proxy_prom_counters(FILE *f, const char *labels, const struct mp_proxy_counters *c)
-{
-	for (unsigned int i = 0; i < MP_PROXY_C_MAX; i++)
-		fprintf(f, "meshpath_http_%s_total{%s} %" PRIu64 "\n",
-		        mp_proxy_cnt_name((enum mp_proxy_cnt)i), labels, c->c[i]);
-}
-
 /* The meshpath_http_* metrics (called by mp_stats_prometheus() with the lock held). */
 static void
 proxy_prom(const struct mp_stats_source *src, FILE *f, void *arg)
@@ -295,26 +287,33 @@ proxy_prom(const struct mp_stats_source *src, FILE *f, void *arg)
 	fprintf(f, "meshpath_http_connections{side=\"upstream_idle\"} %" PRIu64 "\n", s.up_idle);
 	if (conf == NULL)
 		return;
-	for (unsigned int i = 0; i < MP_PROXY_C_MAX; i++)
-		fprintf(f, "# TYPE meshpath_http_%s_total counter\n",
-		        mp_proxy_cnt_name((enum mp_proxy_cnt)i));
-	for (unsigned int c = 0; c < conf->n_clusters; c++) {
-		struct mp_proxy_counters sum;
+	/* One family per counter, its samples together: per cluster, then per route. */
+	for (unsigned int i = 0; i < MP_PROXY_C_MAX; i++) {
+		const char *name = mp_proxy_cnt_name((enum mp_proxy_cnt)i);
 
-		proxy_sum_counters(-1, c, &sum);
-		snprintf(labels, sizeof(labels), "cluster=\"%s\"", conf->clusters[c].name);
-		proxy_prom_counters(f, labels, &sum);
-	}
-	for (unsigned int t = 0; conf->http != NULL && t < conf->http->n_tables; t++) {
-		unsigned int n = proxy_routes(t);
-
-		for (unsigned int r = 0; r < n; r++) {
+		fprintf(f,
+		        "# HELP meshpath_http_%s_total HTTP proxy %s, per cluster and per route\n"
+		        "# TYPE meshpath_http_%s_total counter\n",
+		        name, name, name);
+		for (unsigned int c = 0; c < conf->n_clusters; c++) {
 			struct mp_proxy_counters sum;
 
-			proxy_sum_counters((int)t, r, &sum);
-			snprintf(labels, sizeof(labels), "table=\"%s\",route=\"%u\"",
-			         conf->http->tables[t].name, r);
-			proxy_prom_counters(f, labels, &sum);
+			proxy_sum_counters(-1, c, &sum);
+			fprintf(f, "meshpath_http_%s_total{cluster=\"%s\"} %" PRIu64 "\n", name,
+			        conf->clusters[c].name, sum.c[i]);
+		}
+		for (unsigned int t = 0; conf->http != NULL && t < conf->http->n_tables; t++) {
+			unsigned int n = proxy_routes(t);
+
+			for (unsigned int r = 0; r < n; r++) {
+				struct mp_proxy_counters sum;
+
+				proxy_sum_counters((int)t, r, &sum);
+				snprintf(labels, sizeof(labels), "table=\"%s\",route=\"%u\"",
+				         conf->http->tables[t].name, r);
+				fprintf(f, "meshpath_http_%s_total{%s} %" PRIu64 "\n", name, labels,
+				        sum.c[i]);
+			}
 		}
 	}
 }

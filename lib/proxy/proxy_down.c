@@ -77,6 +77,16 @@ px_down_flush(struct px_down *d)
 		d->shut_sent = true;
 		mp_tcp_shutdown(d->c);
 	}
+	if (d->state == PX_D_TUNNEL && d->shut_sent && d->peer_closed && d->up != NULL &&
+	    d->up->shut_sent && px_q_empty(&d->up->out)) {
+		/* Both directions ended: the tunnel is over. */
+		struct px_up *u = d->up;
+
+		d->state = PX_D_CLOSING;
+		u->keep = false;
+		px_up_close(u);
+		px_down_flush(d);
+	}
 }
 
 /* Close once everything queued is out; the upstream, if any, is abandoned. */
@@ -236,7 +246,8 @@ px_down_forward(struct px_down *d, const uint8_t *head, uint16_t cluster, uint16
 	struct px_up *u;
 	int n;
 
-	u = px_up_get(pw, d, cluster, ep);
+	/* CONNECT waits for its own connection's handshake: never a pooled one. */
+	u = px_up_get(pw, d, cluster, ep, msg->method_id == MP_HTTP_M_CONNECT);
 	if (u == NULL)
 		return; /* answered */
 	if (msg->method_id == MP_HTTP_M_CONNECT) {
@@ -411,8 +422,12 @@ px_down_process(struct px_down *d)
 				}
 				return;
 			}
-			d->req = pw->req_tmpl;
-			ev = px_parse_head(pw, &d->req, &d->in, &head);
+			if (px_q_head_ready(&d->in, &d->hscan, pw->head_cap)) {
+				d->req = pw->req_tmpl;
+				ev = px_parse_head(pw, &d->req, &d->in, &head);
+			} else {
+				ev = MP_HTTP_AGAIN;
+			}
 			if (ev == MP_HTTP_AGAIN) {
 				if (d->peer_closed) {
 					pw->st.err[MP_PROXY_E_DOWN_EARLY_CLOSE]++;
@@ -424,6 +439,7 @@ px_down_process(struct px_down *d)
 				return;
 			}
 			mp_timer_cancel(pw->wheel, &d->timer);
+			d->hscan = 0; /* the next head starts after this message */
 			if (ev == MP_HTTP_ERROR) {
 				d->method = MP_HTTP_M_GET;
 				d->minor = 1;

@@ -113,6 +113,7 @@ struct px_down {
 	struct px_q out;       /* to send to the client */
 	struct px_q retry;     /* the request head again, for a stale pooled connection */
 	struct mp_timer timer; /* idle timeout between requests */
+	uint32_t hscan;        /* bytes of `in` looked at for the end of a head */
 	struct mp_http_parser req;
 	const struct mp_route *route; /* of the request in flight (valid while gen matches) */
 	uint32_t gen;                 /* the view generation route belongs to */
@@ -143,6 +144,7 @@ struct px_up {
 	struct px_q in;        /* received from the server, not parsed yet */
 	struct px_q out;       /* to send to the server */
 	struct mp_timer timer; /* connect timeout, then idle timeout while pooled */
+	uint32_t hscan;        /* bytes of `in` looked at for the end of a head */
 	struct mp_http_parser resp;
 	uint32_t requests; /* requests sent on this connection */
 	uint32_t pool_key; /* conf endpoint index */
@@ -251,6 +253,13 @@ px_parse_head(struct mp_proxy_worker *pw, struct mp_http_parser *hp, const struc
 enum mp_http_event
 px_move_body(struct mp_proxy_worker *pw, struct mp_http_parser *hp, struct px_q *src,
              struct px_q *dst, bool dechunk, struct mp_tcp_conn *src_c, uint64_t *moved);
+/*
+ * Whether a head in q may be complete: an empty line ends in the bytes after *scanned (which
+ * it advances), or q holds more than cap bytes (the parser then reports the limit). Spares
+ * parsing a head again from its start at every segment of one sent a byte at a time.
+ */
+bool
+px_q_head_ready(const struct px_q *q, uint32_t *scanned, uint32_t cap);
 /* Move everything src holds to dst, each mbuf releasing its own bytes (tunnels). */
 void
 px_q_move_all(struct px_q *src, struct px_q *dst);
@@ -284,14 +293,17 @@ px_down_tunnel(struct px_down *d);
 /* proxy_up.c */
 extern const struct mp_tcp_callbacks px_up_cb;
 /*
- * An upstream connection to endpoint ep of cluster for d: a pooled one (LIFO) or a new one.
- * NULL after answering the client.
+ * An upstream connection to endpoint ep of cluster for d: a pooled one (LIFO) unless fresh,
+ * or a new one. NULL after answering the client.
  */
 struct px_up *
-px_up_get(struct mp_proxy_worker *pw, struct px_down *d, uint16_t cluster, uint16_t ep);
+px_up_get(struct mp_proxy_worker *pw, struct px_down *d, uint16_t cluster, uint16_t ep, bool fresh);
 /* Send the request bytes queued on u->out. */
 void
 px_up_flush(struct px_up *u);
+/* Close gracefully (nothing in flight, a response delimited by the close, a tunnel's end). */
+void
+px_up_close(struct px_up *u);
 /* Cut u from its downstream and abort it (the request is abandoned). */
 void
 px_up_abort(struct px_up *u);

@@ -212,6 +212,37 @@ px_q_release(struct px_q *q, struct mp_tcp_conn *c)
 		mp_tcp_recv_done(c, n);
 }
 
+bool
+px_q_head_ready(const struct px_q *q, uint32_t *scanned, uint32_t cap)
+{
+	/* Back up over the last bytes seen: an empty line may straddle the old end. */
+	uint32_t from = *scanned > 2 ? *scanned - 2 : 0, off = 0;
+	uint8_t prev2 = 0, prev = 0;
+
+	if (q->bytes > cap) {
+		*scanned = q->bytes;
+		return true;
+	}
+	for (const struct rte_mbuf *m = q->head; m != NULL; m = m->next) {
+		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+
+		for (uint32_t i = 0; i < m->data_len; i++, off++) {
+			uint8_t c = p[i];
+
+			/* "\n\n" or "\n\r\n": an empty line, strict or not (the parser judges) */
+			if (off >= from && c == '\n' &&
+			    (prev == '\n' || (prev == '\r' && prev2 == '\n'))) {
+				*scanned = q->bytes;
+				return true;
+			}
+			prev2 = prev;
+			prev = c;
+		}
+	}
+	*scanned = q->bytes;
+	return false;
+}
+
 enum mp_http_event
 px_parse_head(struct mp_proxy_worker *pw, struct mp_http_parser *hp, const struct px_q *q,
               const uint8_t **head)

@@ -62,8 +62,7 @@ px_up_detach(struct px_up *u)
 		mp_lb_flow_close(pw->v.lb[u->cluster], u->ep);
 }
 
-/* Close gracefully (nothing in flight, or a response delimited by the close). */
-static void
+void
 px_up_close(struct px_up *u)
 {
 	struct mp_tcp_conn *c = u->c;
@@ -156,6 +155,7 @@ px_up_attach(struct px_up *u, struct px_down *d)
 	d->up = u;
 	u->requests++;
 	u->got_bytes = u->keep = u->dechunk = false;
+	u->hscan = 0;
 	u->rstate = PX_R_HEAD;
 	if (u->cluster < pw->v.n_clusters && pw->v.lb[u->cluster] != NULL)
 		mp_lb_flow_open(pw->v.lb[u->cluster], u->ep);
@@ -171,7 +171,7 @@ px_up_same_endpoint(const struct px_up *u, const struct mp_lb_endpoint *e)
 }
 
 struct px_up *
-px_up_get(struct mp_proxy_worker *pw, struct px_down *d, uint16_t cluster, uint16_t ep)
+px_up_get(struct mp_proxy_worker *pw, struct px_down *d, uint16_t cluster, uint16_t ep, bool fresh)
 {
 	const struct mp_conf *conf = pw->v.conf;
 	const struct mp_lb_endpoint *e = mp_lb_endpoint(pw->v.clusters[cluster], ep);
@@ -181,7 +181,7 @@ px_up_get(struct mp_proxy_worker *pw, struct px_down *d, uint16_t cluster, uint1
 
 	if (key >= MP_MAX_ENDPOINTS)
 		key = MP_MAX_ENDPOINTS - 1; /* cannot happen with a validated config */
-	while ((u = pw->pools[key]) != NULL) {
+	while (!fresh && (u = pw->pools[key]) != NULL) {
 		px_pool_remove(pw, u);
 		if (px_up_same_endpoint(u, e) && u->c != NULL && !u->peer_closed) {
 			u->reused = true;
@@ -228,6 +228,7 @@ px_up_flush(struct px_up *u)
 	if (d != NULL && d->state == PX_D_TUNNEL && d->peer_closed && !u->shut_sent) {
 		u->shut_sent = true;
 		mp_tcp_shutdown(u->c);
+		px_down_flush(d); /* closes the tunnel when the other direction ended too */
 	}
 }
 
@@ -363,11 +364,14 @@ px_up_process(struct px_up *u)
 		case PX_R_HEAD:
 			if (px_q_empty(&u->in))
 				return;
+			if (!px_q_head_ready(&u->in, &u->hscan, pw->head_cap))
+				return;
 			u->resp = pw->resp_tmpl;
 			mp_http_expect_response(&u->resp, (enum mp_http_method)d->method);
 			ev = px_parse_head(pw, &u->resp, &u->in, &head);
 			if (ev == MP_HTTP_AGAIN)
 				return;
+			u->hscan = 0;
 			if (ev == MP_HTTP_ERROR) {
 				pw->st.err[MP_PROXY_E_RESPONSE_PARSE]++;
 				px_up_fail(u, MP_PROXY_L_BAD_RESPONSE, false);

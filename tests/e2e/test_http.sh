@@ -20,6 +20,8 @@ NSS="mph-s$E2E_ID"
 VC="mhc$E2E_ID"
 VS="mhs$E2E_ID"
 VIP=10.40.0.100
+# The admin listener (Prometheus) on loopback: a port the kernel just said is free.
+ADMIN_PORT=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 netns_add "$NSC"
 netns_add "$NSS"
@@ -145,6 +147,7 @@ route_tables = ( {
 listeners = (
 	{ name = "web"; protocol = "http"; address = "$VIP"; port = 80; routes = "main"; }
 );
+admin = { port = $ADMIN_PORT; };
 CONF
 "$BIN" --check "$E2E_DIR/http.conf" >/dev/null || die "test config rejected"
 meshpath_start "$BIN" "$E2E_DIR/http.conf"
@@ -214,5 +217,15 @@ check "meshpath counted the parse error" \
 	[ "$($PY -c 'import sys, json; print(json.loads(sys.argv[1])["errors"]["request_parse_errors"])' "$stats")" -ge 1 ]
 check "meshpath counted the 404" \
 	[ "$($PY -c 'import sys, json; print(json.loads(sys.argv[1])["local_responses"]["no_route"])' "$stats")" -ge 1 ]
+curl -s "http://127.0.0.1:$ADMIN_PORT/metrics" >"$E2E_DIR/metrics.txt"
+prom=$($PY "$(dirname "$0")/prom_check.py" "$E2E_DIR/metrics.txt" \
+	'meshpath_http_local_responses_total{reason="no_route"}' \
+	'meshpath_http_upstream_connections_reused_total{cluster="one"}' \
+	'meshpath_http_requests_total{route="6",table="main"}' 2>&1) || true
+echo "     metrics: $(echo $prom)"
+read -r p404 preused proute <<<"$(echo $prom)"
+check "Prometheus text parses and counts the 404" [ "${p404:-0}" = "1" ]
+check "  the reused upstream connections" [ "${preused:-0}" -ge 1 ]
+check "  the requests of route main/6 (path /)" [ "${proute:-0}" -ge 3 ]
 check "meshpath exits cleanly" meshpath_stop
 e2e_done

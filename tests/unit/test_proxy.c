@@ -239,6 +239,38 @@ test_head_again(void **state)
 	px_q_free(&src);
 }
 
+/* The end of a head is looked for in new bytes only, also across segments. */
+static void
+test_head_ready(void **state)
+{
+	struct px_q q = {0};
+	uint32_t scanned = 0;
+
+	(void)state;
+	px_q_push_chain(&q, mk("GET / HTTP/1.1\r\nHost: x\r", 25));
+	assert_false(px_q_head_ready(&q, &scanned, 1000));
+	assert_int_equal(scanned, 25);
+	px_q_push_chain(&q, mk("\n\r", 2));
+	assert_false(px_q_head_ready(&q, &scanned, 1000));
+	px_q_push_chain(&q, mk("\n", 1)); /* the empty line straddles three segments */
+	assert_true(px_q_head_ready(&q, &scanned, 1000));
+	px_q_free(&q);
+
+	/* Bare LF ends a head too (the parser rejects it: the client hears why at once). */
+	scanned = 0;
+	px_q_push_chain(&q, mk("GET / HTTP/1.1\n\n", 16));
+	assert_true(px_q_head_ready(&q, &scanned, 1000));
+	px_q_free(&q);
+
+	/* Past the limit, the parser is asked anyway and reports it. */
+	scanned = 0;
+	px_q_push_chain(&q, mk("GET /aaaaaaaaaaaaaaaaaaaa", 25));
+	assert_false(px_q_head_ready(&q, &scanned, 30));
+	px_q_push_chain(&q, mk("aaaaaaaaaa", 10));
+	assert_true(px_q_head_ready(&q, &scanned, 30));
+	px_q_free(&q);
+}
+
 int
 main(void)
 {
@@ -246,6 +278,7 @@ main(void)
 	        cmocka_unit_test(test_queue_basics),     cmocka_unit_test(test_seg_range),
 	        cmocka_unit_test(test_move_length_body), cmocka_unit_test(test_move_chunked_body),
 	        cmocka_unit_test(test_move_bad_chunk),   cmocka_unit_test(test_head_again),
+	        cmocka_unit_test(test_head_ready),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);
