@@ -47,7 +47,12 @@ px_pool_push(struct mp_proxy_worker *pw, struct px_up *u)
 	mp_timer_arm(pw->wheel, &u->timer, pw->net->now + px_ms(pw, pw->lim.upstream_idle_ms));
 }
 
-/* Cut the link between u and its downstream connection. */
+/*
+ * Cut the link between u and its downstream connection. Bytes still queued each way were to
+ * reopen their source's window once sent: they do it now, so that neither connection's window
+ * shrinks for good, and no queued mbuf is left releasing to a connection it no longer belongs
+ * to (the client's next upstream).
+ */
 static void
 px_up_detach(struct px_up *u)
 {
@@ -56,6 +61,8 @@ px_up_detach(struct px_up *u)
 
 	if (d == NULL)
 		return;
+	px_q_release(&d->out, u->c);
+	px_q_release(&u->out, d->c);
 	u->down = NULL;
 	d->up = NULL;
 	if (u->cluster < pw->v.n_clusters && pw->v.lb[u->cluster] != NULL)
@@ -283,8 +290,6 @@ px_up_response_end(struct px_up *u)
 	struct px_down *d = u->down;
 	bool reuse;
 
-	/* What the client has not taken yet is this connection's last: give its window back. */
-	px_q_release(&d->out, u->c);
 	px_up_detach(u);
 	reuse = u->keep && d->req_done && px_q_empty(&u->out) && px_q_empty(&u->in) &&
 	        !u->peer_closed && u->c != NULL &&
