@@ -5,10 +5,12 @@
 # small Python server answers POSTs with the size and sha256 of the body it received. meshpath
 # serves http://10.40.0.100/ with a route table routing by Host and by path, a direct response
 # and a redirect. Asserts with curl: each route reaches its intended upstream, keep-alive
-# (two URLs in one curl run share one upstream connection: meshpath counts it reused), 404 for
-# no route, the direct response, the redirect, a 100 MB download with the same sha256, a
-# chunked POST whose body arrives whole, a request with Content-Length and Transfer-Encoding
-# answered 400 without reaching an upstream; and that meshpath exits cleanly.
+# (two URLs in one curl run share one upstream connection: meshpath counts it reused), a
+# request on a pooled connection the server closed is sent again on a new one, 502 for an
+# endpoint that refuses, 404 for no route, the direct response, the redirect, a 100 MB
+# download with the same sha256, chunked and sized POSTs whose bodies arrive whole, a request
+# with Content-Length and Transfer-Encoding answered 400 without reaching an upstream; the
+# counters in telemetry and Prometheus; and that meshpath exits cleanly.
 #
 # usage: test_http.sh MESHPATH_BINARY      (as root)
 source "$(dirname "$0")/lib.sh"
@@ -97,6 +99,14 @@ class H(BaseHTTPRequestHandler):
         self.wfile.write(out)
 
     def do_GET(self):
+        if self.path.startswith("/post/once"):
+            # One answer per connection: a later request on it sees the connection closed
+            # with no response, as when a server times a kept-alive connection out just as
+            # the next request arrives.
+            self.n = getattr(self, "n", 0) + 1
+            if self.n > 1:
+                self.close_connection = True
+                return
         # The request head as received, for checks of what the proxy forwards.
         out = ("%s %s\n" % (self.command, self.path)).encode() + bytes(self.headers)
         self.send_response(200)
@@ -122,7 +132,8 @@ http = { connect_timeout_ms = 2000; max_body = 200000000; };
 clusters = (
 	{ name = "one"; endpoints = ( { address = "10.41.0.1"; port = 80; } ); },
 	{ name = "two"; endpoints = ( { address = "10.41.0.2"; port = 80; } ); },
-	{ name = "sink"; endpoints = ( { address = "10.41.0.3"; port = 8080; } ); }
+	{ name = "sink"; endpoints = ( { address = "10.41.0.3"; port = 8080; } ); },
+	{ name = "refused"; endpoints = ( { address = "10.41.0.3"; port = 81; } ); }
 );
 route_tables = ( {
 	name = "main";
@@ -137,6 +148,7 @@ route_tables = ( {
 			  redirect = { prefix_rewrite = "/new/"; code = 302; }; },
 			{ match = { prefix = "/api/"; }; clusters = ( { name = "two"; } ); },
 			{ match = { prefix = "/post"; }; clusters = ( { name = "sink"; } ); },
+			{ match = { prefix = "/refused"; }; clusters = ( { name = "refused"; } ); },
 			{ match = { prefix = "/"; headers = ( { name = "x-none"; present = true; } ); };
 			  clusters = ( { name = "two"; } ); },
 			{ match = { path = "/"; }; clusters = ( { name = "one"; } ); },
@@ -154,6 +166,9 @@ meshpath_start "$BIN" "$E2E_DIR/http.conf"
 
 curl_c() { # curl in the client namespace, bounded in time
 	timeout 60 ip netns exec "$NSC" curl -sS --max-time 50 "$@"
+}
+counter_in() { # CMD GROUP KEY: a number from a dict inside a telemetry dict
+	telemetry "$1" | $PY -c 'import sys, json; print(json.load(sys.stdin)[sys.argv[1]][sys.argv[2]])' "$2" "$3"
 }
 
 check "GET / by path reaches backend 1" [ "$(curl_c "http://$VIP/")" = "backend 1" ]
@@ -179,6 +194,15 @@ check "the forwarded request keeps its target" grep -q "^GET /post/head?q=1" <<<
 check "  gets Via" grep -qi "^via: 1.1 meshpath" <<<"$fwd"
 check "  gets X-Forwarded-For with the client" grep -qi "^x-forwarded-for: 10.40.0.1" <<<"$fwd"
 check "  loses its Connection field" bash -c '! grep -qi "^connection: keep-alive, x-hop" <<<"$1"' _ "$fwd"
+
+# A pooled connection the server closes as the request arrives: sent again on a new one.
+out=$(curl_c "http://$VIP/post/once/1" "http://$VIP/post/once/2" | grep -c '^GET /post/once')
+retries=$(counter_in /meshpath/http errors stale_connection_retries)
+check "a request on a pooled connection closed under it is retried once ($retries retries)" \
+	[ "$out" = "2" ] && [ "$retries" -ge 1 ]
+resp=$(curl_c -s -w ' %{http_code}' "http://$VIP/refused")
+check "connection refused by the endpoint: 502 naming the cause ($resp)" \
+	[ "$resp" = "upstream connect failed 502" ]
 
 code=$(curl_c -o /dev/null -w '%{http_code}' "http://$VIP/nothing/here")
 check "no route: 404 (got $code)" [ "$code" = "404" ]
@@ -221,11 +245,11 @@ curl -s "http://127.0.0.1:$ADMIN_PORT/metrics" >"$E2E_DIR/metrics.txt"
 prom=$($PY "$(dirname "$0")/prom_check.py" "$E2E_DIR/metrics.txt" \
 	'meshpath_http_local_responses_total{reason="no_route"}' \
 	'meshpath_http_upstream_connections_reused_total{cluster="one"}' \
-	'meshpath_http_requests_total{route="6",table="main"}' 2>&1) || true
+	'meshpath_http_requests_total{route="7",table="main"}' 2>&1) || true
 echo "     metrics: $(echo $prom)"
 read -r p404 preused proute <<<"$(echo $prom)"
 check "Prometheus text parses and counts the 404" [ "${p404:-0}" = "1" ]
 check "  the reused upstream connections" [ "${preused:-0}" -ge 1 ]
-check "  the requests of route main/6 (path /)" [ "${proute:-0}" -ge 3 ]
+check "  the requests of route main/7 (path /)" [ "${proute:-0}" -ge 3 ]
 check "meshpath exits cleanly" meshpath_stop
 e2e_done
