@@ -441,7 +441,8 @@ px_down_process(struct px_down *d)
 			mp_timer_cancel(pw->wheel, &d->timer);
 			d->hscan = 0; /* the next head starts after this message */
 			if (ev == MP_HTTP_ERROR) {
-				/* Not routed: counted proxy-wide, not on the last request's route. */
+				/* Not routed: counted proxy-wide, not on the last request's route.
+				 */
 				d->route = NULL;
 				d->has_cluster = false;
 				d->method = MP_HTTP_M_GET;
