@@ -69,6 +69,25 @@ mp_app_proxy_setup(struct meshpath *mp, struct mp_worker *w, int socket_id)
 void
 mp_app_proxy_teardown(struct mp_worker *w)
 {
+	if (w->proxy != NULL) {
+		/* The exit report: this worker's requests, local responses and errors (non-zero).
+		 */
+		const struct mp_proxy_stats *st = mp_proxy_stats(w->proxy);
+		uint64_t requests = 0;
+
+		for (unsigned int c = 0; c < MP_MAX_CLUSTERS; c++)
+			requests += st->cluster[c].c[MP_PROXY_C_REQUESTS];
+		printf("  http worker %u: forwarded %" PRIu64, w->index, requests);
+		for (unsigned int i = 0; i < MP_PROXY_L_MAX; i++)
+			if (st->local[i] != 0)
+				printf(" %s %" PRIu64,
+				       mp_proxy_local_name((enum mp_proxy_lreason)i), st->local[i]);
+		for (unsigned int i = 0; i < MP_PROXY_E_MAX; i++)
+			if (st->err[i] != 0)
+				printf(" %s %" PRIu64, mp_proxy_err_name((enum mp_proxy_err)i),
+				       st->err[i]);
+		printf("\n");
+	}
 	mp_proxy_free(w->proxy);
 	w->proxy = NULL;
 }

@@ -422,13 +422,16 @@ px_down_process(struct px_down *d)
 				}
 				return;
 			}
-			if (px_q_head_ready(&d->in, &d->hscan, pw->head_cap)) {
+			/* The first look parses at once (a head in one segment: the usual case);
+			 * after an incomplete one, only an empty line in new bytes parses again. */
+			if (d->hscan == 0 || px_q_head_ready(&d->in, &d->hscan, pw->head_cap)) {
 				d->req = pw->req_tmpl;
 				ev = px_parse_head(pw, &d->req, &d->in, &head);
 			} else {
 				ev = MP_HTTP_AGAIN;
 			}
 			if (ev == MP_HTTP_AGAIN) {
+				d->hscan = d->in.bytes;
 				if (d->peer_closed) {
 					pw->st.err[MP_PROXY_E_DOWN_EARLY_CLOSE]++;
 					px_down_closing(d);

@@ -369,13 +369,16 @@ px_up_process(struct px_up *u)
 		case PX_R_HEAD:
 			if (px_q_empty(&u->in))
 				return;
-			if (!px_q_head_ready(&u->in, &u->hscan, pw->head_cap))
+			/* As for requests (proxy_down.c): parse again only after an empty line. */
+			if (u->hscan != 0 && !px_q_head_ready(&u->in, &u->hscan, pw->head_cap))
 				return;
 			u->resp = pw->resp_tmpl;
 			mp_http_expect_response(&u->resp, (enum mp_http_method)d->method);
 			ev = px_parse_head(pw, &u->resp, &u->in, &head);
-			if (ev == MP_HTTP_AGAIN)
+			if (ev == MP_HTTP_AGAIN) {
+				u->hscan = u->in.bytes;
 				return;
+			}
 			u->hscan = 0;
 			if (ev == MP_HTTP_ERROR) {
 				pw->st.err[MP_PROXY_E_RESPONSE_PARSE]++;
