@@ -142,6 +142,17 @@ px_down_local(struct px_down *d, enum mp_proxy_lreason why, uint16_t status, con
 }
 
 void
+px_down_consume_head(struct px_down *d)
+{
+	const struct mp_http_msg *msg = &d->req.msg;
+
+	px_q_drop(&d->in, msg->head_len);
+	mp_tcp_recv_done(d->c, msg->head_len);
+	d->discard = msg->framing != MP_HTTP_BODY_NONE;
+	d->state = d->discard ? PX_D_BODY : PX_D_HEAD;
+}
+
+void
 px_down_response_done(struct px_down *d)
 {
 	px_q_free(&d->retry);
@@ -253,10 +264,9 @@ px_down_forward(struct px_down *d, const uint8_t *head, uint16_t cluster, uint16
 	if (msg->method_id == MP_HTTP_M_CONNECT) {
 		/* Envoy's CONNECT termination: nothing is forwarded; once connected, the client
 		 * gets 200 and the connection becomes a tunnel. */
+		px_down_consume_head(d);
 		d->req_done = true;
 		d->state = PX_D_WAIT;
-		px_q_drop(&d->in, hl);
-		mp_tcp_recv_done(d->c, hl);
 		return;
 	}
 	if (px_forward_target(pw, d->route, path, query, &rh.target) < 0)
@@ -297,8 +307,7 @@ no_mbuf:
 	pw->st.err[MP_PROXY_E_NO_MBUF]++;
 too_large:
 	px_up_abort(u);
-	px_q_drop(&d->in, hl);
-	mp_tcp_recv_done(d->c, hl);
+	px_down_consume_head(d);
 	px_down_local(d, MP_PROXY_L_HEAD_TOO_LARGE, 0, NULL, 0, NULL, 0, true);
 }
 
@@ -346,13 +355,7 @@ px_down_request(struct px_down *d, const uint8_t *head)
 	px_count(pw, d, MP_PROXY_C_BYTES_IN, hl);
 
 	if (r == NULL || r->action != MP_ROUTE_CLUSTERS) {
-		/* Answered here: the head is consumed now, a body is read and dropped. */
-		bool body = msg->framing != MP_HTTP_BODY_NONE;
-
-		px_q_drop(&d->in, hl);
-		mp_tcp_recv_done(d->c, hl);
-		d->state = body ? PX_D_BODY : PX_D_HEAD;
-		d->discard = body;
+		px_down_consume_head(d);
 		if (r == NULL) {
 			px_down_local(d, MP_PROXY_L_NO_ROUTE, 0, NULL, 0, NULL, 0, false);
 		} else if (r->action == MP_ROUTE_REDIRECT) {
@@ -378,10 +381,7 @@ px_down_request(struct px_down *d, const uint8_t *head)
 	             ? mp_lb_pick_l7(v->clusters[cluster], v->lb[cluster], NULL, -1, px_rand(pw), 0)
 	             : -1;
 	if (ep < 0) {
-		px_q_drop(&d->in, hl);
-		mp_tcp_recv_done(d->c, hl);
-		d->state = msg->framing != MP_HTTP_BODY_NONE ? PX_D_BODY : PX_D_HEAD;
-		d->discard = msg->framing != MP_HTTP_BODY_NONE;
+		px_down_consume_head(d);
 		px_down_local(d, MP_PROXY_L_NO_HEALTHY, 0, NULL, 0, NULL, 0, false);
 		return;
 	}

@@ -274,6 +274,9 @@ extern const struct mp_tcp_callbacks px_listen_cb;
 void
 px_down_local(struct px_down *d, enum mp_proxy_lreason why, uint16_t status, const char *body,
               uint32_t body_len, const char *location, uint32_t location_len, bool close);
+/* The request is answered here: its head is consumed, its body (if any) will be dropped. */
+void
+px_down_consume_head(struct px_down *d);
 /* The response in flight ended (upstream detached already); go on with the next request. */
 void
 px_down_response_done(struct px_down *d);

@@ -201,14 +201,7 @@ px_up_get(struct mp_proxy_worker *pw, struct px_down *d, uint16_t cluster, uint1
 	}
 	u = px_up_connect(pw, cluster, ep, key, &why);
 	if (u == NULL) {
-		px_q_drop(&d->in, d->req.msg.head_len);
-		mp_tcp_recv_done(d->c, d->req.msg.head_len);
-		if (d->req.msg.framing != MP_HTTP_BODY_NONE) {
-			d->state = PX_D_BODY;
-			d->discard = true;
-		} else {
-			d->state = PX_D_HEAD;
-		}
+		px_down_consume_head(d);
 		px_down_local(d, why, 0, NULL, 0, NULL, 0, false);
 		return NULL;
 	}
