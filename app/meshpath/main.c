@@ -312,6 +312,8 @@ run(struct mp_conf *conf, const char *prog, int n_extra, char **extra)
 		rc = mp_control_telemetry(&mp);
 	if (rc == 0)
 		rc = mp_app_tcp_telemetry(&mp);
+	if (rc == 0)
+		rc = mp_app_proxy_telemetry(&mp);
 	if (rc < 0)
 		MP_LOG(WARNING, "telemetry commands not registered: %s", rte_strerror(-rc));
 	if (mp_admin_open(&mp.admin, mp.conf) < 0) {

@@ -20,13 +20,15 @@
 #include "mp_stats.h"
 
 struct mp_tcp_stack;
+struct mp_proxy_worker;
 
 /** One worker: owns a queue on every port and everything its data path writes. */
 struct mp_worker {
 	struct mp_counters counters; /* first: cache-aligned, written every packet */
 	struct mp_net_ctx net;
 	struct mp_l4_ctx l4;
-	struct mp_tcp_stack *tcp; /* meshpath's own TCP (echo, discard); NULL without */
+	struct mp_tcp_stack *tcp;      /* meshpath's own TCP (echo, discard); NULL without */
+	struct mp_proxy_worker *proxy; /* the HTTP proxy; NULL without http listeners */
 	unsigned int lcore;
 	unsigned int index;
 	uint32_t burst;
@@ -123,6 +125,22 @@ mp_app_tcp_telemetry(struct meshpath *mp);
 /** Free what mp_app_tcp_telemetry() made (after the workers stopped). */
 void
 mp_app_tcp_fini(void);
+
+/** Create w's HTTP proxy and listen on the `http` listeners (after its TCP stack). 0 or -errno. */
+int
+mp_app_proxy_setup(struct meshpath *mp, struct mp_worker *w, int socket_id);
+
+/** Free w's HTTP proxy (after its TCP stack). */
+void
+mp_app_proxy_teardown(struct mp_worker *w);
+
+/** Per loop, before any packet: the snapshot the proxy reads this iteration. Data path. */
+void
+mp_app_proxy_begin(struct mp_worker *w, const struct mp_snapshot *snap);
+
+/** Register /meshpath/http and the Prometheus part. 0 or -errno. */
+int
+mp_app_proxy_telemetry(struct meshpath *mp);
 
 /** Per loop: the test client's requests (worker 0 only). Data path. */
 void

@@ -208,7 +208,7 @@ mp_snapshot_first(struct meshpath *mp)
 }
 
 /*
- * The listeners meshpath serves itself (echo, discard), in order: every worker's TCP stack
+ * The listeners meshpath serves itself (HTTP, echo, discard), in order: every worker's TCP stack
  * listens on them from the start.
  */
 static bool
@@ -227,7 +227,7 @@ snapshot_services_same(const struct mp_conf *a, const struct mp_conf *b)
 			return i == a->n_listeners && j == b->n_listeners;
 		x = &a->listeners[i];
 		y = &b->listeners[j];
-		if (x->service != y->service || x->port != y->port ||
+		if (x->service != y->service || x->port != y->port || x->routes != y->routes ||
 		    x->port_last != y->port_last || memcmp(&x->vip, &y->vip, sizeof(x->vip)) != 0)
 			return false;
 	}
@@ -273,6 +273,8 @@ snapshot_incompatible(const struct mp_conf *a, const struct mp_conf *b)
 		return "access_log";
 	if (memcmp(&a->tcp, &b->tcp, sizeof(a->tcp)) != 0)
 		return "tcp";
+	if (memcmp(&a->proxy, &b->proxy, sizeof(a->proxy)) != 0)
+		return "http";
 	if (!snapshot_services_same(a, b))
 		return "listeners (the echo and discard ones)";
 	return NULL;

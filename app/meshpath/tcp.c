@@ -79,8 +79,8 @@ tcp_listen_all(struct mp_worker *w, const struct mp_conf *conf)
 		int family = l->vip.family;
 		const void *addr = family == AF_INET ? (const void *)&l->vip.v4 : l->vip.v6;
 
-		if (!mp_conf_listener_self_served(l))
-			continue;
+		if (!mp_conf_listener_self_served(l) || l->service == MP_SVC_HTTP)
+			continue; /* HTTP: the proxy listens (proxy.c) */
 		for (uint32_t port = l->port; port <= l->port_last; port++) {
 			if (mp_tcp_listen(w->tcp, family, addr, (uint16_t)port, cb, NULL) != NULL)
 				continue;
@@ -130,7 +130,7 @@ mp_app_tcp_setup(struct meshpath *mp, struct mp_worker *w, int socket_id)
 		return rc;
 	w->l4.serve = tcp_serve;
 	w->l4.serve_arg = w;
-	return 0;
+	return mp_app_proxy_setup(mp, w, socket_id);
 }
 
 void
@@ -154,6 +154,7 @@ mp_app_tcp_teardown(struct mp_worker *w)
 	}
 	mp_tcp_free(w->tcp);
 	w->tcp = NULL;
+	mp_app_proxy_teardown(w);
 }
 
 /* /meshpath/tcp: the statistics summed over the workers, connections by state, drops. */

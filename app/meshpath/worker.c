@@ -38,6 +38,7 @@ mp_worker_main(void *arg)
 		 * cache lives one iteration, within one RCU read section. */
 		c->lc_table = NULL;
 		mp_l4_begin(&w->l4, snap->l4);
+		mp_app_proxy_begin(w, snap);
 		for (p = 0; p < c->n_ports; p++) {
 			n = rte_eth_rx_burst(c->ifaces[p].port_id, c->queue, pkts, burst);
 			if (n == 0)

@@ -285,6 +285,7 @@ static const struct conf_key conf_top_keys[] = {
         CONF_LIST_KEY("routes", struct mp_conf, routes, n_routes, &conf_route_schema, 0, NULL),
         CONF_GROUP_KEY("flows", &conf_flows_schema, 0, NULL),
         CONF_GROUP_KEY("tcp", &conf_tcp_schema, 0, NULL),
+        CONF_GROUP_KEY("http", &conf_proxy_schema, 0, NULL),
         CONF_LIST_KEY("clusters", struct mp_conf, clusters, n_clusters, &conf_cluster_schema, 0,
                       NULL),
         CONF_CUSTOM_LIST_KEY("route_tables", conf_http_tables, &conf_route_table_schema,

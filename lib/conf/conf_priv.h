@@ -330,6 +330,10 @@ conf_http_listener_check(struct conf_ctx *ctx, const config_setting_t *grp,
 
 extern const struct conf_schema conf_tcp_schema;
 
+/* conf_proxy.c */
+
+extern const struct conf_schema conf_proxy_schema;
+
 /* conf_addr.c */
 
 enum conf_addr_err {

@@ -89,6 +89,17 @@ struct mp_conf_impair {
 #define MP_CONF_DEF_TCP_TIME_WAIT_MS  60000
 #define MP_CONF_DEF_TCP_FIN_WAIT2_MS  60000
 
+/* The HTTP proxy (conf/README.md, section http). */
+#define MP_CONF_DEF_HTTP_REQUEST_LINE 8192
+#define MP_CONF_DEF_HTTP_HEADER_BYTES 32768
+#define MP_CONF_DEF_HTTP_HEADERS      100
+#define MP_CONF_DEF_HTTP_UP_IDLE_MS   60000
+#define MP_CONF_DEF_HTTP_DOWN_IDLE_MS 60000
+#define MP_CONF_DEF_HTTP_CONNECT_MS   5000
+#define MP_CONF_DEF_HTTP_MAX_REQUESTS 1000
+#define MP_CONF_DEF_HTTP_DOWNSTREAM   4096
+#define MP_CONF_DEF_HTTP_UPSTREAM     4096
+
 /** An address with a prefix length; v4 and v6 are in network byte order. */
 struct mp_conf_addr {
 	uint8_t family; /**< AF_INET or AF_INET6; 0 when unset */
@@ -180,11 +191,12 @@ struct mp_conf_listener {
 	int line;
 };
 
-/** The listener is served by meshpath's own TCP stack (echo, discard). */
+/** The listener is served by meshpath's own TCP stack (HTTP, echo, discard). */
 static inline int
 mp_conf_listener_self_served(const struct mp_conf_listener *l)
 {
-	return l->service == MP_SVC_ECHO || l->service == MP_SVC_DISCARD;
+	return l->service == MP_SVC_HTTP || l->service == MP_SVC_ECHO ||
+	       l->service == MP_SVC_DISCARD;
 }
 
 /** meshpath's own TCP stack (per worker): limits, buffers, timers (`tcp` section). */
@@ -216,6 +228,20 @@ struct mp_conf_tcp {
 	uint32_t time_wait_ms;      /**< `time_wait_ms` */
 	uint32_t fin_wait2_ms;      /**< `fin_wait2_ms` */
 	uint32_t cc;                /**< `congestion_control`: 0 "cubic", 1 "newreno" */
+};
+
+/** The HTTP proxy's limits and timeouts, per worker (`http` section). */
+struct mp_conf_proxy {
+	uint32_t max_request_line;   /**< `max_request_line`: bytes; more is 414 */
+	uint32_t max_header_bytes;   /**< `max_header_bytes`: bytes after the start line; 431 */
+	uint32_t max_headers;        /**< `max_headers`: field lines; more is 431 */
+	uint32_t max_body;           /**< `max_body`: request body bytes, 0 = no limit; 413 */
+	uint32_t upstream_idle_ms;   /**< `upstream_idle_ms`: a pooled connection is closed */
+	uint32_t downstream_idle_ms; /**< `downstream_idle_ms`: a client between requests */
+	uint32_t connect_timeout_ms; /**< `connect_timeout_ms`: upstream handshake; then 503 */
+	uint32_t max_requests;       /**< `max_requests_per_connection`: upstream; 0 = no limit */
+	uint32_t max_downstream;     /**< `max_downstream_connections`: per worker */
+	uint32_t max_upstream;       /**< `max_upstream_connections`: per worker */
 };
 
 struct mp_conf {
@@ -265,6 +291,7 @@ struct mp_conf {
 	uint16_t tcp_mss_clamp;   /**< `flows.tcp_mss_clamp`: 0 = off, else 536..9000 */
 
 	struct mp_conf_tcp tcp;
+	struct mp_conf_proxy proxy; /**< `http` */
 
 	unsigned int n_listeners;
 	struct mp_conf_listener listeners[MP_MAX_LISTENERS];

@@ -83,10 +83,8 @@ mp_l4_listeners_build(const struct mp_conf *conf, int socket_id)
 		const struct mp_conf_listener *cl = &conf->listeners[i];
 		struct mp_l4_listener *l;
 
-		/* HTTP listeners are served by the HTTP proxy, not load balanced at L4 (echo and
-		 * discard stay: the L4 stage hands their segments to the TCP stack). */
-		if (cl->service == MP_SVC_HTTP)
-			continue;
+		/* HTTP, echo and discard listeners are kept: the L4 stage hands their segments to
+		 * the TCP stack (service != MP_SVC_NONE), it does not load balance them. */
 		l = &t->l[t->n++];
 
 		l->id = (uint16_t)i;

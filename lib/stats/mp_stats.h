@@ -34,6 +34,12 @@ struct mp_stats_source {
 	uint16_t port_id[MP_MAX_PORTS];
 	char port_name[MP_MAX_PORTS][MP_NAME_LEN];
 	const struct mp_alog_writer *alog; /**< the access log's writer (alog->f NULL: none) */
+	/**
+	 * More metrics from modules built after this one (the HTTP proxy): called at the end of
+	 * mp_stats_prometheus() with src->lock held. NULL: none.
+	 */
+	void (*prom_more)(const struct mp_stats_source *src, FILE *f, void *arg);
+	void *prom_more_arg;
 };
 
 /** Register the telemetry commands. Returns 0 or -errno. */

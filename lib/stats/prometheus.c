@@ -329,6 +329,8 @@ mp_stats_prometheus(const struct mp_stats_source *src, FILE *f)
 		prom_endpoints(src, f);
 		prom_histograms(src, f);
 	}
+	if (src->prom_more != NULL)
+		src->prom_more(src, f, src->prom_more_arg);
 	pthread_mutex_unlock(src->lock);
 	return ferror(f) ? -EIO : 0;
 }

@@ -1285,6 +1285,55 @@ test_tcp_section_and_services(void **state)
 	                "remove its cluster");
 }
 
+/* The `http` section: the proxy's limits, with their defaults, ranges and the head bound. */
+static void
+test_http_proxy_section(void **state)
+{
+	(void)state;
+	assert_valid(load(L4HEAD));
+	assert_int_equal(conf.proxy.max_request_line, MP_CONF_DEF_HTTP_REQUEST_LINE);
+	assert_int_equal(conf.proxy.max_header_bytes, MP_CONF_DEF_HTTP_HEADER_BYTES);
+	assert_int_equal(conf.proxy.max_headers, MP_CONF_DEF_HTTP_HEADERS);
+	assert_int_equal(conf.proxy.max_body, 0);
+	assert_int_equal(conf.proxy.upstream_idle_ms, 60000);
+	assert_int_equal(conf.proxy.downstream_idle_ms, 60000);
+	assert_int_equal(conf.proxy.connect_timeout_ms, 5000);
+	assert_int_equal(conf.proxy.max_requests, 1000);
+	assert_int_equal(conf.proxy.max_downstream, MP_CONF_DEF_HTTP_DOWNSTREAM);
+	assert_int_equal(conf.proxy.max_upstream, MP_CONF_DEF_HTTP_UPSTREAM);
+	reset_errs();
+
+	assert_valid(load(L4HEAD "http = { max_request_line = 1024; max_header_bytes = 4096;\n"
+	                         "  max_headers = 20; max_body = 1000000; upstream_idle_ms = 5;\n"
+	                         "  downstream_idle_ms = 7; connect_timeout_ms = 100;\n"
+	                         "  max_requests_per_connection = 0;\n"
+	                         "  max_downstream_connections = 10;\n"
+	                         "  max_upstream_connections = 20; };\n"));
+	assert_int_equal(conf.proxy.max_request_line, 1024);
+	assert_int_equal(conf.proxy.max_header_bytes, 4096);
+	assert_int_equal(conf.proxy.max_headers, 20);
+	assert_int_equal(conf.proxy.max_body, 1000000);
+	assert_int_equal(conf.proxy.upstream_idle_ms, 5);
+	assert_int_equal(conf.proxy.downstream_idle_ms, 7);
+	assert_int_equal(conf.proxy.connect_timeout_ms, 100);
+	assert_int_equal(conf.proxy.max_requests, 0);
+	assert_int_equal(conf.proxy.max_downstream, 10);
+	assert_int_equal(conf.proxy.max_upstream, 20);
+	reset_errs();
+
+	assert_only_err(load(L4HEAD "http = {\n connect_timeout_ms = 0; };\n"), 9,
+	                "http.connect_timeout_ms = 0 is out of range: use 1..86400000");
+	reset_errs();
+	assert_only_err(load(L4HEAD "http = { max_request_line = 600000;\n"
+	                            "  max_header_bytes = 600000; };\n"),
+	                9,
+	                "http.max_request_line + max_header_bytes = 1200000 is over 1048576: "
+	                "lower one of them");
+	reset_errs();
+	assert_only_err(load(L4HEAD "http = { max_headres = 10; };\n"), 8,
+	                "unknown key 'max_headres' in http; did you mean 'max_headers'?");
+}
+
 static void
 test_l4_unknown_keys(void **state)
 {
@@ -2308,6 +2357,7 @@ main(void)
 	        cmocka_unit_test_teardown(test_broken_file_report, teardown),
 	        cmocka_unit_test_teardown(test_addr_str, teardown),
 	        cmocka_unit_test_teardown(test_admin, teardown),
+	        cmocka_unit_test_teardown(test_http_proxy_section, teardown),
 	        cmocka_unit_test_teardown(test_access_log, teardown),
 	        cmocka_unit_test_teardown(test_port_impair, teardown),
 	};
