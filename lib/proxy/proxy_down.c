@@ -128,6 +128,7 @@ px_down_local(struct px_down *d, enum mp_proxy_lreason why, uint16_t status, con
 	r.body = px_str(body, body_len);
 	r.location = px_str(location, location_len);
 	r.route = why == MP_PROXY_L_DIRECT && d->gen == pw->gen ? d->route : NULL;
+	r.connect = why == MP_PROXY_L_CONNECT_ESTABLISHED;
 	n = mp_proxy_write_local(&r, pw->out_buf, pw->out_cap);
 	if (n < 0 || px_q_append_bytes(&d->out, pw->out_buf, (uint32_t)n, 0, pw->pool) < 0) {
 		pw->st.err[MP_PROXY_E_NO_MBUF] += n >= 0;
