@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # `make demo`: run meshpath on conf/meshpath.conf (one tap port, one worker, no hugepages),
-# put the tap into a network namespace that plays a client host, ping meshpath over IPv4 and
-# IPv6 (and through its static route), show the telemetry, stop it with SIGTERM and print the
-# final counters. Everything it creates is removed on exit.
+# put the tap into a network namespace that plays a client host and two upstream servers
+# (nginx "blue" on 10.10.0.11 and "green" on 10.10.0.12), ping meshpath over IPv4 and IPv6 (and
+# through its static route), send curl requests through its HTTP listener 10.10.0.100 routed by
+# Host and path and show which upstream answered each, show the telemetry, stop it with SIGTERM
+# and print the final counters. Everything it creates is removed on exit.
 #
 # usage: demo.sh MESHPATH_BINARY CONFIG     (as root)
 E2E_ID=demo
@@ -42,9 +44,47 @@ ip netns exec "$NS" ping -c 3 -i 0.2 -W 2 -I 10.20.0.1 10.10.0.254
 say "the client's neighbour table"
 ip -n "$NS" neigh show dev "$TAP"
 
+say "two upstream servers in $NS: nginx blue (10.10.0.11) and green (10.10.0.12)"
+for up in blue:11 green:12; do
+	name=${up%:*}
+	ip -n "$NS" addr add "10.10.0.${up#*:}/24" dev "$TAP"
+	cat >"$E2E_DIR/nginx-$name.conf" <<NGINX
+daemon off;
+worker_processes 1;
+pid $E2E_DIR/nginx-$name.pid;
+error_log $E2E_DIR/nginx-$name.err warn;
+events { worker_connections 64; }
+http {
+	access_log off;
+	server {
+		listen 10.10.0.${up#*:}:80;
+		location / { return 200 "$name answered \$request_method \$request_uri\n"; }
+	}
+}
+NGINX
+	ip netns exec "$NS" nginx -c "$E2E_DIR/nginx-$name.conf" -e "$E2E_DIR/nginx-$name.err" &
+	E2E_PIDS+=($!)
+	for _ in $(seq 50); do
+		ip netns exec "$NS" curl -s -m 1 -o /dev/null "http://10.10.0.${up#*:}/" && break
+		sleep 0.1
+	done
+done
+
+demo_curl() { # HOST PATH: one request through meshpath's HTTP listener, and what answered
+	printf '%-44s -> ' "curl -H 'Host: $1' http://10.10.0.100$2"
+	ip netns exec "$NS" curl -s -m 5 -H "Host: $1" "http://10.10.0.100$2" || echo "(failed)"
+}
+say "HTTP through meshpath (listener 10.10.0.100:80, route table \"demo\" in $CONF)"
+demo_curl blue.demo /
+demo_curl blue.demo /green/x
+demo_curl shop.demo /green/cart
+demo_curl shop.demo /healthz
+for i in 1 2 3 4; do demo_curl shop.demo "/split/$i"; done
+
 say "telemetry: dpdk-telemetry.py -f $E2E_PREFIX, /meshpath/stats and /meshpath/events"
 telemetry /meshpath/stats
 telemetry /meshpath/events
+telemetry /meshpath/http || true
 
 say "SIGTERM: meshpath stops its workers and ports and prints its counters"
 meshpath_stop
