@@ -40,6 +40,7 @@ bench_pkgs=(
 	haproxy
 	libnginx-mod-stream
 	python3-matplotlib
+	nftables
 	libhttp-parser-dev
 )
 
