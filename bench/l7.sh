@@ -474,7 +474,8 @@ memory_mode() {
 			extra=",\"conntrack\":$(ip netns exec "$NSP" cat /proc/sys/net/netfilter/nf_conntrack_count 2>/dev/null || echo 0),\"conntrack_obj_bytes\":$(awk '$1 == "nf_conntrack" {print $4}' /proc/slabinfo 2>/dev/null || echo 0)"
 			;;
 		meshpath)
-			extra=",\"tcp_max_connections\":$MP_CONNS,\"eal_mb\":$MP_MEM"
+			# Preallocated at start: say how much, and what one connection holds.
+			extra=",\"tcp_max_connections\":$MP_CONNS,\"eal_mb\":$MP_MEM,\"sizes\":$("$BUILD/bench/meshpath-sizes" 2>/dev/null || echo '{}')"
 			;;
 		esac
 		log "$proxy: held $h1 then $h2; RSS $r0 -> $r1 -> $r2 kB"

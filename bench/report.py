@@ -240,31 +240,42 @@ def l7_mem_table(recs):
            "kernel's socket memory is not in RSS). Kernel forwarding: one conntrack entry per "
            "connection (its slab object size). meshpath preallocates its connection tables at "
            "start: its RSS grows only as preallocated memory is first touched, and its "
-           "preallocation is shown beside it.", ""]
+           "preallocation is shown beside it. The 10k -> 100k column is the cost of each further "
+           "connection, without what the first ones touched for the first time. The sandbox "
+           "caps a process at `ulimit -Hn` descriptors, so nginx runs that many workers and "
+           "HAProxy that many processes (SO_REUSEPORT), all on the proxy's CPU; their RSS is "
+           "summed.", ""]
     rows = []
     per = {}
     for r in recs:
         p = r["proxy"]
         if not r.get("available", True):
-            rows.append([L7_NAMES[p], "not available: " + r["why"]] + [""] * 5)
+            rows.append([L7_NAMES[p], "not available: " + r["why"]] + [""] * 6)
             continue
         b1 = (r["rss1_kb"] - r["rss0_kb"]) * 1024 / r["held1"] if r.get("held1") else None
         b2 = (r["rss2_kb"] - r["rss0_kb"]) * 1024 / r["held2"] if r.get("held2") else None
+        dh = r.get("held2", 0) - r.get("held1", 0)
+        bm = (r["rss2_kb"] - r["rss1_kb"]) * 1024 / dh if dh > 0 else None
         note = ""
         if p == "kernel":
-            b1 = b2 = r.get("conntrack_obj_bytes") or None
+            b1 = b2 = bm = r.get("conntrack_obj_bytes") or None
             note = "%d conntrack entries" % r.get("conntrack", 0)
         if p == "meshpath":
-            note = "preallocated: tcp.max_connections = %d, EAL memory %d MB" % (
-                r.get("tcp_max_connections", 0), r.get("eal_mb", 0))
+            tc = r.get("sizes", {}).get("tcp_conn", 0)
+            note = ("preallocated at start: tcp.max_connections = %d x %d B of TCP state "
+                    "= %.1f MiB (in RSS before), EAL memory %d MB; buffers from "
+                    "tcp.worker_buffer_mb" % (r.get("tcp_max_connections", 0), tc,
+                                              r.get("tcp_max_connections", 0) * tc / 2**20,
+                                              r.get("eal_mb", 0)))
         per[p] = (b1, b2)
         rows.append([L7_NAMES[p], str(r.get("processes", "")),
                      "%.1f" % (r["rss0_kb"] / 1024),
                      "%d: %s" % (r["held1"], "%.0f" % b1 if b1 else "-"),
                      "%d: %s" % (r["held2"], "%.0f" % b2 if b2 else "-"),
-                     "%.1f" % (r["rss2_kb"] / 1024), note])
+                     "%.0f" % bm if bm else "-", "%.1f" % (r["rss2_kb"] / 1024), note])
     out += [fmt_table(["proxy", "processes", "RSS before MiB", "10k held: B/conn",
-                       "100k held: B/conn", "RSS at 100k MiB", "note"], rows), ""]
+                       "100k held: B/conn", "10k -> 100k: B/conn", "RSS at 100k MiB", "note"],
+                      rows), ""]
     ng = per.get("nginx", (None, None))
     rr = ["%s: %s" % (L7_NAMES[p], ratio(v[1], ng[1])) for p, v in per.items() if p != "nginx"]
     if ng[1] and rr:
