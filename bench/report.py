@@ -161,6 +161,8 @@ def col(header, pattern):
 L7_PROXIES = ["kernel", "nginx", "haproxy", "meshpath"]
 L7_NAMES = {"kernel": "kernel forwarding (DNAT)", "nginx": "nginx", "haproxy": "HAProxy",
             "meshpath": "meshpath"}
+L7_COLORS = {"kernel": "tab:gray", "nginx": "tab:green", "haproxy": "tab:blue",
+             "meshpath": "tab:red"}
 L7_WORKLOADS = {"keepalive_small": "keep-alive, 100 B", "new_conn_small": "new connection, 100 B",
                 "keepalive_1MiB": "keep-alive, 1 MiB"}
 
@@ -210,6 +212,7 @@ def l7_tables(recs):
                          str(w.get("errors", 0))])
     out += [fmt_table(["workload", "proxy", "req/s", "/ kernel", "/ nginx", "p50 ms", "p99 ms",
                        "CPU µs/req", "RSS MiB", "errors"], rows), ""]
+    out += l7_headline(closed, na)
     opened = [r for r in recs if r.get("kind") == "open"]
     out += ["Open loop, `meshpath-l7load -c32`: the same offered loads for every proxy, at "
             "25/50/75 % of the slowest proxy's closed-loop peak for the workload in this run "
@@ -232,6 +235,33 @@ def l7_tables(recs):
     out += [fmt_table(["workload", "proxy", "offered req/s", "achieved", "p50 µs", "p99 µs",
                        "p99.9 µs", "p99 / nginx's", "errors"], rows), ""]
     return out
+
+
+def l7_headline(closed, na):
+    """Issue 5's proxy row: wrk -c32 keep-alive small responses, meshpath over each peer."""
+    wl = "keepalive_small"
+    out = ["**Proxy row** (keep-alive, 100 B, wrk -c32): "]
+    if (wl, "meshpath") in na:
+        return [out[0] + "meshpath not available (%s); its peers above." % na[(wl, "meshpath")],
+                ""]
+    m = closed.get((wl, "meshpath"))
+    if m is None:
+        return []
+
+    def cpu(r):
+        w = r["wrk"]
+        return r["cpu_s"] / w["requests"] if r.get("cpu_s") and w.get("requests") else None
+
+    parts = []
+    for p in ("nginx", "haproxy"):
+        r = closed.get((wl, p))
+        if r is None:
+            continue
+        parts.append("over %s: req/s %s, p50 %s, p99 %s, CPU per request %s" % (
+            L7_NAMES[p], ratio(m["wrk"]["rate"], r["wrk"]["rate"]),
+            ratio(m["wrk"].get("p50_us"), r["wrk"].get("p50_us")),
+            ratio(m["wrk"].get("p99_us"), r["wrk"].get("p99_us")), ratio(cpu(m), cpu(r))))
+    return [out[0] + "meshpath " + "; ".join(parts) + ".", ""]
 
 
 def l7_mem_table(recs):
@@ -292,7 +322,7 @@ def plot_l7_rate(recs, path):
         rs = {r["proxy"]: r["wrk"]["rate"] for r in closed if r["workload"] == wl}
         names = [p for p in L7_PROXIES if p in rs]
         ax.bar(range(len(names)), [rs[p] for p in names],
-               color=["tab:gray", "tab:green", "tab:blue", "tab:red"][:len(names)])
+               color=[L7_COLORS[p] for p in names])
         ax.set_xticks(range(len(names)))
         ax.set_xticklabels([L7_NAMES[p].split(" (")[0] for p in names], fontsize=8, rotation=15)
         ax.set_title(L7_WORKLOADS[wl], fontsize=10)
@@ -308,8 +338,6 @@ def plot_l7_cdf(recs, path):
     opened = [r for r in recs if r.get("kind") == "open"]
     if not opened:
         return False
-    colors = {"kernel": "tab:gray", "nginx": "tab:green", "haproxy": "tab:blue",
-              "meshpath": "tab:red"}
     styles = {25: ":", 50: "--", 75: "-"}
     fig, axes = plt.subplots(1, len(L7_WORKLOADS), figsize=(14, 4.5))
     for ax, wl in zip(axes, L7_WORKLOADS):
@@ -318,7 +346,7 @@ def plot_l7_cdf(recs, path):
                 continue
             cdf = r["l7load"]["cdf"]
             ax.plot([c[1] for c in cdf], [c[0] for c in cdf], styles.get(r["load_pct"], "-"),
-                    color=colors.get(r["proxy"], "black"), linewidth=1,
+                    color=L7_COLORS.get(r["proxy"], "black"), linewidth=1,
                     label="%s %d%%" % (L7_NAMES[r["proxy"]].split(" (")[0], r["load_pct"]))
         ax.set_xscale("log")
         ax.set_xlabel("latency µs (from the scheduled send)")
@@ -326,7 +354,8 @@ def plot_l7_cdf(recs, path):
         ax.set_title(L7_WORKLOADS[wl], fontsize=10)
         ax.grid(True, which="both", linewidth=0.3)
         ax.legend(fontsize=6)
-    fig.suptitle("L7 latency CDFs, open loop at 25/50/75 % of the kernel-forwarding peak")
+    fig.suptitle("L7 latency CDFs, open loop at 25/50/75 % of the slowest proxy's peak "
+                 "(the same loads for all)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
