@@ -91,17 +91,25 @@ mkdir -p "$DIR/www" "$DIR/tmp"
 head -c 100 /dev/zero | tr '\0' x >"$DIR/www/small"
 head -c 1048576 /dev/urandom >"$DIR/www/big"
 
-# upstream WORKERS: the nginx upstream on CPU 0, on the four server addresses.
-upstream_start() {
-	local w=$1
-	cat >"$DIR/up.conf" <<NGINX
-daemon off; user root; worker_processes $w; worker_rlimit_nofile $FDMAX;
-pid $DIR/up.pid; error_log $DIR/up.err;
+# nginx_head NAME WORKERS: the start of an nginx config, up to inside http { (both nginx run
+# as many workers as asked, with all the descriptors they may have, and long keep-alives)
+nginx_head() {
+	cat <<NGINX
+daemon off; user root; worker_processes $2; worker_rlimit_nofile $FDMAX;
+pid $DIR/$1.pid; error_log $DIR/$1.err;
 events { worker_connections $((FDMAX - 100)); }
 http {
 	access_log off; keepalive_requests 1000000; keepalive_timeout 600s;
 	client_body_temp_path $DIR/tmp; proxy_temp_path $DIR/tmp; fastcgi_temp_path $DIR/tmp;
 	uwsgi_temp_path $DIR/tmp; scgi_temp_path $DIR/tmp;
+NGINX
+}
+
+# upstream WORKERS: the nginx upstream on CPU 0, on the four server addresses.
+upstream_start() {
+	local w=$1
+	cat >"$DIR/up.conf" <<NGINX
+$(nginx_head up "$w")
 	server { listen 80 reuseport backlog=8192; root $DIR/www; }
 }
 NGINX
@@ -160,13 +168,7 @@ servers() { # the upstream servers, in the syntax of $1
 proxy_nginx_start() {
 	kernel_addrs
 	cat >"$DIR/nginx.conf" <<NGINX
-daemon off; user root; worker_processes $NPROC; worker_rlimit_nofile $FDMAX;
-pid $DIR/nginx.pid; error_log $DIR/nginx.err;
-events { worker_connections $((FDMAX - 100)); }
-http {
-	access_log off; keepalive_requests 1000000; keepalive_timeout 600s;
-	client_body_temp_path $DIR/tmp; proxy_temp_path $DIR/tmp; fastcgi_temp_path $DIR/tmp;
-	uwsgi_temp_path $DIR/tmp; scgi_temp_path $DIR/tmp;
+$(nginx_head nginx "$NPROC")
 	upstream up { $(servers nginx) keepalive 64; keepalive_requests 1000000; keepalive_timeout 600s; }
 	server {
 		listen $VIP:80 reuseport backlog=8192;
