@@ -183,9 +183,12 @@ NGINX
 	ip netns exec "$NSP" taskset -c 1 nginx -c "$DIR/nginx.conf" &
 	PROXY_MAIN=$!
 	PIDS+=("$PROXY_MAIN")
-	sleep 0.5
-	# The master and its workers (the workers are the master's children).
-	PROXY_PIDS=("$PROXY_MAIN" $(cat "/proc/$PROXY_MAIN/task/"*/children 2>/dev/null))
+	# The master and its workers (the workers are the master's children), once all are up.
+	for _ in $(seq 100); do
+		PROXY_PIDS=("$PROXY_MAIN" $(cat "/proc/$PROXY_MAIN/task/"*/children 2>/dev/null))
+		[ "${#PROXY_PIDS[@]}" -gt "$NPROC" ] && break
+		sleep 0.1
+	done
 }
 proxy_nginx_stop() {
 	kill -TERM "$PROXY_MAIN"
