@@ -436,6 +436,10 @@ idle_held() { # connections held by every tool so far (their "ready" lines)
 	cat "$DIR"/idle*.out 2>/dev/null | grep -o '"held":[0-9]*' | grep -o '[0-9]*$' |
 		awk '{s += $1} END {print s + 0}'
 }
+idle_errors() { # errors of every tool so far (their "ready" lines)
+	cat "$DIR"/idle*.out 2>/dev/null | grep -o '"errors":{"total":[0-9]*' | grep -o '[0-9]*$' |
+		awk '{s += $1} END {print s + 0}'
+}
 idle_close() {
 	local p
 	for p in "${TOOLS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
@@ -484,7 +488,7 @@ memory_mode() {
 			;;
 		esac
 		log "$proxy: held $h1 then $h2; RSS $r0 -> $r1 -> $r2 kB"
-		emit "{\"proxy\":\"$proxy\",\"available\":true,\"processes\":${#PROXY_PIDS[@]},\"rss0_kb\":$r0,\"held1\":$h1,\"rss1_kb\":$r1,\"held2\":$h2,\"rss2_kb\":$r2$extra}"
+		emit "{\"proxy\":\"$proxy\",\"available\":true,\"processes\":${#PROXY_PIDS[@]},\"rss0_kb\":$r0,\"held1\":$h1,\"rss1_kb\":$r1,\"held2\":$h2,\"rss2_kb\":$r2,\"idle_errors\":$(idle_errors)$extra}"
 		idle_close
 		"proxy_${proxy}_stop"
 	done

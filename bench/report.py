@@ -272,15 +272,16 @@ def l7_mem_table(recs):
            "start: its RSS grows only as preallocated memory is first touched, and its "
            "preallocation is shown beside it. The 10k -> 100k column is the cost of each further "
            "connection, without what the first ones touched for the first time. The sandbox "
-           "caps a process at `ulimit -Hn` descriptors, so nginx runs that many workers and "
-           "HAProxy that many processes (SO_REUSEPORT), all on the proxy's CPU; their RSS is "
-           "summed.", ""]
+           "caps a process at `ulimit -Hn` descriptors, so for 100k connections nginx runs several "
+           "workers and HAProxy several processes (SO_REUSEPORT), all on the proxy's CPU, "
+           "their RSS summed (the RSS before includes them all). Connections that the load "
+           "generator could not open or hold are in `idle errors`.", ""]
     rows = []
     per = {}
     for r in recs:
         p = r["proxy"]
         if not r.get("available", True):
-            rows.append([L7_NAMES[p], "not available: " + r["why"]] + [""] * 6)
+            rows.append([L7_NAMES[p], "not available: " + r["why"]] + [""] * 7)
             continue
         b1 = (r["rss1_kb"] - r["rss0_kb"]) * 1024 / r["held1"] if r.get("held1") else None
         b2 = (r["rss2_kb"] - r["rss0_kb"]) * 1024 / r["held2"] if r.get("held2") else None
@@ -302,9 +303,11 @@ def l7_mem_table(recs):
                      "%.1f" % (r["rss0_kb"] / 1024),
                      "%d: %s" % (r["held1"], "%.0f" % b1 if b1 else "-"),
                      "%d: %s" % (r["held2"], "%.0f" % b2 if b2 else "-"),
-                     "%.0f" % bm if bm else "-", "%.1f" % (r["rss2_kb"] / 1024), note])
+                     "%.0f" % bm if bm else "-", "%.1f" % (r["rss2_kb"] / 1024),
+                     str(r.get("idle_errors", "-")), note])
     out += [fmt_table(["proxy", "processes", "RSS before MiB", "10k held: B/conn",
-                       "100k held: B/conn", "10k -> 100k: B/conn", "RSS at 100k MiB", "note"],
+                       "100k held: B/conn", "10k -> 100k: B/conn", "RSS at 100k MiB", "idle errors",
+                       "note"],
                       rows), ""]
     ng = per.get("nginx", (None, None))
     rr = ["%s: %s" % (L7_NAMES[p], ratio(v[1], ng[1])) for p, v in per.items() if p != "nginx"]

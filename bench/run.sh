@@ -28,13 +28,18 @@ START=$(date +%s)
 STEPS=3
 [ "$(id -u)" -eq 0 ] && STEPS=7
 N=0
-step() { # NAME OUTPUT COMMAND...: run one step, its stdout into OUTPUT, and log how it went
+step() { # NAME OUTPUT COMMAND...: run one step, its stdout into OUTPUT (- for the suite's own
+	# stdout: reopening /dev/stdout would truncate a log file it is redirected to), log how it went
 	local name=$1 file=$2 t0 rc=0
 	shift 2
 	N=$((N + 1))
 	t0=$(date +%s)
 	printf '[%d/%d] %-50s (at %ds)\n' "$N" "$STEPS" "$name" "$((t0 - START))"
-	"$@" >"$file" || rc=$?
+	if [ "$file" = - ]; then
+		"$@" || rc=$?
+	else
+		"$@" >"$file" || rc=$?
+	fi
 	printf '%s\t%d\t%s\n' "$name" "$(($(date +%s) - t0))" \
 		"$([ $rc -eq 0 ] && echo ok || echo "failed ($rc)")" >>"$raw/steps.txt"
 	[ $rc -eq 0 ] || echo "      failed with status $rc; the report shows what ran" >&2
@@ -56,7 +61,7 @@ if [ "$(id -u)" -eq 0 ]; then
 		./bench/l7.sh "$BUILD" "$raw" rate 4
 	step "L7 memory: 10k and 100k idle connections" "$raw/l7_mem.md" \
 		./bench/l7.sh "$BUILD" "$raw" memory
-	step "L4 and L7 tables printed" /dev/stdout cat "$raw/l4_rate.md" "$raw/l4_conns.md" \
+	step "L4 and L7 tables printed" - cat "$raw/l4_rate.md" "$raw/l4_conns.md" \
 		"$raw/l7.md" "$raw/l7_mem.md"
 else
 	echo "      the macro benchmarks need root (DPDK devices, namespaces): skipped"
