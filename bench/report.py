@@ -3,10 +3,14 @@
 """Turn the raw results of one `make bench` run into report.md and PNG plots.
 
 usage: bench/report.py RESULTS_DIR
+       bench/report.py --l7 RAW/l7.jsonl|RAW/l7_mem.jsonl   (print that step's tables)
 
 Reads what bench/run.sh left in RESULTS_DIR/raw/:
   micro.json   Google Benchmark JSON (with repetitions: the median aggregate is used)
   *.md         markdown tables printed by the macro scripts (l4_rate.md, l4_conns.md, ...)
+  l7.jsonl     bench/l7.sh rate: one JSON object per measurement (wrk closed loop, l7load open
+               loop with its latency CDF)
+  l7_mem.jsonl bench/l7.sh memory: RSS with 10k and 100k idle connections per proxy
   steps.txt    one line per step: name, seconds, status
 and writes RESULTS_DIR/report.md and RESULTS_DIR/*.png. Every micro result is shown beside the
 baseline measured in the same run, and as a ratio to it: absolute numbers from this shared
@@ -152,7 +156,262 @@ def col(header, pattern):
     return None
 
 
+# ---- L7 (bench/l7.sh): raw/l7.jsonl and raw/l7_mem.jsonl --------------------------------------
+
+L7_PROXIES = ["kernel", "nginx", "haproxy", "meshpath"]
+L7_NAMES = {"kernel": "kernel forwarding (DNAT)", "nginx": "nginx", "haproxy": "HAProxy",
+            "meshpath": "meshpath"}
+L7_COLORS = {"kernel": "tab:gray", "nginx": "tab:green", "haproxy": "tab:blue",
+             "meshpath": "tab:red"}
+L7_WORKLOADS = {"keepalive_small": "keep-alive, 100 B", "new_conn_small": "new connection, 100 B",
+                "keepalive_1MiB": "keep-alive, 1 MiB"}
+
+
+def jsonl(path):
+    out = []
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line:
+                out.append(json.loads(line))
+    return out
+
+
+def ratio(a, b):
+    return "%.2f" % (a / b) if a and b else "-"
+
+
+def l7_tables(recs):
+    """Markdown for the rate scenarios: closed-loop table, open-loop table."""
+    closed = {(r["workload"], r["proxy"]): r for r in recs if r.get("kind") == "closed"}
+    na = {(r["workload"], r["proxy"]): r["why"] for r in recs if not r.get("available", True)}
+    out = ["Closed loop, `wrk -t1 -c32`: the maximum rate. "
+           "CPU per request: the proxy's utime + stime over the run (meshpath: its busy cycles "
+           "/ TSC Hz) / requests; kernel forwarding runs in softirq and has no process. wrk's "
+           "latencies are closed loop (queueing hidden): quote the open-loop ones below.", ""]
+    rows = []
+    for wl in L7_WORKLOADS:
+        k = closed.get((wl, "kernel"), {}).get("wrk", {}).get("rate")
+        n = closed.get((wl, "nginx"), {}).get("wrk", {}).get("rate")
+        for p in L7_PROXIES:
+            if (wl, p) in na:
+                rows.append([L7_WORKLOADS[wl], L7_NAMES[p], "not available: " + na[(wl, p)]] +
+                            [""] * 7)
+                continue
+            r = closed.get((wl, p))
+            if r is None:
+                continue
+            w = r["wrk"]
+            cpu = ("%.1f" % (r["cpu_s"] * 1e6 / w["requests"])
+                   if r.get("cpu_s") and w.get("requests") else "-")
+            rows.append([L7_WORKLOADS[wl], L7_NAMES[p], "%.0f" % w["rate"], ratio(w["rate"], k),
+                         ratio(w["rate"], n),
+                         "%.2f" % (w["p50_us"] / 1e3) if w.get("p50_us") else "-",
+                         "%.2f" % (w["p99_us"] / 1e3) if w.get("p99_us") else "-",
+                         cpu, "%.1f" % (r["rss_kb"] / 1024) if r.get("rss_kb") else "-",
+                         str(w.get("errors", 0))])
+    out += [fmt_table(["workload", "proxy", "req/s", "/ kernel", "/ nginx", "p50 ms", "p99 ms",
+                       "CPU µs/req", "RSS MiB", "errors"], rows), ""]
+    out += l7_headline(closed, na)
+    opened = [r for r in recs if r.get("kind") == "open"]
+    out += ["Open loop, `meshpath-l7load -c32`: the same offered loads for every proxy, at "
+            "25/50/75 % of the slowest proxy's closed-loop peak for the workload in this run "
+            "(so below every proxy's saturation, give or take this machine's noise); latency "
+            "from each request's scheduled send time (no coordinated omission). Achieved below "
+            "offered, or errors (timeouts: requests not answered within the drain), mean the "
+            "proxy saturated at that load.", ""]
+    rows = []
+    base = {(r["workload"], r["load_pct"], r["proxy"]): r["l7load"] for r in opened}
+    for r in opened:
+        l = r["l7load"]
+        lat = l["latency_us"]
+        ng = base.get((r["workload"], r["load_pct"], "nginx"), {}).get("latency_us", {})
+        rows.append([L7_WORKLOADS[r["workload"]], L7_NAMES[r["proxy"]],
+                     "%.0f (%d%% of %d)" % (l["rate_offered"], r["load_pct"],
+                                            r.get("base_rate", 0)),
+                     "%.0f" % l["rate_achieved"], "%.0f" % lat["p50"], "%.0f" % lat["p99"],
+                     "%.0f" % lat["p999"], ratio(lat["p99"], ng.get("p99")),
+                     str(l["errors"]["total"])])
+    out += [fmt_table(["workload", "proxy", "offered req/s", "achieved", "p50 µs", "p99 µs",
+                       "p99.9 µs", "p99 / nginx's", "errors"], rows), ""]
+    return out
+
+
+def l7_headline(closed, na):
+    """Issue 5's proxy row: wrk -c32 keep-alive small responses, meshpath over each peer."""
+    wl = "keepalive_small"
+    out = ["**Proxy row** (keep-alive, 100 B, wrk -c32): "]
+    if (wl, "meshpath") in na:
+        return [out[0] + "meshpath not available (%s); its peers above." % na[(wl, "meshpath")],
+                ""]
+    m = closed.get((wl, "meshpath"))
+    if m is None:
+        return []
+
+    def cpu(r):
+        w = r["wrk"]
+        return r["cpu_s"] / w["requests"] if r.get("cpu_s") and w.get("requests") else None
+
+    parts = []
+    for p in ("nginx", "haproxy"):
+        r = closed.get((wl, p))
+        if r is None:
+            continue
+        parts.append("over %s: req/s %s, p50 %s, p99 %s, CPU per request %s" % (
+            L7_NAMES[p], ratio(m["wrk"]["rate"], r["wrk"]["rate"]),
+            ratio(m["wrk"].get("p50_us"), r["wrk"].get("p50_us")),
+            ratio(m["wrk"].get("p99_us"), r["wrk"].get("p99_us")), ratio(cpu(m), cpu(r))))
+    return [out[0] + "meshpath " + "; ".join(parts) + ".", ""]
+
+
+def l7_mem_table(recs):
+    out = ["Idle keep-alive client connections, each after one request, held through the proxy. "
+           "Bytes per connection = (RSS with N held - RSS before) / N, user space only (the "
+           "kernel's socket memory is not in RSS). Kernel forwarding: one conntrack entry per "
+           "connection (its slab object size). meshpath preallocates its connection tables at "
+           "start: its RSS grows only as preallocated memory is first touched, and its "
+           "preallocation is shown beside it. The 10k -> 100k column is the cost of each further "
+           "connection, without what the first ones touched for the first time. The sandbox "
+           "caps a process at `ulimit -Hn` descriptors, so for 100k connections nginx runs several "
+           "workers and HAProxy several processes (SO_REUSEPORT), all on the proxy's CPU, "
+           "their RSS summed (the RSS before includes them all). Connections that the load "
+           "generator could not open or hold are in `idle errors`.", ""]
+    rows = []
+    per = {}
+    for r in recs:
+        p = r["proxy"]
+        if not r.get("available", True):
+            rows.append([L7_NAMES[p], "not available: " + r["why"]] + [""] * 7)
+            continue
+        b1 = (r["rss1_kb"] - r["rss0_kb"]) * 1024 / r["held1"] if r.get("held1") else None
+        b2 = (r["rss2_kb"] - r["rss0_kb"]) * 1024 / r["held2"] if r.get("held2") else None
+        dh = r.get("held2", 0) - r.get("held1", 0)
+        bm = (r["rss2_kb"] - r["rss1_kb"]) * 1024 / dh if dh > 0 else None
+        note = ""
+        if p == "kernel":
+            b1 = b2 = bm = r.get("conntrack_obj_bytes") or None
+            note = "%d conntrack entries" % r.get("conntrack", 0)
+        if p == "meshpath":
+            tc = r.get("sizes", {}).get("tcp_conn", 0)
+            note = ("preallocated at start: tcp.max_connections = %d x %d B of TCP state "
+                    "= %.1f MiB (in RSS before), EAL memory %d MB; buffers from "
+                    "tcp.worker_buffer_mb" % (r.get("tcp_max_connections", 0), tc,
+                                              r.get("tcp_max_connections", 0) * tc / 2**20,
+                                              r.get("eal_mb", 0)))
+        per[p] = (b1, b2)
+        rows.append([L7_NAMES[p], str(r.get("processes", "")),
+                     "%.1f" % (r["rss0_kb"] / 1024),
+                     "%d: %s" % (r["held1"], "%.0f" % b1 if b1 else "-"),
+                     "%d: %s" % (r["held2"], "%.0f" % b2 if b2 else "-"),
+                     "%.0f" % bm if bm else "-", "%.1f" % (r["rss2_kb"] / 1024),
+                     str(r.get("idle_errors", "-")), note])
+    out += [fmt_table(["proxy", "processes", "RSS before MiB", "10k held: B/conn",
+                       "100k held: B/conn", "10k -> 100k: B/conn", "RSS at 100k MiB", "idle errors",
+                       "note"],
+                      rows), ""]
+    ng = per.get("nginx", (None, None))
+    rr = ["%s: %s" % (L7_NAMES[p], ratio(v[1], ng[1])) for p, v in per.items() if p != "nginx"]
+    if ng[1] and rr:
+        out += ["Bytes per connection at 100k over nginx's: " + ", ".join(rr), ""]
+    return out, per
+
+
+def plot_l7_rate(recs, path):
+    closed = [r for r in recs if r.get("kind") == "closed"]
+    if not closed:
+        return False
+    fig, axes = plt.subplots(1, len(L7_WORKLOADS), figsize=(12, 4))
+    for ax, wl in zip(axes, L7_WORKLOADS):
+        rs = {r["proxy"]: r["wrk"]["rate"] for r in closed if r["workload"] == wl}
+        names = [p for p in L7_PROXIES if p in rs]
+        ax.bar(range(len(names)), [rs[p] for p in names],
+               color=[L7_COLORS[p] for p in names])
+        ax.set_xticks(range(len(names)))
+        ax.set_xticklabels([L7_NAMES[p].split(" (")[0] for p in names], fontsize=8, rotation=15)
+        ax.set_title(L7_WORKLOADS[wl], fontsize=10)
+        ax.set_ylabel("requests/s (wrk -c32, closed loop)")
+    fig.suptitle("L7 maximum rate, one proxy core")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+def plot_l7_cdf(recs, path):
+    opened = [r for r in recs if r.get("kind") == "open"]
+    if not opened:
+        return False
+    styles = {25: ":", 50: "--", 75: "-"}
+    fig, axes = plt.subplots(1, len(L7_WORKLOADS), figsize=(14, 4.5))
+    for ax, wl in zip(axes, L7_WORKLOADS):
+        for r in opened:
+            if r["workload"] != wl or not r["l7load"]["requests"]:
+                continue
+            cdf = r["l7load"]["cdf"]
+            ax.plot([c[1] for c in cdf], [c[0] for c in cdf], styles.get(r["load_pct"], "-"),
+                    color=L7_COLORS.get(r["proxy"], "black"), linewidth=1,
+                    label="%s %d%%" % (L7_NAMES[r["proxy"]].split(" (")[0], r["load_pct"]))
+        ax.set_xscale("log")
+        ax.set_xlabel("latency µs (from the scheduled send)")
+        ax.set_ylabel("quantile")
+        ax.set_title(L7_WORKLOADS[wl], fontsize=10)
+        ax.grid(True, which="both", linewidth=0.3)
+        ax.legend(fontsize=6)
+    fig.suptitle("L7 latency CDFs, open loop at 25/50/75 % of the slowest proxy's peak "
+                 "(the same loads for all)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+def plot_l7_mem(per, path):
+    names = [p for p in L7_PROXIES if p in per]
+    if not names:
+        return False
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for j, (lbl, k) in enumerate((("10k idle", 0), ("100k idle", 1))):
+        ax.bar([i + j * 0.4 for i in range(len(names))], [per[p][k] or 0 for p in names], 0.4,
+               label=lbl)
+    ax.set_xticks([i + 0.2 for i in range(len(names))])
+    ax.set_xticklabels([L7_NAMES[p].split(" (")[0] for p in names], fontsize=8)
+    ax.set_ylabel("bytes per idle connection (RSS)")
+    ax.set_title("Memory per idle client connection")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+def l7_report(d, raw):
+    out = []
+    p = os.path.join(raw, "l7.jsonl")
+    if os.path.exists(p):
+        recs = jsonl(p)
+        out += ["## L7 end to end: kernel forwarding, nginx, HAProxy, meshpath", ""]
+        out += l7_tables(recs)
+        if plot_l7_rate(recs, os.path.join(d, "l7_rate.png")):
+            out += ["![l7_rate](l7_rate.png)", ""]
+        if plot_l7_cdf(recs, os.path.join(d, "l7_cdf.png")):
+            out += ["![l7_cdf](l7_cdf.png)", ""]
+    p = os.path.join(raw, "l7_mem.jsonl")
+    if os.path.exists(p):
+        md, per = l7_mem_table(jsonl(p))
+        out += ["## L7 memory: idle client connections", ""] + md
+        if plot_l7_mem(per, os.path.join(d, "l7_mem.png")):
+            out += ["![l7_mem](l7_mem.png)", ""]
+    return out
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--l7":
+        # bench/l7.sh prints its tables with this.
+        f = sys.argv[2]
+        recs = jsonl(f)
+        print("\n".join(l7_mem_table(recs)[0] if "mem" in os.path.basename(f) else
+                        l7_tables(recs)))
+        return
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     d = sys.argv[1]
@@ -211,6 +470,7 @@ def main():
                                                "new connections per second",
                                                os.path.join(d, name + ".png")):
                     out += ["![%s](%s.png)" % (name, name), ""]
+    out += l7_report(d, raw)
     with open(os.path.join(d, "report.md"), "w") as f:
         f.write("\n".join(out))
 

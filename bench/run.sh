@@ -26,15 +26,20 @@ START=$(date +%s)
 } >"$raw/meta.txt"
 
 STEPS=3
-[ "$(id -u)" -eq 0 ] && STEPS=5
+[ "$(id -u)" -eq 0 ] && STEPS=7
 N=0
-step() { # NAME OUTPUT COMMAND...: run one step, its stdout into OUTPUT, and log how it went
+step() { # NAME OUTPUT COMMAND...: run one step, its stdout into OUTPUT (- for the suite's own
+	# stdout: reopening /dev/stdout would truncate a log file it is redirected to), log how it went
 	local name=$1 file=$2 t0 rc=0
 	shift 2
 	N=$((N + 1))
 	t0=$(date +%s)
 	printf '[%d/%d] %-50s (at %ds)\n' "$N" "$STEPS" "$name" "$((t0 - START))"
-	"$@" >"$file" || rc=$?
+	if [ "$file" = - ]; then
+		"$@" || rc=$?
+	else
+		"$@" >"$file" || rc=$?
+	fi
 	printf '%s\t%d\t%s\n' "$name" "$(($(date +%s) - t0))" \
 		"$([ $rc -eq 0 ] && echo ok || echo "failed ($rc)")" >>"$raw/steps.txt"
 	[ $rc -eq 0 ] || echo "      failed with status $rc; the report shows what ran" >&2
@@ -50,7 +55,14 @@ if [ "$(id -u)" -eq 0 ]; then
 		env L4_HUGEPAGES=1024 ./bench/l4_rate.sh "$BUILD" 5
 	step "L4 new connections/s against HAProxy and nginx" "$raw/l4_conns.md" \
 		./bench/l4_conns.sh "$BUILD" 5
-	step "L4 tables printed" /dev/stdout cat "$raw/l4_rate.md" "$raw/l4_conns.md"
+	# L7: HTTP through kernel forwarding, nginx, HAProxy and meshpath (when it serves HTTP),
+	# then idle connections; each about 4 and 2 minutes.
+	step "L7 rate and open-loop latency (3 workloads x proxies)" "$raw/l7.md" \
+		./bench/l7.sh "$BUILD" "$raw" rate 4
+	step "L7 memory: 10k and 100k idle connections" "$raw/l7_mem.md" \
+		./bench/l7.sh "$BUILD" "$raw" memory
+	step "L4 and L7 tables printed" - cat "$raw/l4_rate.md" "$raw/l4_conns.md" \
+		"$raw/l7.md" "$raw/l7_mem.md"
 else
 	echo "      the macro benchmarks need root (DPDK devices, namespaces): skipped"
 fi

@@ -41,6 +41,7 @@ bench_pkgs=(
 	haproxy
 	libnginx-mod-stream
 	python3-matplotlib
+	nftables
 	libhttp-parser-dev
 )
 
