@@ -1312,7 +1312,7 @@ test_l4_unknown_keys(void **state)
 	assert_err(13, "unknown key 'prio' in clusters[0].endpoints[1]: valid keys are address, "
 	               "port, weight");
 	assert_err(14, "unknown key 'interval' in clusters[0].health: valid keys are interval_ms, "
-	               "timeout_ms, rise, fall");
+	               "timeout_ms, rise, fall, type, path, host, expected_statuses");
 	assert_err(16, "unknown key 'vip' in listeners[0] (\"v\"): valid keys are name, protocol, "
 	               "address, port, port_last, cluster, routes");
 	assert_int_equal(n, 8);
@@ -1342,7 +1342,8 @@ test_l4_policy_and_protocol(void **state)
 	                ");\n");
 	assert_err(9, "clusters[0].policy \"maglve\" is not a policy; did you mean \"maglev\"?");
 	assert_err(11, "clusters[1].policy \"hash\" is not a policy: use one of \"maglev\", "
-	               "\"round_robin\", \"random\", \"least_connections\"");
+	               "\"round_robin\", \"random\", \"least_connections\", \"least_request\", "
+	               "\"ring_hash\"");
 	assert_err(13, "'policy' must be a string, not an integer");
 	assert_err(17, "listeners[0].protocol \"tpc\" is not a protocol; did you mean \"tcp\"?");
 	assert_err(19, "listeners[1].protocol \"quic\" is not a protocol: use one of \"tcp\", "
