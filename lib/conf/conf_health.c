@@ -205,6 +205,12 @@ conf_health_http_finish(struct conf_ctx *ctx, const config_setting_t *grp,
 	unsigned int i;
 
 	if (h->type != MP_CONF_HC_HTTP) {
+		const config_setting_t *t = config_setting_get_member(grp, "type");
+
+		/* A type that is not a name was reported: no second message for its keys. */
+		if (t != NULL && (config_setting_type(t) != CONFIG_TYPE_STRING ||
+		                  strcmp(config_setting_get_string(t), "tcp") != 0))
+			return;
 		for (i = 0; i < RTE_DIM(http_keys); i++)
 			if (config_setting_get_member(grp, http_keys[i]) != NULL)
 				conf_err(

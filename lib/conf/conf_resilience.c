@@ -91,6 +91,15 @@ conf_retry_on(struct conf_ctx *ctx, const struct conf_key *k, const config_setti
 		v = conf_get_string(ctx, e, short_name);
 		if (v == NULL)
 			continue;
+		if (strcmp(v, "5xx") == 0) {
+			conf_err(ctx, e,
+			         "%s \"5xx\" is not one failure: of the 5xx statuses meshpath "
+			         "retries "
+			         "502, 503 and 504; list those you want, e.g. [\"502\", \"503\", "
+			         "\"504\"]",
+			         ewhat);
+			continue;
+		}
 		b = conf_lookup(ctx, e, ewhat, v, conf_retry_on_names, RTE_DIM(conf_retry_on_names),
 		                "a failure meshpath retries", "");
 		if (b < 0)
