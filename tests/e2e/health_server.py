@@ -3,7 +3,7 @@
 
 usage: health_server.py ADDRESS PORT NAME MODEFILE LOGFILE
 
-GET /ok answers as MODEFILE says, read at each request: "200" or another status (that status),
+GET /ok (with any query) answers as MODEFILE says, read at each request: "200" or another status (that status),
 "hang" (accept, read the request, never answer), "garbage" (a reply that is not HTTP, then
 close). Every other path answers 200 with "NAME\\n". Each request's line and headers are
 appended to LOGFILE as one line: "METHOD PATH VERSION|host|user-agent|connection".
@@ -26,7 +26,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             f.write("%s|%s|%s|%s\n" % (self.requestline, self.headers.get("host"),
                                        self.headers.get("user-agent"),
                                        self.headers.get("connection")))
-        if self.path != "/ok":
+        if self.path.split("?")[0] != "/ok":
             self.reply(200, NAME + "\n")
             return
         with open(MODEFILE) as f:

@@ -126,8 +126,31 @@ check "counted as malformed ($(hc malformed))" [ "$(hc malformed)" -ge 2 ]
 mode 1 200
 check "upstream 1 back up" wait_health 1 up
 
-check "the checks leave no connection reset by meshpath ($(counter /meshpath/tcp resets_sent) resets)" \
+check "meshpath reset no check connection but the timed-out ones ($(counter /meshpath/tcp resets_sent) resets)" \
 	[ "$(counter /meshpath/tcp resets_sent)" -le "$(hc timeouts)" ]
+
+# A reload (a new generation: probe state starts over, checks of the old one are dropped) with
+# another path: the checks follow it, and still take an upstream down.
+sed -i 's|path = "/ok";|path = "/ok?v=2";|; s|expected_statuses = \["200-299"\];|expected_statuses = ["200-299"]; # v2|' \
+	"$E2E_DIR/hc.conf"
+kill -HUP "$MESHPATH_PID"
+wait_generation() { # N: up to 10 s
+	for _ in $(seq 50); do
+		[ "$(counter /meshpath/config generation)" -eq "$1" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+check "reload applied (generation 2)" wait_generation 2
+sleep 1
+check "checks after the reload GET the new path" grep -q '^GET /ok?v=2 HTTP/1.1|' "$E2E_DIR/requests3.log"
+check "upstreams up after the reload" \
+	[ "$(health 1)$(health 2)$(health 3)" = upupup ]
+mode 2 503
+check "upstream 2 answering 503 marked down after the reload" wait_health 2 down
+mode 2 200
+check "and back up" wait_health 2 up
+
 check "no check failed for want of a route ($(hc no_route))" [ "$(hc no_route)" -eq 0 ]
 check "meshpath stops cleanly" meshpath_stop
 e2e_done
