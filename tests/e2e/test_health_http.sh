@@ -17,6 +17,9 @@ NSS="mphcs-$E2E_ID"
 VC="mhc$E2E_ID"
 VS="mhs$E2E_ID"
 WORKERS=${E2E_WORKERS:-2}
+# Checks every 600 ms, 500 ms to answer, down after 3 failures: slow enough for a loaded
+# 2-CPU machine (two pollers share CPU 1), quick enough for a test.
+INTERVAL=600
 
 netns_add "$NSC"
 netns_add "$NSS"
@@ -60,7 +63,12 @@ clusters = (
 	                { address = "10.20.0.3"; port = 8080; } );
 	  health = { type = "http"; path = "/ok"; host = "health.test";
 	             expected_statuses = ["200-299"];
-	             interval_ms = 300; timeout_ms = 250; rise = 2; fall = 2; }; }
+	             interval_ms = $INTERVAL; timeout_ms = 500; rise = 2; fall = 3; }; },
+	# HTTP only (no L4 listener may name it): built, and checked like any other.
+	{ name = "sticky"; policy = "ring_hash"; ring_hash = { size = 1024; };
+	  endpoints = ( { address = "10.20.0.1"; port = 8080; } );
+	  outlier_detection = { }; circuit_breakers = { max_requests = 100; };
+	  health = { type = "http"; path = "/ok"; interval_ms = $INTERVAL; timeout_ms = 500; }; }
 );
 listeners = (
 	{ name = "web-vip"; protocol = "tcp"; address = "10.10.0.100"; port = 80; cluster = "web"; }
@@ -83,14 +91,15 @@ through_vip() { # N FILE
 }
 
 for i in 1 2 3; do check "upstream $i reported up" wait_health "$i" up; done
+check "the ring_hash cluster's endpoint reported up" wait_endpoint_health sticky 1 up
 sleep 1 # a few rounds of checks
-check "checks were answered ok ($(hc ok))" [ "$(hc ok)" -ge 6 ]
+check "checks were answered ok ($(hc ok))" [ "$(hc ok)" -ge 4 ]
 check "upstream 1 received GET /ok HTTP/1.1 with Host, User-Agent and Connection: close" \
 	grep -qx 'GET /ok HTTP/1.1|health.test|meshpath-health|close' "$E2E_DIR/requests1.log"
-n0=$(grep -c '^GET /ok ' "$E2E_DIR/requests1.log" || true)
+n0=$(grep -c '^GET /ok HTTP/1.1|health.test|' "$E2E_DIR/requests1.log" || true)
 sleep 3
-n1=$(($(grep -c '^GET /ok ' "$E2E_DIR/requests1.log" || true) - n0))
-check "one check per interval_ms ($n1 in 3 s at 300 ms)" between "$n1" 7 13
+n1=$(($(grep -c '^GET /ok HTTP/1.1|health.test|' "$E2E_DIR/requests1.log" || true) - n0))
+check "one check per interval_ms ($n1 in 3 s at $INTERVAL ms)" between "$n1" 3 7
 through_vip 30 "$E2E_DIR/vip0.out"
 check "30 connections through the VIP all answered" bash -c "! grep -q failed '$E2E_DIR/vip0.out'"
 
@@ -122,12 +131,17 @@ check "upstream 3 back up" wait_health 3 up
 # Not HTTP: down as malformed.
 mode 1 garbage
 check "upstream 1 answering garbage marked down" wait_health 1 down
+check "in the ring_hash cluster too" wait_endpoint_health sticky 1 down
 check "counted as malformed ($(hc malformed))" [ "$(hc malformed)" -ge 2 ]
 mode 1 200
 check "upstream 1 back up" wait_health 1 up
 
-check "meshpath reset no check connection but the timed-out ones ($(counter /meshpath/tcp resets_sent) resets)" \
-	[ "$(counter /meshpath/tcp resets_sent)" -le "$(hc timeouts)" ]
+# A check ends with the upstream's FIN and meshpath's, not a reset: resets are the timed-out
+# checks' (and, on a loaded machine, answers to segments that arrive after one), far fewer
+# than one per check.
+resets=$(counter /meshpath/tcp resets_sent) started=$(hc started)
+check "check connections end without resets ($resets resets, $(hc timeouts) timeouts, $started checks)" \
+	[ "$resets" -le $(($(hc timeouts) + started / 10)) ]
 
 # A reload (a new generation: probe state starts over, checks of the old one are dropped) with
 # another path: the checks follow it, and still take an upstream down.
