@@ -199,6 +199,8 @@ setup_worker(struct meshpath *mp, unsigned int idx, unsigned int lcore)
 		return -ENOMEM;
 	if (mp_app_tcp_setup(mp, w, socket) < 0)
 		return -ENOMEM;
+	if (mp_app_health_http_setup(w) < 0)
+		return -ENOMEM;
 
 	mp->stats.counters[idx] = &w->counters;
 	mp->stats.neigh[idx] = w->net.neigh;
@@ -226,6 +228,7 @@ teardown(struct meshpath *mp)
 		if (w == NULL)
 			continue;
 		mp_app_tcp_teardown(w);
+		mp_app_health_http_teardown(w);
 		mp_l4_ctx_fini(&w->l4);
 		mp_net_ctx_fini(&w->net);
 		if (w->net.neigh != NULL)
@@ -314,6 +317,8 @@ run(struct mp_conf *conf, const char *prog, int n_extra, char **extra)
 		rc = mp_app_tcp_telemetry(&mp);
 	if (rc == 0)
 		rc = mp_app_proxy_telemetry(&mp);
+	if (rc == 0)
+		rc = mp_app_health_http_telemetry(&mp);
 	if (rc < 0)
 		MP_LOG(WARNING, "telemetry commands not registered: %s", rte_strerror(-rc));
 	if (mp_admin_open(&mp.admin, mp.conf) < 0) {

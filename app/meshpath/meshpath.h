@@ -146,6 +146,26 @@ mp_app_proxy_telemetry(struct meshpath *mp);
 void
 mp_app_tcp_poll(struct mp_worker *w);
 
+/**
+ * The source address of meshpath's own connections to dst (the address of the port the route
+ * to dst leaves by), with that port in *port; NULL when there is no route or no address of
+ * the family. Data-path safe.
+ */
+const uint8_t *
+mp_app_tcp_source(const struct mp_worker *w, int family, const uint8_t *dst, uint16_t *port);
+
+/** Set up w's HTTP health checker (health_http.c) and hand it to w's L4 stage. 0 or -errno. */
+int
+mp_app_health_http_setup(struct mp_worker *w);
+
+/** Free w's HTTP health checker, after its TCP stack (which drops the connections). */
+void
+mp_app_health_http_teardown(struct mp_worker *w);
+
+/** Register /meshpath/health/http: the checks' outcomes summed over the workers. 0 or -errno. */
+int
+mp_app_health_http_telemetry(const struct meshpath *mp);
+
 /** The worker loop (lcore entry point); arg is a struct mp_worker. */
 int
 mp_worker_main(void *arg);

@@ -7,6 +7,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include <rte_cycles.h>
@@ -65,6 +66,29 @@ tcp_params(struct mp_tcp_params *p, const struct mp_conf_tcp *t)
 	p->time_wait_ms = t->time_wait_ms;
 	p->fin_wait2_ms = t->fin_wait2_ms;
 	p->cc_algo = t->cc == 1 ? MP_TCP_CC_NEWRENO : MP_TCP_CC_CUBIC;
+}
+
+const uint8_t *
+mp_app_tcp_source(const struct mp_worker *w, int family, const uint8_t *dst, uint16_t *port)
+{
+	const struct mp_net_addr *src;
+	const struct mp_nexthop *nh;
+
+	if (family == AF_INET) {
+		uint32_t v4;
+
+		memcpy(&v4, dst, sizeof(v4));
+		nh = mp_route_lookup4(w->net.routes, v4);
+	} else {
+		nh = mp_route_lookup6(w->net.routes, dst);
+	}
+	if (nh == NULL)
+		return NULL;
+	src = mp_net_iface_source(&w->net.ifaces[nh->port], family, nh->gateway ? nh->addr : dst);
+	if (src == NULL)
+		return NULL;
+	*port = nh->port;
+	return src->addr;
 }
 
 /* Every port of every echo and discard listener of the config, on w's stack. */

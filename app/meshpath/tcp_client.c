@@ -156,30 +156,20 @@ static const struct mp_tcp_callbacks client_cb = {
 void
 mp_app_tcp_poll(struct mp_worker *w)
 {
-	const struct mp_net_addr *src;
-	const struct mp_nexthop *nh;
 	struct client_req r, *req = &r;
+	const uint8_t *src;
+	uint16_t port = 0;
 
 	if (w->index != CLIENT_WORKER || client.ring == NULL ||
 	    rte_ring_sc_dequeue_elem(client.ring, &r, sizeof(r)) != 0)
 		return;
-	if (req->family == AF_INET) {
-		uint32_t v4;
-
-		memcpy(&v4, req->addr, sizeof(v4));
-		nh = mp_route_lookup4(w->net.routes, v4);
-	} else {
-		nh = mp_route_lookup6(w->net.routes, req->addr);
-	}
-	src = nh == NULL ? NULL
-	                 : mp_net_iface_source(&w->net.ifaces[nh->port], req->family,
-	                                       nh->gateway ? nh->addr : req->addr);
+	src = mp_app_tcp_source(w, req->family, req->addr, &port);
 	client.bytes = req->bytes;
 	client.sent = client.received = client.wrong = 0;
 	mp_tcp_set_now(w->tcp, w->net.now);
 	client.conn = src == NULL ? NULL
-	                          : mp_tcp_connect(w->tcp, req->family, src->addr, req->addr,
-	                                           req->port, nh->port, &client_cb, NULL);
+	                          : mp_tcp_connect(w->tcp, req->family, src, req->addr, req->port,
+	                                           port, &client_cb, NULL);
 	client.state = client.conn != NULL ? CLIENT_CONNECTING : CLIENT_FAILED;
 }
 

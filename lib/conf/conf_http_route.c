@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "conf_http_priv.h"
+#include "conf_l7_priv.h"
 
 #define CONF_MIN_STATUS 200
 #define CONF_MAX_STATUS 599
@@ -599,6 +600,7 @@ conf_http_route_finish(struct conf_ctx *ctx, const config_setting_t *grp, void *
 	                     "e.g. clusters = ( { name = \"web\"; } );");
 	if (a >= 0)
 		r->action = (uint32_t)a + MP_CONF_ACTION_CLUSTERS;
+	conf_route_l7_finish(ctx, grp, r);
 	if (config_setting_get_member(grp, "prefix_rewrite") == NULL)
 		return;
 	if (r->action != MP_CONF_ACTION_NONE && r->action != MP_CONF_ACTION_CLUSTERS)
@@ -631,6 +633,7 @@ static const struct conf_key conf_http_route_keys[] = {
         CONF_CUSTOM_LIST_KEY("response_headers_add", conf_route_resp_add, &conf_hdr_add_schema,
                              struct mp_conf_header_op, 0, NULL),
         CONF_CUSTOM_KEY("response_headers_remove", conf_route_resp_remove, 0, NULL),
+        CONF_ROUTE_L7_KEYS,
 };
 
 const struct conf_schema conf_http_route_schema = {

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "conf_priv.h"
+#include "conf_l7_priv.h"
 
 #define CONF_MIN_FLOWS           1024
 #define CONF_MAX_FLOWS           16777216
@@ -385,6 +385,8 @@ static const char *const conf_policy_names[] = {
         [MP_LB_ROUND_ROBIN] = "round_robin",
         [MP_LB_RANDOM] = "random",
         [MP_LB_LEAST_CONN] = "least_connections",
+        [MP_LB_LEAST_REQUEST] = "least_request",
+        [MP_LB_RING_HASH] = "ring_hash",
 };
 
 /*
@@ -533,6 +535,7 @@ conf_health_finish(struct conf_ctx *ctx, const config_setting_t *grp, void *obj)
 	const char *prefix = ctx->where->key_prefix;
 
 	cl->health.enabled = true;
+	conf_health_http_finish(ctx, grp, cl);
 	if (cl->health.timeout_ms < cl->health.interval_ms)
 		return;
 	if (blame == NULL)
@@ -552,6 +555,7 @@ static const struct conf_key conf_health_keys[] = {
                      MP_CONF_DEF_HC_RISE, 0),
         CONF_INT_KEY("fall", struct mp_conf_cluster, health.fall, 1, CONF_MAX_HC_COUNT,
                      MP_CONF_DEF_HC_FALL, 0),
+        CONF_HEALTH_HTTP_KEYS,
 };
 
 static const struct conf_schema conf_health_schema = {
@@ -577,6 +581,7 @@ conf_cluster_finish(struct conf_ctx *ctx, const config_setting_t *grp, void *obj
 	struct mp_conf_cluster *cl = obj;
 
 	cl->line = config_setting_source_line(grp);
+	conf_cluster_l7_finish(ctx, grp, cl);
 	/* Other policies build no table: a small maglev_size does them no harm. */
 	if (cl->policy != MP_LB_MAGLEV ||
 	    (uint64_t)cl->maglev_size >= (uint64_t)CONF_MAGLEV_MIN_RATIO * cl->n_endpoints)
@@ -603,6 +608,7 @@ static const struct conf_key conf_cluster_keys[] = {
                              "port = 80; } );"),
         CONF_CUSTOM_KEY("snat", conf_cluster_snat, 0, NULL),
         CONF_GROUP_KEY("health", &conf_health_schema, 0, NULL),
+        CONF_CLUSTER_L7_KEYS,
 };
 
 const struct conf_schema conf_cluster_schema = {
@@ -741,6 +747,7 @@ conf_listener_finish(struct conf_ctx *ctx, const config_setting_t *grp, void *ob
 
 	l->line = config_setting_source_line(grp);
 	conf_http_listener_check(ctx, grp, l);
+	conf_listener_l7_check(ctx, grp, l);
 	/* 0: not given, or out of range and reported. */
 	if (l->port_last == 0) {
 		l->port_last = l->port;

@@ -53,6 +53,27 @@
 #define MP_CONF_DEF_UDP_MS          30000
 #define MP_CONF_DEF_CONNECT_FAIL_MS 3000
 
+/* HTTP resilience of clusters (conf/README.md, clusters: issue 6); lib/lb's defaults in ms. */
+#define MP_CONF_DEF_HASH_RING_SIZE       16384
+#define MP_CONF_DEF_OUTLIER_5XX          5
+#define MP_CONF_DEF_OUTLIER_CONNECT      5
+#define MP_CONF_DEF_OUTLIER_BASE_MS      30000
+#define MP_CONF_DEF_OUTLIER_MAX_MS       300000
+#define MP_CONF_DEF_OUTLIER_DECAY_MS     10000
+#define MP_CONF_DEF_OUTLIER_MAX_PERCENT  10
+#define MP_CONF_DEF_BREAKER_MAX          1024
+#define MP_CONF_DEF_BREAKER_MAX_RETRIES  3
+#define MP_CONF_DEF_RETRY_BUDGET_PERCENT 20
+#define MP_CONF_DEF_RETRY_BUDGET_MIN     3
+
+/* HTTP health checks (conf/README.md, clusters.health). */
+#define MP_CONF_HC_PATH_LEN      256 /**< `path`, NUL included */
+#define MP_CONF_HC_HOST_LEN      256 /**< `host`, NUL included */
+#define MP_CONF_MAX_HC_STATUSES  16  /**< `expected_statuses` entries */
+#define MP_CONF_DEF_HC_PATH      "/"
+#define MP_CONF_DEF_HC_STATUS_LO 200
+#define MP_CONF_DEF_HC_STATUS_HI 399
+
 /* Port impairment (conf/README.md, `impair`: for tests only). */
 #define MP_CONF_DEF_IMPAIR_SEED 1
 
@@ -131,11 +152,20 @@ struct mp_conf_route {
 };
 
 enum mp_lb_policy {
-	MP_LB_MAGLEV = 0,  /**< "maglev" (default): consistent hashing of the 5-tuple */
-	MP_LB_ROUND_ROBIN, /**< "round_robin": weighted round robin */
-	MP_LB_RANDOM,      /**< "random": weighted random */
-	MP_LB_LEAST_CONN,  /**< "least_connections": fewest active flows relative to weight */
+	MP_LB_MAGLEV = 0,    /**< "maglev" (default): consistent hashing of the 5-tuple */
+	MP_LB_ROUND_ROBIN,   /**< "round_robin": weighted round robin */
+	MP_LB_RANDOM,        /**< "random": weighted random */
+	MP_LB_LEAST_CONN,    /**< "least_connections": fewest active flows relative to weight */
+	MP_LB_LEAST_REQUEST, /**< "least_request": HTTP only, two random choices (P2C) */
+	MP_LB_RING_HASH,     /**< "ring_hash": HTTP only, consistent hashing on a ring */
 };
+
+/** The policy serves HTTP listeners (routes) only: L4 listeners cannot name the cluster. */
+static inline bool
+mp_lb_policy_l7_only(enum mp_lb_policy p)
+{
+	return p == MP_LB_LEAST_REQUEST || p == MP_LB_RING_HASH;
+}
 
 enum mp_l4_proto {
 	MP_L4_TCP = 6,  /**< "tcp" (the value is IPPROTO_TCP) */
@@ -149,13 +179,62 @@ struct mp_conf_endpoint {
 	int line;
 };
 
-/** Active TCP-connect health checks; absent group = passive checks only. */
+/** `health.type`: what an active check does. */
+enum mp_conf_hc_type {
+	MP_CONF_HC_TCP = 0, /**< "tcp" (default): a TCP connect */
+	MP_CONF_HC_HTTP,    /**< "http": GET path on meshpath's TCP stack, status checked */
+};
+
+/** A range of HTTP statuses, both ends included. */
+struct mp_conf_status_range {
+	uint16_t lo;
+	uint16_t hi;
+};
+
+/** Active health checks; absent group = passive checks only. */
 struct mp_conf_health {
-	bool enabled;         /**< the `health` group is present */
-	uint32_t interval_ms; /**< `interval_ms` */
-	uint32_t timeout_ms;  /**< `timeout_ms`: < interval_ms */
-	uint32_t rise;        /**< `rise`: successes to mark an endpoint up */
-	uint32_t fall;        /**< `fall`: failures to mark it down */
+	bool enabled;                   /**< the `health` group is present */
+	uint32_t interval_ms;           /**< `interval_ms` */
+	uint32_t timeout_ms;            /**< `timeout_ms`: < interval_ms */
+	uint32_t rise;                  /**< `rise`: successes to mark an endpoint up */
+	uint32_t fall;                  /**< `fall`: failures to mark it down */
+	uint32_t type;                  /**< `type`: enum mp_conf_hc_type */
+	char path[MP_CONF_HC_PATH_LEN]; /**< `path`: HTTP checks, default "/" */
+	char host[MP_CONF_HC_HOST_LEN]; /**< `host`: HTTP checks, default the cluster's name */
+	unsigned int n_statuses;        /**< `expected_statuses`; default one range 200..399 */
+	struct mp_conf_status_range statuses[MP_CONF_MAX_HC_STATUSES];
+};
+
+/** `status` is one of h's expected_statuses. Data-path safe. */
+static inline bool
+mp_conf_health_status_ok(const struct mp_conf_health *h, unsigned int status)
+{
+	for (unsigned int i = 0; i < h->n_statuses; i++)
+		if (status >= h->statuses[i].lo && status <= h->statuses[i].hi)
+			return true;
+	return false;
+}
+
+/**
+ * `outlier_detection` of a cluster (HTTP): lib/lb's struct mp_lb_outlier_params in ms.
+ * Absent group: no ejection (enabled false, the fields hold the defaults).
+ */
+struct mp_conf_outlier {
+	bool enabled;                  /**< the group is present */
+	uint32_t consecutive_5xx;      /**< 0 = this detector off */
+	uint32_t consecutive_connect;  /**< `consecutive_connect_failures`; 0 = off */
+	uint32_t base_ejection_ms;     /**< first ejection; the k-th lasts k times as long */
+	uint32_t max_ejection_ms;      /**< cap, >= base_ejection_ms */
+	uint32_t decay_interval_ms;    /**< 0 = no decay */
+	uint32_t max_ejection_percent; /**< 0..100 */
+};
+
+/** `circuit_breakers` of a cluster (HTTP), for the whole process; 0 = no limit. */
+struct mp_conf_breakers {
+	uint32_t max_connections;
+	uint32_t max_pending_requests;
+	uint32_t max_requests;
+	uint32_t max_retries;
 };
 
 struct mp_conf_cluster {
@@ -168,6 +247,12 @@ struct mp_conf_cluster {
 	struct mp_conf_addr snat[MP_MAX_SNAT_ADDRS]; /**< `snat`: source addresses (no prefix);
 	                                                  empty: the egress port's address */
 	struct mp_conf_health health;                /**< `health` group */
+	/* HTTP (issue 6): read by the proxy for the clusters its routes name */
+	uint32_t ring_size;               /**< `ring_hash.size`: points on the ring */
+	struct mp_conf_outlier outlier;   /**< `outlier_detection` */
+	struct mp_conf_breakers breakers; /**< `circuit_breakers` (always in force) */
+	uint32_t retry_budget_percent;    /**< `retry_budget.percent` */
+	uint32_t retry_budget_min;        /**< `retry_budget.min_retry_concurrency` */
 	int line;
 };
 

@@ -13,6 +13,7 @@
 #ifndef MP_CONF_HTTP_H
 #define MP_CONF_HTTP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "mp_arena.h"
@@ -33,6 +34,56 @@
 
 #define MP_CONF_DEF_REDIRECT_CODE 301
 #define MP_CONF_DEF_SPLIT_WEIGHT  1
+
+/* Per-route timeouts and retries (conf/README.md, routes: `timeouts`, `retry`); 0 = off. */
+#define MP_CONF_DEF_CONNECT_MS      0 /**< 0: the proxy-wide connect timeout applies */
+#define MP_CONF_DEF_FIRST_BYTE_MS   15000
+#define MP_CONF_DEF_REQUEST_MS      0
+#define MP_CONF_DEF_IDLE_MS         300000
+#define MP_CONF_DEF_NUM_RETRIES     1
+#define MP_CONF_DEF_BACKOFF_BASE_MS 25
+#define MP_CONF_DEF_BACKOFF_MAX_MS  250
+#define MP_CONF_MAX_HASH_NAME_LEN   256 /**< `hash.header`, `hash.cookie` */
+
+/** `retry.on`: a bit each, the same bits as lib/lb's MP_LB_RETRY_ON_*. */
+#define MP_CONF_RETRY_ON_LIST(X)                 \
+	X(CONNECT_FAILURE, "connect_failure", 0) \
+	X(RESET, "reset", 1)                     \
+	X(502, "502", 2)                         \
+	X(503, "503", 3)                         \
+	X(504, "504", 4)
+
+enum mp_conf_retry_on {
+#define MP_CONF_RETRY_ON_ENUM(sym, name, bit) MP_CONF_RETRY_ON_##sym = 1u << (bit),
+	MP_CONF_RETRY_ON_LIST(MP_CONF_RETRY_ON_ENUM)
+#undef MP_CONF_RETRY_ON_ENUM
+};
+#define MP_CONF_RETRY_ON_ALL 0x1fu
+
+/** `timeouts` of a route, in ms; 0 = off (connect_ms 0: the proxy-wide default). */
+struct mp_conf_timeouts {
+	uint32_t connect_ms;    /**< upstream connection not up in time: 504 */
+	uint32_t first_byte_ms; /**< request sent, no response byte in time: 504 */
+	uint32_t request_ms;    /**< whole exchange: 408 while the request arrives, else 504 */
+	uint32_t idle_ms;       /**< no byte either way: 408 while the request arrives, else 504 */
+};
+
+/** `retry` of a route: lib/lb's struct mp_lb_retry_params in ms, without the budget. */
+struct mp_conf_retry {
+	uint32_t on;              /**< `on`: MP_CONF_RETRY_ON_* bits */
+	uint32_t num_retries;     /**< 0 = no retries */
+	bool idempotent_only;     /**< retry GET, HEAD, OPTIONS, TRACE, PUT, DELETE only */
+	uint32_t backoff_base_ms; /**< first back-off bound; doubles per retry */
+	uint32_t backoff_max_ms;  /**< bound of every back-off, >= backoff_base_ms */
+};
+
+/** What ring_hash and maglev clusters hash for a request of the route (`hash`). */
+enum mp_conf_hash_kind {
+	MP_CONF_HASH_NONE = 0, /**< no `hash`: a random key per request */
+	MP_CONF_HASH_HEADER,   /**< `header`: the value of that header (lower-cased name) */
+	MP_CONF_HASH_COOKIE,   /**< `cookie`: the value of that cookie */
+	MP_CONF_HASH_SOURCE,   /**< `source_address = true`: the client's address */
+};
 
 /** Methods a route may list; a bit each in mp_conf_http_route.methods. */
 enum mp_conf_method {
@@ -122,6 +173,11 @@ struct mp_conf_http_route {
 	struct mp_conf_range req_remove;  /**< `request_headers_remove`, in header_ops */
 	struct mp_conf_range resp_add;    /**< `response_headers_add`, in header_ops */
 	struct mp_conf_range resp_remove; /**< `response_headers_remove`, in header_ops */
+	/* resilience (issue 6) */
+	struct mp_conf_timeouts timeouts; /**< `timeouts` (defaults when absent) */
+	struct mp_conf_retry retry;       /**< `retry` (defaults when absent) */
+	uint32_t hash_kind;               /**< `hash`: enum mp_conf_hash_kind */
+	const char *hash_name;            /**< header (lower case) or cookie name; else NULL */
 	int line;
 	int path_line; /**< line of the `path`/`prefix`/`regex` key, for regex errors */
 };

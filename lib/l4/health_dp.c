@@ -3,8 +3,10 @@
  * Active health checks, data side: a TCP connect per endpoint every interval, sent through the
  * data path from the probe port of that endpoint by the worker the port steers to. A SYN-ACK
  * that acknowledges the SYN is a success (answered with a RST, so the endpoint keeps no
- * half-open connection); a RST, or nothing within the timeout, is a failure. Results are
- * counted per endpoint; the control thread turns them into up/down (health.c).
+ * half-open connection); a RST, or nothing within the timeout, is a failure. HTTP checks run
+ * on the same schedule and worker, through the checker (struct mp_l4_http_checker), which
+ * reports its verdicts with mp_l4_probe_done(). Results are counted per endpoint; the control
+ * thread turns them into up/down (health.c).
  */
 #include <rte_cycles.h>
 #include <rte_ip.h>
@@ -114,6 +116,7 @@ l4_probe_poll(struct mp_l4_ctx *c)
 	c->next_probe_scan = now + ms * (1000 / PROBE_SCANS_PER_SEC);
 	for (i = 0; i < conf->n_clusters; i++) {
 		const struct mp_conf_cluster *cc = &conf->clusters[i];
+		bool http = cc->health.type == MP_CONF_HC_HTTP && c->http_check != NULL;
 
 		if (!cc->health.enabled)
 			continue;
@@ -126,15 +129,39 @@ l4_probe_poll(struct mp_l4_ctx *c)
 			if (pr->sent_tsc != 0 && now - pr->sent_tsc >= cc->health.timeout_ms * ms) {
 				c->ws->estats[idx].probe_failed++;
 				pr->sent_tsc = 0;
+				/* After the count: a verdict the cancel brings is stale. */
+				if (http)
+					c->http_check->cancel(c->http_check->arg, idx);
 			}
 			if (pr->sent_tsc == 0 && now >= pr->next_tsc) {
 				pr->seq = (uint32_t)(now >> 4) ^ (idx * 2654435761u);
 				pr->sent_tsc = now;
 				pr->next_tsc = now + cc->health.interval_ms * ms;
-				probe_send(c, i, idx, pr->seq);
+				if (!http)
+					probe_send(c, i, idx, pr->seq);
+				else if (c->http_check->start(c->http_check->arg, i, idx, now) < 0)
+					mp_l4_probe_done(c, idx, now, false);
 			}
 		}
 	}
+}
+
+bool
+mp_l4_probe_done(struct mp_l4_ctx *c, unsigned int idx, uint64_t token, bool ok)
+{
+	struct mp_l4_probe *pr;
+
+	if (idx >= c->cfg->conf->n_endpoints)
+		return false;
+	pr = &c->ws->probes[idx];
+	if (token == 0 || pr->sent_tsc != token)
+		return false;
+	pr->sent_tsc = 0;
+	if (ok)
+		c->ws->estats[idx].probe_ok++;
+	else
+		c->ws->estats[idx].probe_failed++;
+	return true;
 }
 
 bool

@@ -116,6 +116,23 @@ struct mp_l4_probe {
 	uint32_t seq;      /**< its sequence number */
 };
 
+/**
+ * HTTP health checks (clusters with `health.type = "http"`) are scheduled, timed and counted
+ * here like the TCP ones, while the exchange itself (a connection on meshpath's TCP stack, a
+ * GET, the status line) is the checker's: lib/l4 knows neither TCP stack nor HTTP. start()
+ * begins a check of endpoint idx (a conf endpoint index) of cluster; the checker later
+ * reports its verdict with mp_l4_probe_done() and the same token. A negative return counts a
+ * failure at once (and nothing is to be reported). A check that has no verdict after
+ * timeout_ms fails, and cancel() is called so the checker drops its connection; a verdict
+ * reported after that, or for an older configuration generation, is ignored. Both run on the
+ * probing worker, from mp_l4_poll(). Without a checker, HTTP checks fall back to TCP connects.
+ */
+struct mp_l4_http_checker {
+	int (*start)(void *arg, unsigned int cluster, unsigned int idx, uint64_t token);
+	void (*cancel)(void *arg, unsigned int idx);
+	void *arg;
+};
+
 /** One worker's mutable L4 state for one configuration generation (only that worker writes). */
 struct mp_l4_worker_state {
 	struct mp_lb_state *lb[MP_MAX_CLUSTERS]; /**< by cluster: picking state, active flows */
@@ -177,7 +194,9 @@ struct mp_l4_ctx {
 	void (*serve)(void *arg, struct rte_mbuf **pkts, uint16_t n);
 	void *serve_arg;
 	uint64_t next_probe_scan; /**< TSC of the next pass over the probes */
-	struct rte_ring *alog;    /**< access-log records of closed flows; NULL: none */
+	/** The HTTP health checker of this worker; NULL: HTTP checks are TCP connects. */
+	const struct mp_l4_http_checker *http_check;
+	struct rte_ring *alog; /**< access-log records of closed flows; NULL: none */
 };
 
 /**
@@ -210,6 +229,15 @@ mp_l4_begin(struct mp_l4_ctx *c, const struct mp_l4_config *cfg)
 	c->cfg = cfg;
 	c->ws = &cfg->ws[c->net->worker];
 }
+
+/**
+ * The verdict of an HTTP check that start() began with `token`: counted as the endpoint's
+ * probe_ok or probe_failed, unless the check timed out already or belongs to an older
+ * generation (then ignored). Data path; on the probing worker.
+ * @return true when counted
+ */
+bool
+mp_l4_probe_done(struct mp_l4_ctx *c, unsigned int idx, uint64_t token, bool ok);
 
 /** Per-loop work: packets other workers steered here, active checks, flow timers. Data path. */
 void

@@ -55,8 +55,11 @@ mp_lb_pick_l7(const struct mp_lb_cluster *c, struct mp_lb_state *s, const struct
 		if (ep < 0 && avoid >= 0)
 			ep = lb_lc_pick_l7(c, s, &(struct lb_skip){o, now, -1});
 		return ep >= 0 ? ep : lb_lc_pick(c, s);
+	case MP_LB_LEAST_REQUEST:
+		return mp_lb_p2c_pick(c, s, o, avoid, lb_splitmix64(&s->rng), now);
 	case MP_LB_ROUND_ROBIN:
 	case MP_LB_RANDOM:
+	case MP_LB_RING_HASH: /* the ring is mp_lb_ring_pick()'s; here by weight */
 		break;
 	}
 	first = mp_lb_pick(c, s, 0);

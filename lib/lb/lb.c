@@ -111,10 +111,13 @@ lb_check(const struct mp_conf *conf, const struct mp_conf_cluster *cc, FILE *err
 	case MP_LB_ROUND_ROBIN:
 	case MP_LB_RANDOM:
 	case MP_LB_LEAST_CONN:
+	case MP_LB_LEAST_REQUEST: /* draws from the alias table, built for every policy */
+	case MP_LB_RING_HASH:     /* the ring is the proxy's: mp_lb_ring_build() */
 		break;
 	default:
 		lb_err(err, conf, cc->line, cc,
-		       "policy %d unknown: use maglev, round_robin, random or least_connections",
+		       "policy %d unknown: use maglev, round_robin, random, least_connections, "
+		       "least_request or ring_hash",
 		       (int)cc->policy);
 		rc = -EINVAL;
 	}

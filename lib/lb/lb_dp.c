@@ -21,6 +21,11 @@ mp_lb_pick(const struct mp_lb_cluster *c, struct mp_lb_state *s, uint32_t hash)
 		return lb_random_pick(c, s);
 	case MP_LB_LEAST_CONN:
 		return lb_lc_pick(c, s);
+	case MP_LB_LEAST_REQUEST:
+		return mp_lb_p2c_pick(c, s, NULL, -1, lb_splitmix64(&s->rng), 0);
+	case MP_LB_RING_HASH:
+		/* Its ring is a separate object (mp_lb_ring_pick()); without it, by weight. */
+		return lb_random_pick(c, s);
 	}
 	return -1;
 }
@@ -50,6 +55,11 @@ mp_lb_pick_bulk(const struct mp_lb_cluster *c, struct mp_lb_state *s, const uint
 	case MP_LB_LEAST_CONN:
 		for (unsigned int i = 0; i < n; i++)
 			eps[i] = lb_lc_pick(c, s);
+		return;
+	case MP_LB_LEAST_REQUEST:
+	case MP_LB_RING_HASH:
+		for (unsigned int i = 0; i < n; i++)
+			eps[i] = mp_lb_pick(c, s, hashes[i]);
 		return;
 	}
 }

@@ -156,8 +156,10 @@ mp_lb_state_active(const struct mp_lb_state *s, uint16_t ep);
  * connections), so only its owning worker may pass it.
  *
  * Maglev returns table[hash % M] and reads neither s nor anything else; the other policies
- * ignore hash. The pick is not counted as an open flow: call mp_lb_flow_open() once the flow
- * exists.
+ * ignore hash. The HTTP-only policies: least request is mp_lb_p2c_pick() on a draw of s's
+ * generator; ring hash draws by weight here (its ring is a separate object the proxy builds
+ * and reads: mp_lb_ring_build(), mp_lb_ring_pick()). The pick is not counted as an open flow: call
+ * mp_lb_flow_open() once the flow exists.
  *
  * @pre s was created for a cluster built from the same config cluster as c.
  * @return an endpoint index, or -1 when no endpoint is pickable

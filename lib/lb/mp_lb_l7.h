@@ -447,4 +447,29 @@ mp_lb_breaker_acquire(struct mp_lb_breaker *b, uint32_t mask);
 void
 mp_lb_breaker_release(struct mp_lb_breaker *b, uint32_t mask);
 
+/* ---------------------------------------------------------------------------------------- */
+/* From the config                                                                           */
+
+/**
+ * Outlier parameters of a config cluster (`outlier_detection`, ms to ns). Whether detection
+ * runs at all is cc->outlier.enabled: the caller creates no outlier state (NULL, nothing
+ * ejected) when it is false. Control path.
+ */
+void
+mp_lb_outlier_params_from_conf(struct mp_lb_outlier_params *p, const struct mp_conf_cluster *cc);
+
+/** Breaker limits of a config cluster (`circuit_breakers`; 0 stays "no limit"). Control path. */
+void
+mp_lb_breaker_params_from_conf(struct mp_lb_breaker_params *p, const struct mp_conf_cluster *cc);
+
+/**
+ * Retry parameters of a route's `retry` (ms to ns) with the budget of the cluster the request
+ * went to (`retry_budget`; cc NULL: the default budget). A route may split its requests over
+ * several clusters, so the proxy combines the two per request (a copy of 40 bytes) or per
+ * (route, cluster) at build time. Control path, and data-path safe.
+ */
+void
+mp_lb_retry_params_from_conf(struct mp_lb_retry_params *p, const struct mp_conf_retry *r,
+                             const struct mp_conf_cluster *cc);
+
 #endif /* MP_LB_L7_H */

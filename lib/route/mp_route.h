@@ -25,6 +25,7 @@
 #include <stdio.h>
 
 #include "mp_conf.h"
+#include "mp_lb.h"
 #include "mp_regex.h"
 
 /** A byte string that is not NUL-terminated: a view into a request. */
@@ -97,6 +98,17 @@ struct mp_route {
 	const struct mp_route_header_op *req_remove;
 	const struct mp_route_header_op *resp_add;
 	const struct mp_route_header_op *resp_remove;
+
+	/* resilience of forwarded requests (the route's `timeouts`, `retry`, `hash`) */
+	struct mp_conf_timeouts timeouts; /**< ms, 0 = off; connect_ms 0: the proxy's default */
+	/**
+	 * The route's retry policy with the default budget: the budget is the picked cluster's
+	 * (`retry_budget`), so the proxy overwrites budget_percent and min_retry_concurrency
+	 * from it (mp_lb_retry_params_from_conf()) before mp_lb_retry_decide().
+	 */
+	struct mp_lb_retry_params retry;
+	uint32_t hash_kind;            /**< enum mp_conf_hash_kind: what hashing clusters hash */
+	struct mp_route_str hash_name; /**< header (lower case) or cookie name; len 0 otherwise */
 };
 
 struct mp_route_l7_table;

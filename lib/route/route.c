@@ -282,6 +282,10 @@ build_route(struct route_build *b, const struct mp_conf_http_route *cr, struct r
 	r->req_remove = build_header_ops(b, cr->req_remove, &r->n_req_remove);
 	r->resp_add = build_header_ops(b, cr->resp_add, &r->n_resp_add);
 	r->resp_remove = build_header_ops(b, cr->resp_remove, &r->n_resp_remove);
+	r->timeouts = cr->timeouts;
+	mp_lb_retry_params_from_conf(&r->retry, &cr->retry, NULL);
+	r->hash_kind = cr->hash_kind;
+	r->hash_name = build_str(b, cr->hash_name);
 }
 
 static int

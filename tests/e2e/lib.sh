@@ -143,3 +143,19 @@ print(json.dumps(obj[sys.argv[1]]))' "$1"
 counter() {
 	telemetry "$1" | /usr/bin/python3 -c 'import sys, json; print(json.load(sys.stdin)[sys.argv[1]])' "$2"
 }
+
+# endpoint_health CLUSTER INDEX: "up" or "down", as telemetry reports endpoint INDEX (1-based)
+# of the cluster.
+endpoint_health() {
+	telemetry /meshpath/l4/clusters | /usr/bin/python3 -c 'import json, sys
+print(json.load(sys.stdin)[sys.argv[1]]["endpoint%d" % (int(sys.argv[2]) - 1)]["health"])' "$1" "$2"
+}
+
+# wait_endpoint_health CLUSTER INDEX STATE: until the endpoint is in STATE, up to 10 s.
+wait_endpoint_health() {
+	for _ in $(seq 50); do
+		[ "$(endpoint_health "$1" "$2")" = "$3" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}

@@ -160,17 +160,8 @@ check "flows opened on two workers' tables, replies steered" \
 
 # Health: kill a backend that is not serving a running download. Once its checks fail, new
 # connections all go to the other two and the download finishes intact; restarted, it rejoins.
-health() { # INDEX: "up" or "down" as telemetry reports endpoint INDEX (1-based) of cluster web
-	telemetry /meshpath/l4/clusters | $PY -c 'import json, sys
-print(json.load(sys.stdin)["web"]["endpoint%d" % (int(sys.argv[1]) - 1)]["health"])' "$1"
-}
-wait_health() { # INDEX STATE: up to 10 s
-	for _ in $(seq 50); do
-		[ "$(health "$1")" = "$2" ] && return 0
-		sleep 0.2
-	done
-	return 1
-}
+health() { endpoint_health web "$1"; }     # INDEX (1-based) of cluster web: up or down
+wait_health() { wait_endpoint_health web "$1" "$2"; } # INDEX STATE: up to 10 s
 for i in 1 2 3; do check "backend $i reported up" wait_health "$i" up; done
 ip netns exec "$NSC" bash -c "curl -s -m 60 --limit-rate 25M http://10.10.0.100/big.bin |
 	sha256sum | cut -d' ' -f1" >"$E2E_DIR/slow.sha" &

@@ -24,34 +24,13 @@
 #include <unistd.h>
 
 #include "mp_conf.h"
+#include "test_conf.h"
 
-#define REPO_DIR     MP_TEST_DATA_DIR "/../../.."
-#define TMP_TEMPLATE "/tmp/mp_test_conf_XXXXXX"
-
-/* A valid file of five lines; tests append after it, so their lines start at 6. */
-#define HEAD                                                        \
-	"workers = { lcores = [1]; };\n"                            \
-	"ports = (\n"                                               \
-	"  { name = \"cli\"; device = \"net_tap0,iface=mp0\";\n"    \
-	"    addresses = [\"10.0.0.254/24\", \"fd00::fe/64\"]; }\n" \
-	");\n"
-
-/*
- * A valid file of seven lines with a client-side and a server-side port, for the L4 sections;
- * tests append after it, so their lines start at 8.
- */
-#define L4HEAD                                                           \
-	"workers = { lcores = [1]; };\n"                                 \
-	"ports = (\n"                                                    \
-	"  { name = \"cli\"; device = \"net_tap0\";\n"                   \
-	"    addresses = [\"10.10.0.254/24\", \"fd00:10::fe/64\"]; },\n" \
-	"  { name = \"srv\"; device = \"net_tap1\";\n"                   \
-	"    addresses = [\"10.20.0.254/24\", \"fd00:20::fe/64\"]; }\n"  \
-	");\n"
+#define REPO_DIR MP_TEST_DATA_DIR "/../../.."
 
 /* The conf is large (routes table); one static instance keeps it off the test's stack. */
-static struct mp_conf conf;
-static char path[sizeof(TMP_TEMPLATE)];
+struct mp_conf conf;
+char path[sizeof(TMP_TEMPLATE)];
 static char *errs;
 static size_t errs_len;
 
@@ -79,7 +58,7 @@ load_path(const char *p)
 }
 
 /* Write text to a fresh temporary file (named in `path`) and load it. */
-static int
+int
 load(const char *text)
 {
 	size_t len = strlen(text);
@@ -106,7 +85,7 @@ count_lines(const char *s)
 }
 
 /* The captured errors hold the whole line "<path>:<line>: <msg>". */
-static void
+void
 assert_err(unsigned int line, const char *msg)
 {
 	char want[1024];
@@ -121,11 +100,12 @@ assert_err(unsigned int line, const char *msg)
 		if (strchr(p, '\n') == NULL)
 			break;
 	}
+	fputs(errs != NULL ? errs : "", stderr);
 	fail_msg("missing error line:\n  %s got:\n%s", want, errs != NULL ? errs : "(nothing)");
 }
 
 /* Exactly one error, and it is this one. */
-static void
+void
 assert_only_err(int n, unsigned int line, const char *msg)
 {
 	if (n != 1)
@@ -133,7 +113,7 @@ assert_only_err(int n, unsigned int line, const char *msg)
 	assert_err(line, msg);
 }
 
-static void
+void
 assert_valid(int n)
 {
 	if (n != 0)
@@ -169,7 +149,7 @@ assert_v6(const struct mp_conf_addr *a, const char *s, unsigned int prefix)
 	assert_int_equal(a->prefix, prefix);
 }
 
-static int
+int
 teardown(void **state)
 {
 	(void)state;
@@ -1361,7 +1341,7 @@ test_l4_unknown_keys(void **state)
 	assert_err(13, "unknown key 'prio' in clusters[0].endpoints[1]: valid keys are address, "
 	               "port, weight");
 	assert_err(14, "unknown key 'interval' in clusters[0].health: valid keys are interval_ms, "
-	               "timeout_ms, rise, fall");
+	               "timeout_ms, rise, fall, type, path, host, expected_statuses");
 	assert_err(16, "unknown key 'vip' in listeners[0] (\"v\"): valid keys are name, protocol, "
 	               "address, port, port_last, cluster, routes");
 	assert_int_equal(n, 8);
@@ -1391,7 +1371,8 @@ test_l4_policy_and_protocol(void **state)
 	                ");\n");
 	assert_err(9, "clusters[0].policy \"maglve\" is not a policy; did you mean \"maglev\"?");
 	assert_err(11, "clusters[1].policy \"hash\" is not a policy: use one of \"maglev\", "
-	               "\"round_robin\", \"random\", \"least_connections\"");
+	               "\"round_robin\", \"random\", \"least_connections\", \"least_request\", "
+	               "\"ring_hash\"");
 	assert_err(13, "'policy' must be a string, not an integer");
 	assert_err(17, "listeners[0].protocol \"tpc\" is not a protocol; did you mean \"tcp\"?");
 	assert_err(19, "listeners[1].protocol \"quic\" is not a protocol: use one of \"tcp\", "
@@ -2362,5 +2343,7 @@ main(void)
 	        cmocka_unit_test_teardown(test_port_impair, teardown),
 	};
 
-	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);
+	int failed = cmocka_run_group_tests_name("conf", tests, NULL, NULL);
+
+	return failed + test_conf_l7();
 }

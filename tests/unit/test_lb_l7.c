@@ -460,6 +460,123 @@ test_ring_remove_add(void **st)
 	}
 }
 
+/*
+ * The HTTP policies as a cluster's own policy: least_request picks by P2C on the state's
+ * generator, ring_hash builds (its ring is a separate object) and picks by weight without it.
+ */
+static void
+test_http_policies(void **st)
+{
+	const unsigned int picks = 90000;
+	const struct mp_lb_cluster *c;
+	struct mp_lb_state *s;
+	struct mp_lb_ring *r;
+	unsigned int i, loaded = 0;
+	int ep;
+
+	(void)st;
+	c = build(add_cluster(MP_LB_LEAST_REQUEST, 0, 3, NULL, NULL), NULL);
+	assert_int_equal(mp_lb_cluster_policy(c), MP_LB_LEAST_REQUEST);
+	s = state(c, 1);
+	for (i = 0; i < 50; i++)
+		mp_lb_flow_open(s, 0);
+	for (i = 0; i < picks; i++) {
+		ep = mp_lb_pick(c, s, 0);
+		assert_in_range(ep, 0, 2);
+		loaded += ep == 0;
+	}
+	/* The loaded endpoint wins only when both draws land on it: 1 in 9. */
+	assert_in_range(loaded, picks / 9 - picks / 100, picks / 9 + picks / 100);
+	for (i = 0; i < 1000; i++)
+		assert_int_not_equal(mp_lb_pick_l7(c, s, NULL, 1, 0, 0), 1);
+
+	c = build(add_cluster(MP_LB_RING_HASH, 0, 3, NULL, NULL), NULL);
+	assert_int_equal(mp_lb_cluster_policy(c), MP_LB_RING_HASH);
+	assert_int_equal(mp_lb_ring_build(c, MP_LB_RING_DEF_SIZE, SOCKET_ID_ANY, &r), 0);
+	rings[n_rings++] = r;
+	s = state(c, 2);
+	for (i = 0; i < 1000; i++) {
+		assert_in_range(mp_lb_pick(c, s, i), 0, 2);
+		assert_int_not_equal(mp_lb_pick_l7(c, s, NULL, 2, i, 0), 2);
+		assert_in_range(mp_lb_ring_pick(r, NULL, -1, rnd(), 0), 0, 2);
+	}
+}
+
+/* The config's keys (ms) become lib/lb's parameters (ns); its defaults are lib/lb's. */
+static void
+test_params_from_conf(void **st)
+{
+	struct mp_conf_cluster cc = {
+	        .outlier = {.consecutive_5xx = MP_CONF_DEF_OUTLIER_5XX,
+	                    .consecutive_connect = MP_CONF_DEF_OUTLIER_CONNECT,
+	                    .base_ejection_ms = MP_CONF_DEF_OUTLIER_BASE_MS,
+	                    .max_ejection_ms = MP_CONF_DEF_OUTLIER_MAX_MS,
+	                    .decay_interval_ms = MP_CONF_DEF_OUTLIER_DECAY_MS,
+	                    .max_ejection_percent = MP_CONF_DEF_OUTLIER_MAX_PERCENT},
+	        .breakers = {MP_CONF_DEF_BREAKER_MAX, MP_CONF_DEF_BREAKER_MAX,
+	                     MP_CONF_DEF_BREAKER_MAX, MP_CONF_DEF_BREAKER_MAX_RETRIES},
+	        .retry_budget_percent = MP_CONF_DEF_RETRY_BUDGET_PERCENT,
+	        .retry_budget_min = MP_CONF_DEF_RETRY_BUDGET_MIN,
+	};
+	struct mp_conf_retry cr = {MP_CONF_RETRY_ON_ALL, MP_CONF_DEF_NUM_RETRIES, true,
+	                           MP_CONF_DEF_BACKOFF_BASE_MS, MP_CONF_DEF_BACKOFF_MAX_MS};
+	struct mp_lb_outlier_params o, od;
+	struct mp_lb_breaker_params b, bd;
+	struct mp_lb_retry_params r, rd;
+
+	(void)st;
+	mp_lb_outlier_params_default(&od);
+	mp_lb_breaker_params_default(&bd);
+	mp_lb_retry_params_default(&rd);
+	mp_lb_outlier_params_from_conf(&o, &cc);
+	mp_lb_breaker_params_from_conf(&b, &cc);
+	mp_lb_retry_params_from_conf(&r, &cr, &cc);
+	assert_int_equal(o.consecutive_5xx, od.consecutive_5xx);
+	assert_int_equal(o.consecutive_connect, od.consecutive_connect);
+	assert_int_equal(o.base_ejection, od.base_ejection);
+	assert_int_equal(o.max_ejection, od.max_ejection);
+	assert_int_equal(o.decay_interval, od.decay_interval);
+	assert_int_equal(o.max_ejection_percent, od.max_ejection_percent);
+	assert_memory_equal(b.max, bd.max, sizeof(b.max));
+	assert_int_equal(r.retry_on, rd.retry_on);
+	assert_int_equal(r.num_retries, rd.num_retries);
+	assert_int_equal(r.idempotent_only, rd.idempotent_only);
+	assert_int_equal(r.backoff_base, rd.backoff_base);
+	assert_int_equal(r.backoff_max, rd.backoff_max);
+	assert_int_equal(r.budget_percent, rd.budget_percent);
+	assert_int_equal(r.min_retry_concurrency, rd.min_retry_concurrency);
+
+	cc.outlier = (struct mp_conf_outlier){true, 2, 0, 1500, 60000, 0, 100};
+	cc.breakers = (struct mp_conf_breakers){10, 0, 30, 4};
+	cc.retry_budget_percent = 50;
+	cc.retry_budget_min = 0;
+	cr = (struct mp_conf_retry){MP_CONF_RETRY_ON_503, 7, false, 1, 2};
+	mp_lb_outlier_params_from_conf(&o, &cc);
+	mp_lb_breaker_params_from_conf(&b, &cc);
+	mp_lb_retry_params_from_conf(&r, &cr, &cc);
+	assert_int_equal(o.consecutive_5xx, 2);
+	assert_int_equal(o.consecutive_connect, 0);
+	assert_int_equal(o.base_ejection, 1500 * MP_LB_NS_PER_MS);
+	assert_int_equal(o.max_ejection, 60 * MP_LB_NS_PER_SEC);
+	assert_int_equal(o.decay_interval, 0);
+	assert_int_equal(o.max_ejection_percent, 100);
+	assert_int_equal(b.max[MP_LB_BRK_CONNECTIONS], 10);
+	assert_int_equal(b.max[MP_LB_BRK_PENDING], 0);
+	assert_int_equal(b.max[MP_LB_BRK_REQUESTS], 30);
+	assert_int_equal(b.max[MP_LB_BRK_RETRIES], 4);
+	assert_int_equal(r.retry_on, MP_LB_RETRY_ON_503);
+	assert_int_equal(r.num_retries, 7);
+	assert_false(r.idempotent_only);
+	assert_int_equal(r.backoff_base, MP_LB_NS_PER_MS);
+	assert_int_equal(r.backoff_max, 2 * MP_LB_NS_PER_MS);
+	assert_int_equal(r.budget_percent, 50);
+	assert_int_equal(r.min_retry_concurrency, 0);
+	/* Without a cluster: the default budget. */
+	mp_lb_retry_params_from_conf(&r, &cr, NULL);
+	assert_int_equal(r.budget_percent, MP_LB_RETRY_DEF_BUDGET_PERCENT);
+	assert_int_equal(r.min_retry_concurrency, MP_LB_RETRY_DEF_BUDGET_MIN);
+}
+
 static int
 ring_teardown(void **st)
 {
@@ -477,7 +594,8 @@ test_lb_l7_run(void)
 	        L7_TEST(test_p2c_idle_weights), L7_TEST(test_p2c_prefers_less_loaded),
 	        L7_TEST(test_p2c_steady_state), L7_TEST(test_ring_shares),
 	        L7_TEST(test_ring_lookup),      L7_TEST(test_ring_deterministic),
-	        L7_TEST(test_ring_remove_add),
+	        L7_TEST(test_ring_remove_add),  L7_TEST(test_http_policies),
+	        L7_TEST(test_params_from_conf),
 	};
 
 	return cmocka_run_group_tests_name("lb_l7", tests, NULL, NULL);

@@ -335,6 +335,52 @@ test_weighted_split(void **state)
 	assert_int_equal(mp_route_pick_cluster(r, UINT32_MAX), 1);
 }
 
+/* The matched route carries its timeouts, retry policy (ns, lib/lb's struct) and hash. */
+static void
+test_resilience(void **state)
+{
+	const struct mp_route *r;
+
+	(void)state;
+	build_ok(ONE_VHOST(
+	        "{ match = { prefix = \"/a\"; }; " TO_A
+	        " timeouts = { connect_ms = 500; first_byte_ms = 0; request_ms = 9000; idle_ms = "
+	        "7; };"
+	        " retry = { on = [\"reset\", \"504\"]; num_retries = 4; idempotent_only = false;"
+	        " backoff_base_ms = 3; backoff_max_ms = 40; }; hash = { header = \"X-User\"; }; },"
+	        "{ match = { prefix = \"/\"; }; " TO_A " }"));
+	r = route_of("GET", "h", "/a");
+	assert_non_null(r);
+	assert_int_equal(r->timeouts.connect_ms, 500);
+	assert_int_equal(r->timeouts.first_byte_ms, 0);
+	assert_int_equal(r->timeouts.request_ms, 9000);
+	assert_int_equal(r->timeouts.idle_ms, 7);
+	assert_int_equal(r->retry.retry_on, MP_LB_RETRY_ON_RESET | MP_LB_RETRY_ON_504);
+	assert_int_equal(r->retry.num_retries, 4);
+	assert_false(r->retry.idempotent_only);
+	assert_int_equal(r->retry.backoff_base, 3 * MP_LB_NS_PER_MS);
+	assert_int_equal(r->retry.backoff_max, 40 * MP_LB_NS_PER_MS);
+	assert_int_equal(r->retry.budget_percent, MP_LB_RETRY_DEF_BUDGET_PERCENT);
+	assert_int_equal(r->retry.min_retry_concurrency, MP_LB_RETRY_DEF_BUDGET_MIN);
+	assert_int_equal(r->hash_kind, MP_CONF_HASH_HEADER);
+	assert_int_equal(r->hash_name.len, 6);
+	assert_memory_equal(r->hash_name.p, "x-user", 6);
+
+	/* Nothing written: lib/lb's defaults, no hash. */
+	r = route_of("GET", "h", "/b");
+	assert_non_null(r);
+	assert_int_equal(r->timeouts.connect_ms, 0);
+	assert_int_equal(r->timeouts.first_byte_ms, MP_CONF_DEF_FIRST_BYTE_MS);
+	assert_int_equal(r->timeouts.idle_ms, MP_CONF_DEF_IDLE_MS);
+	assert_int_equal(r->retry.retry_on, MP_LB_RETRY_DEF_ON);
+	assert_int_equal(r->retry.num_retries, MP_LB_RETRY_DEF_NUM);
+	assert_true(r->retry.idempotent_only);
+	assert_int_equal(r->retry.backoff_base, MP_LB_RETRY_DEF_BACKOFF_BASE);
+	assert_int_equal(r->retry.backoff_max, MP_LB_RETRY_DEF_BACKOFF_MAX);
+	assert_int_equal(r->hash_kind, MP_CONF_HASH_NONE);
+	assert_int_equal(r->hash_name.len, 0);
+}
+
 static void
 test_rewrites(void **state)
 {
@@ -551,6 +597,7 @@ main(void)
 	        cmocka_unit_test_teardown(test_host_selection, teardown),
 	        cmocka_unit_test_teardown(test_methods_headers_query, teardown),
 	        cmocka_unit_test_teardown(test_weighted_split, teardown),
+	        cmocka_unit_test_teardown(test_resilience, teardown),
 	        cmocka_unit_test_teardown(test_rewrites, teardown),
 	        cmocka_unit_test_teardown(test_regex_errors, teardown),
 	        cmocka_unit_test_teardown(test_example_config, teardown),
