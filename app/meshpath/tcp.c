@@ -113,6 +113,10 @@ mp_app_tcp_setup(struct meshpath *mp, struct mp_worker *w, int socket_id)
 	p.wheel = w->l4.wheel;
 	p.output = tcp_output;
 	p.output_ctx = &w->net;
+	/* Active opens choose their local ports by the egress device's RSS, as the L4 SNAT does. */
+	p.ifaces = w->net.ifaces;
+	p.n_ports = w->net.n_ports;
+	p.queue = w->net.queue;
 	p.cnt = &w->counters;
 	for (unsigned int i = 0; i < mp->n_ports; i++)
 		p.linearize |= !mp->ports[i].tx_multi_seg;

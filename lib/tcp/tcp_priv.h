@@ -44,6 +44,7 @@
 #define TCP_TTL         64
 #define TCP_PORT_FIRST  32768 /* ephemeral range for active opens */
 #define TCP_PORT_LAST   60999
+#define TCP_RSS_TRIES   1024u /* candidates examined for an RSS-chosen port, at most */
 #define TCP_LISTENERS   64
 #define TCP_DELACK_SEGS 2 /* RFC 5681 4.2: ACK at least every second full segment */
 #define TCP_REAP_MAX    64
@@ -242,6 +243,7 @@ struct mp_tcp_stack {
 	uint64_t challenge_sec;
 	uint32_t busy;      /* input or a timer is running: dropped connections wait for it */
 	uint16_t next_port; /* ephemeral port cursor */
+	uint16_t rss_next;  /* cursor of the RSS choice: a slot among the % rule's ports */
 	uint16_t n_listeners;
 	struct mp_tcp_secret secret;
 	struct mp_tcp_listener listeners[TCP_LISTENERS];
