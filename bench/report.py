@@ -6,7 +6,8 @@ usage: bench/report.py RESULTS_DIR
 
 Reads what bench/run.sh left in RESULTS_DIR/raw/:
   micro.json   Google Benchmark JSON (with repetitions: the median aggregate is used)
-  *.md         markdown tables printed by the macro scripts (l4_rate.md, l4_conns.md, ...)
+  *.md         markdown tables printed by the macro scripts (l4_rate.md, l4_conns.md,
+               tcp_goodput.md, ...)
   steps.txt    one line per step: name, seconds, status
 and writes RESULTS_DIR/report.md and RESULTS_DIR/*.png. Every micro result is shown beside the
 baseline measured in the same run, and as a ratio to it: absolute numbers from this shared
@@ -211,6 +212,18 @@ def main():
                                                "new connections per second",
                                                os.path.join(d, name + ".png")):
                     out += ["![%s](%s.png)" % (name, name), ""]
+    # The TCP stack against the kernel: the script's markdown as it is (its notes say how each
+    # number was measured), and the ratios as bars.
+    p = os.path.join(raw, "tcp_goodput.md")
+    if os.path.exists(p):
+        title = "TCP stack against the kernel (goodput, connections/s, state)"
+        out += ["## " + title, "", open(p).read().strip(), ""]
+        for header, rows in md_tables(p)[:1]:
+            r = col(header, "/ kernel")
+            rows = [row for row in rows if r is not None and num(row[r]) is not None]
+            if rows and plot_bars(title, header, rows, [0], [r], "meshpath / kernel (same run)",
+                                  os.path.join(d, "tcp_goodput.png")):
+                out += ["![tcp_goodput](tcp_goodput.png)", ""]
     with open(os.path.join(d, "report.md"), "w") as f:
         f.write("\n".join(out))
 

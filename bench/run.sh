@@ -26,7 +26,7 @@ START=$(date +%s)
 } >"$raw/meta.txt"
 
 STEPS=3
-[ "$(id -u)" -eq 0 ] && STEPS=5
+[ "$(id -u)" -eq 0 ] && STEPS=6
 N=0
 step() { # NAME OUTPUT COMMAND...: run one step, its stdout into OUTPUT, and log how it went
 	local name=$1 file=$2 t0 rc=0
@@ -50,7 +50,10 @@ if [ "$(id -u)" -eq 0 ]; then
 		env L4_HUGEPAGES=1024 ./bench/l4_rate.sh "$BUILD" 5
 	step "L4 new connections/s against HAProxy and nginx" "$raw/l4_conns.md" \
 		./bench/l4_conns.sh "$BUILD" 5
-	step "L4 tables printed" /dev/stdout cat "$raw/l4_rate.md" "$raw/l4_conns.md"
+	step "TCP stack against the kernel (goodput, conns/s, state)" "$raw/tcp_goodput.md" \
+		./bench/tcp_goodput.sh "$BUILD" 5
+	step "macro tables printed" /dev/stdout cat "$raw/l4_rate.md" "$raw/l4_conns.md" \
+		"$raw/tcp_goodput.md"
 else
 	echo "      the macro benchmarks need root (DPDK devices, namespaces): skipped"
 fi

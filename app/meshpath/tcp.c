@@ -160,7 +160,8 @@ mp_app_tcp_teardown(struct mp_worker *w)
 	w->tcp = NULL;
 }
 
-/* /meshpath/tcp: the statistics summed over the workers, connections by state, drops. */
+/* /meshpath/tcp: the statistics summed over the workers, connections by state, drops, and the
+ * size of one connection's state (without buffers). */
 static int
 tcp_tel(const char *cmd, const char *params, struct rte_tel_data *d)
 {
@@ -185,6 +186,7 @@ tcp_tel(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_start_dict(d);
 	for (unsigned int i = 0; i < MP_TCP_ST_MAX; i++)
 		rte_tel_data_add_dict_u64(d, mp_tcp_stat_name((enum mp_tcp_stat)i), sum.st[i]);
+	rte_tel_data_add_dict_u64(d, "connection_state_bytes", mp_tcp_conn_size());
 	st = rte_tel_data_alloc();
 	if (st != NULL) {
 		rte_tel_data_start_dict(st);

@@ -3,9 +3,11 @@
  * A test client on meshpath's TCP stack, for active opens against real servers: telemetry
  * /meshpath/tcp/connect,ADDRESS,PORT,BYTES asks worker 0 to connect to an echo server, send
  * BYTES of a fixed pattern, close its side, and check that the same bytes come back;
- * /meshpath/tcp/client tells how far it got. One client at a time. The request travels to the
- * worker over a ring; the worker alone touches the connection, the telemetry thread only reads
- * the counters.
+ * /meshpath/tcp/connect,ADDRESS,PORT,BYTES,send only sends them, to a server that reads until
+ * the end and closes (a discard server: the goodput benchmark's sink). /meshpath/tcp/client
+ * tells how far it got and, once done, how long it took. One client at a time. The request
+ * travels to the worker over a ring; the worker alone touches the connection, the telemetry
+ * thread only reads the counters.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -15,6 +17,7 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_ring.h>
 #include <rte_telemetry.h>
@@ -25,6 +28,8 @@
 #define CLIENT_WORKER 0
 #define CLIENT_CHUNK  1448 /* one segment's worth per mbuf */
 #define CLIENT_RING   4
+#define CLIENT_ECHO   0 /* send, and check that the same bytes come back */
+#define CLIENT_SEND   1 /* send only: nothing may come back */
 
 enum client_state {
 	CLIENT_IDLE = 0,
@@ -42,7 +47,8 @@ struct client_req {
 	uint8_t addr[16];
 	uint16_t port;
 	uint8_t family;
-	uint8_t pad[5];
+	uint8_t mode; /* CLIENT_ECHO or CLIENT_SEND */
+	uint8_t pad[4];
 };
 _Static_assert(sizeof(struct client_req) % 4 == 0, "ring elements are multiples of 4 bytes");
 
@@ -51,11 +57,14 @@ struct client {
 	struct rte_ring *ring;
 	struct mp_tcp_conn *conn;
 	uint64_t bytes;
+	uint8_t mode;
+	uint64_t start; /* TSC of the connect */
 	/* read by telemetry, written by the worker */
 	volatile uint32_t state;
 	volatile uint64_t sent;
 	volatile uint64_t received;
 	volatile uint64_t wrong; /* bytes that came back different */
+	volatile uint64_t usec;  /* connect to closed, once done or failed */
 };
 
 static struct client client;
@@ -138,8 +147,10 @@ client_closed(struct mp_tcp_conn *c, void *arg)
 	(void)c;
 	(void)arg;
 	client.conn = NULL;
+	client.usec = (rte_rdtsc() - client.start) * 1000000u / rte_get_tsc_hz();
 	client.state =
-	        client.received == client.bytes && client.sent == client.bytes && client.wrong == 0
+	        client.sent == client.bytes && client.wrong == 0 &&
+	                        client.received == (client.mode == CLIENT_ECHO ? client.bytes : 0)
 	                ? CLIENT_DONE
 	                : CLIENT_FAILED;
 }
@@ -175,7 +186,9 @@ mp_app_tcp_poll(struct mp_worker *w)
 	                 : mp_net_iface_source(&w->net.ifaces[nh->port], req->family,
 	                                       nh->gateway ? nh->addr : req->addr);
 	client.bytes = req->bytes;
-	client.sent = client.received = client.wrong = 0;
+	client.mode = req->mode;
+	client.sent = client.received = client.wrong = client.usec = 0;
+	client.start = rte_rdtsc();
 	mp_tcp_set_now(w->tcp, w->net.now);
 	client.conn = src == NULL ? NULL
 	                          : mp_tcp_connect(w->tcp, req->family, src->addr, req->addr,
@@ -183,7 +196,7 @@ mp_app_tcp_poll(struct mp_worker *w)
 	client.state = client.conn != NULL ? CLIENT_CONNECTING : CLIENT_FAILED;
 }
 
-/* /meshpath/tcp/connect,ADDRESS,PORT,BYTES */
+/* /meshpath/tcp/connect,ADDRESS,PORT,BYTES[,send] */
 static int
 client_tel_connect(const char *cmd, const char *params, struct rte_tel_data *d)
 {
@@ -202,7 +215,11 @@ client_tel_connect(const char *cmd, const char *params, struct rte_tel_data *d)
 	port = strtoul(p + 1, &end, 10);
 	if (*end != ',' || port == 0 || port > UINT16_MAX)
 		return -EINVAL;
-	bytes = strtoull(end + 1, NULL, 10);
+	bytes = strtoull(end + 1, &end, 10);
+	if (strcmp(end, ",send") == 0)
+		req->mode = CLIENT_SEND;
+	else if (*end != '\0')
+		return -EINVAL;
 	if (client.state == CLIENT_CONNECTING || client.state == CLIENT_RUNNING)
 		return -EBUSY;
 	req->family = strchr(addr, ':') != NULL ? AF_INET6 : AF_INET;
@@ -232,6 +249,8 @@ client_tel_state(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "sent", client.sent);
 	rte_tel_data_add_dict_u64(d, "received", client.received);
 	rte_tel_data_add_dict_u64(d, "wrong", client.wrong);
+	rte_tel_data_add_dict_string(d, "mode", client.mode == CLIENT_SEND ? "send" : "echo");
+	rte_tel_data_add_dict_u64(d, "usec", client.usec);
 	return 0;
 }
 
@@ -245,12 +264,15 @@ mp_app_tcp_client_setup(struct meshpath *mp)
 	                                   SOCKET_ID_ANY, RING_F_SC_DEQ);
 	if (client.ring == NULL)
 		return -rte_errno;
-	rc = rte_telemetry_register_cmd("/meshpath/tcp/connect", client_tel_connect,
-	                                "test client: connect to an echo server, send BYTES and "
-	                                "check they come back. Parameters: ADDRESS,PORT,BYTES");
+	rc = rte_telemetry_register_cmd(
+	        "/meshpath/tcp/connect", client_tel_connect,
+	        "test client: send BYTES to an echo server and check them "
+	        "(',send': only send). Parameters: ADDRESS,PORT,BYTES[,send]");
 	if (rc == 0)
-		rc = rte_telemetry_register_cmd("/meshpath/tcp/client", client_tel_state,
-		                                "test client: state, bytes sent, received, wrong");
+		rc = rte_telemetry_register_cmd(
+		        "/meshpath/tcp/client", client_tel_state,
+		        "test client: state, bytes sent, received, wrong, mode, "
+		        "microseconds from connect to close");
 	return rc;
 }
 
