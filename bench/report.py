@@ -220,7 +220,9 @@ def main():
         out += ["## " + title, "", open(p).read().strip(), ""]
         for header, rows in md_tables(p)[:1]:
             r = col(header, "/ kernel")
-            rows = [row for row in rows if r is not None and num(row[r]) is not None]
+            # Bars labelled by what the row measures, without its unit and details.
+            rows = [[re.split(r"[,(]", row[0])[0].strip()] + row[1:] for row in rows
+                    if r is not None and num(row[r]) is not None]
             if rows and plot_bars(title, header, rows, [0], [r], "meshpath / kernel (same run)",
                                   os.path.join(d, "tcp_goodput.png")):
                 out += ["![tcp_goodput](tcp_goodput.png)", ""]
