@@ -161,6 +161,12 @@ struct mp_tcp_conn {
 	uint32_t ooo_segs;
 	struct rte_mbuf *sndq_head; /* segments linked through next */
 	struct rte_mbuf *sndq_tail;
+	/* Where the last transmission ended: the segment holding its last byte, and the sequence
+	 * number of that segment's first byte. The next one starts there instead of walking the
+	 * queue from its head (a walk as long as the flight for every segment sent). NULL when
+	 * unknown; cleared when the segment is freed. */
+	struct rte_mbuf *sndq_hint;
+	uint32_t sndq_hint_seq;
 	struct rte_mbuf *ooo_head; /* packets sorted by sequence (tcp_mbuf_meta) */
 
 	struct mp_timer rtx_timer; /* RTO, persist, keepalive, FIN_WAIT_2, TIME_WAIT */
