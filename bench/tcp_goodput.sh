@@ -6,9 +6,10 @@
 # 10.50.0.100:9), one to a kernel namespace whose server (meshpath-tcp-peer sink, CPU 1) does
 # what discard does on 10.51.0.100:9. The client side (meshpath-tcp-peer, CPU 0) is the same
 # program against both. Both links have tx checksum offload off (af_packet needs it on the client
-# side), which also turns off TSO/GSO: both sides move 1448-byte segments. A third link, with the
-# veth defaults (GSO: 64 KiB per packet through the veth), shows what the kernel gains from
-# batching that meshpath's af_packet port does not have; it is context, not the baseline.
+# side): the kernel cuts its GSO packets into 1448-byte segments in software before the veth, so
+# every packet on both links is one segment. A third link, with the veth defaults (GSO packets
+# of up to 64 KiB cross the veth whole), shows what the kernel gains from batching that
+# meshpath's af_packet port does not have; it is context, not the baseline.
 #
 #   to the peer:    the client sends MIB MiB to discard and waits for its close (connect to EOF)
 #   from the peer:  meshpath's test client (/meshpath/tcp/connect,...,send) or a kernel sender in
