@@ -7,7 +7,8 @@ usage: bench/report.py RESULTS_DIR
 
 Reads what bench/run.sh left in RESULTS_DIR/raw/:
   micro.json   Google Benchmark JSON (with repetitions: the median aggregate is used)
-  *.md         markdown tables printed by the macro scripts (l4_rate.md, l4_conns.md, ...)
+  *.md         markdown tables printed by the macro scripts (l4_rate.md, l4_conns.md,
+               tcp_goodput.md, ...)
   l7.jsonl     bench/l7.sh rate: one JSON object per measurement (wrk closed loop, l7load open
                loop with its latency CDF)
   l7_mem.jsonl bench/l7.sh memory: RSS with 10k and 100k idle connections per proxy
@@ -471,6 +472,20 @@ def main():
                                                os.path.join(d, name + ".png")):
                     out += ["![%s](%s.png)" % (name, name), ""]
     out += l7_report(d, raw)
+    # The TCP stack against the kernel: the script's markdown as it is (its notes say how each
+    # number was measured), and the ratios as bars.
+    p = os.path.join(raw, "tcp_goodput.md")
+    if os.path.exists(p):
+        title = "TCP stack against the kernel (goodput, connections/s, state)"
+        out += ["## " + title, "", open(p).read().strip(), ""]
+        for header, rows in md_tables(p)[:1]:
+            r = col(header, "/ kernel")
+            # Bars labelled by what the row measures, without its unit and details.
+            rows = [[re.split(r"[,(]", row[0])[0].strip()] + row[1:] for row in rows
+                    if r is not None and num(row[r]) is not None]
+            if rows and plot_bars(title, header, rows, [0], [r], "meshpath / kernel (same run)",
+                                  os.path.join(d, "tcp_goodput.png")):
+                out += ["![tcp_goodput](tcp_goodput.png)", ""]
     with open(os.path.join(d, "report.md"), "w") as f:
         f.write("\n".join(out))
 

@@ -26,7 +26,7 @@ START=$(date +%s)
 } >"$raw/meta.txt"
 
 STEPS=3
-[ "$(id -u)" -eq 0 ] && STEPS=7
+[ "$(id -u)" -eq 0 ] && STEPS=8
 N=0
 step() { # NAME OUTPUT COMMAND...: run one step, its stdout into OUTPUT (- for the suite's own
 	# stdout: reopening /dev/stdout would truncate a log file it is redirected to), log how it went
@@ -61,8 +61,10 @@ if [ "$(id -u)" -eq 0 ]; then
 		./bench/l7.sh "$BUILD" "$raw" rate 4
 	step "L7 memory: 10k and 100k idle connections" "$raw/l7_mem.md" \
 		./bench/l7.sh "$BUILD" "$raw" memory
-	step "L4 and L7 tables printed" - cat "$raw/l4_rate.md" "$raw/l4_conns.md" \
-		"$raw/l7.md" "$raw/l7_mem.md"
+	step "TCP stack against the kernel (goodput, conns/s, state)" "$raw/tcp_goodput.md" \
+		./bench/tcp_goodput.sh "$BUILD" 5
+	step "L4, L7 and TCP tables printed" - cat "$raw/l4_rate.md" "$raw/l4_conns.md" \
+		"$raw/l7.md" "$raw/l7_mem.md" "$raw/tcp_goodput.md"
 else
 	echo "      the macro benchmarks need root (DPDK devices, namespaces): skipped"
 fi

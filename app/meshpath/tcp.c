@@ -137,6 +137,10 @@ mp_app_tcp_setup(struct meshpath *mp, struct mp_worker *w, int socket_id)
 	p.wheel = w->l4.wheel;
 	p.output = tcp_output;
 	p.output_ctx = &w->net;
+	/* Active opens choose their local ports by the egress device's RSS, as the L4 SNAT does. */
+	p.ifaces = w->net.ifaces;
+	p.n_ports = w->net.n_ports;
+	p.queue = w->net.queue;
 	p.cnt = &w->counters;
 	for (unsigned int i = 0; i < mp->n_ports; i++)
 		p.linearize |= !mp->ports[i].tx_multi_seg;
@@ -181,7 +185,8 @@ mp_app_tcp_teardown(struct mp_worker *w)
 	mp_app_proxy_teardown(w);
 }
 
-/* /meshpath/tcp: the statistics summed over the workers, connections by state, drops. */
+/* /meshpath/tcp: the statistics summed over the workers, connections by state, drops, and the
+ * size of one connection's state (without buffers). */
 static int
 tcp_tel(const char *cmd, const char *params, struct rte_tel_data *d)
 {
@@ -206,6 +211,7 @@ tcp_tel(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_start_dict(d);
 	for (unsigned int i = 0; i < MP_TCP_ST_MAX; i++)
 		rte_tel_data_add_dict_u64(d, mp_tcp_stat_name((enum mp_tcp_stat)i), sum.st[i]);
+	rte_tel_data_add_dict_u64(d, "connection_state_bytes", mp_tcp_conn_size());
 	st = rte_tel_data_alloc();
 	if (st != NULL) {
 		rte_tel_data_start_dict(st);

@@ -3,9 +3,11 @@
  * A test client on meshpath's TCP stack, for active opens against real servers: telemetry
  * /meshpath/tcp/connect,ADDRESS,PORT,BYTES asks worker 0 to connect to an echo server, send
  * BYTES of a fixed pattern, close its side, and check that the same bytes come back;
- * /meshpath/tcp/client tells how far it got. One client at a time. The request travels to the
- * worker over a ring; the worker alone touches the connection, the telemetry thread only reads
- * the counters.
+ * /meshpath/tcp/connect,ADDRESS,PORT,BYTES,send only sends them, to a server that reads until
+ * the end and closes (a discard server: the goodput benchmark's sink). /meshpath/tcp/client
+ * tells how far it got and, once done, how long it took. One client at a time. The request
+ * travels to the worker over a ring; the worker alone touches the connection, the telemetry
+ * thread only reads the counters.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -15,6 +17,7 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_ring.h>
 #include <rte_telemetry.h>
@@ -24,7 +27,13 @@
 
 #define CLIENT_WORKER 0
 #define CLIENT_CHUNK  1448 /* one segment's worth per mbuf */
+/* The byte pattern repeats with this period: a prime, so that it does not line up with segment
+ * sizes. Copied and compared with memcpy/memcmp, it costs the client little of the worker's
+ * time (the goodput benchmark's sender is this client). */
+#define CLIENT_PERIOD 65521
 #define CLIENT_RING   4
+#define CLIENT_ECHO   0 /* send, and check that the same bytes come back */
+#define CLIENT_SEND   1 /* send only: nothing may come back */
 
 enum client_state {
 	CLIENT_IDLE = 0,
@@ -42,7 +51,8 @@ struct client_req {
 	uint8_t addr[16];
 	uint16_t port;
 	uint8_t family;
-	uint8_t pad[5];
+	uint8_t mode; /* CLIENT_ECHO or CLIENT_SEND */
+	uint8_t pad[4];
 };
 _Static_assert(sizeof(struct client_req) % 4 == 0, "ring elements are multiples of 4 bytes");
 
@@ -51,19 +61,25 @@ struct client {
 	struct rte_ring *ring;
 	struct mp_tcp_conn *conn;
 	uint64_t bytes;
+	uint8_t mode;
+	uint64_t start; /* TSC of the connect */
 	/* read by telemetry, written by the worker */
 	volatile uint32_t state;
 	volatile uint64_t sent;
 	volatile uint64_t received;
 	volatile uint64_t wrong; /* bytes that came back different */
+	volatile uint64_t usec;  /* connect to closed, once done or failed */
 };
 
 static struct client client;
 
-static inline uint8_t
-client_byte(uint64_t off)
+/* The pattern from offset 0 to CLIENT_PERIOD + CLIENT_CHUNK: any chunk is one memcpy away. */
+static uint8_t client_pattern[CLIENT_PERIOD + CLIENT_CHUNK];
+
+static inline const uint8_t *
+client_pattern_at(uint64_t off)
 {
-	return (uint8_t)((uint32_t)off * 2654435761u >> 24);
+	return client_pattern + off % CLIENT_PERIOD;
 }
 
 static void
@@ -79,8 +95,7 @@ client_fill(struct mp_tcp_conn *c)
 		if (m == NULL)
 			return; /* the next ACK's `writable` is not promised: retried on data */
 		d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)n);
-		for (uint32_t i = 0; i < n; i++)
-			d[i] = client_byte(client.sent + i);
+		memcpy(d, client_pattern_at(client.sent), n);
 		if (mp_tcp_send(c, m) != 0) {
 			rte_pktmbuf_free(m);
 			return;
@@ -107,8 +122,15 @@ client_data(struct mp_tcp_conn *c, struct rte_mbuf *m, void *arg)
 	for (struct rte_mbuf *seg = m; seg != NULL; seg = seg->next) {
 		const uint8_t *d = rte_pktmbuf_mtod(seg, const uint8_t *);
 
-		for (uint32_t i = 0; i < seg->data_len; i++, off++)
-			client.wrong += d[i] != client_byte(off);
+		for (uint32_t done = 0, n; done < seg->data_len; done += n, off += n) {
+			const uint8_t *want = client_pattern_at(off);
+
+			n = RTE_MIN((uint32_t)CLIENT_CHUNK, seg->data_len - done);
+			if (memcmp(d + done, want, n) == 0)
+				continue;
+			for (uint32_t i = 0; i < n; i++)
+				client.wrong += d[done + i] != want[i];
+		}
 	}
 	client.received = off;
 	mp_tcp_recv_done(c, m->pkt_len);
@@ -138,8 +160,10 @@ client_closed(struct mp_tcp_conn *c, void *arg)
 	(void)c;
 	(void)arg;
 	client.conn = NULL;
+	client.usec = (rte_rdtsc() - client.start) * 1000000u / rte_get_tsc_hz();
 	client.state =
-	        client.received == client.bytes && client.sent == client.bytes && client.wrong == 0
+	        client.sent == client.bytes && client.wrong == 0 &&
+	                        client.received == (client.mode == CLIENT_ECHO ? client.bytes : 0)
 	                ? CLIENT_DONE
 	                : CLIENT_FAILED;
 }
@@ -165,7 +189,9 @@ mp_app_tcp_poll(struct mp_worker *w)
 		return;
 	src = mp_app_tcp_source(w, req->family, req->addr, &port);
 	client.bytes = req->bytes;
-	client.sent = client.received = client.wrong = 0;
+	client.mode = req->mode;
+	client.sent = client.received = client.wrong = client.usec = 0;
+	client.start = rte_rdtsc();
 	mp_tcp_set_now(w->tcp, w->net.now);
 	client.conn = src == NULL ? NULL
 	                          : mp_tcp_connect(w->tcp, req->family, src, req->addr, req->port,
@@ -173,7 +199,7 @@ mp_app_tcp_poll(struct mp_worker *w)
 	client.state = client.conn != NULL ? CLIENT_CONNECTING : CLIENT_FAILED;
 }
 
-/* /meshpath/tcp/connect,ADDRESS,PORT,BYTES */
+/* /meshpath/tcp/connect,ADDRESS,PORT,BYTES[,send] */
 static int
 client_tel_connect(const char *cmd, const char *params, struct rte_tel_data *d)
 {
@@ -192,7 +218,11 @@ client_tel_connect(const char *cmd, const char *params, struct rte_tel_data *d)
 	port = strtoul(p + 1, &end, 10);
 	if (*end != ',' || port == 0 || port > UINT16_MAX)
 		return -EINVAL;
-	bytes = strtoull(end + 1, NULL, 10);
+	bytes = strtoull(end + 1, &end, 10);
+	if (strcmp(end, ",send") == 0)
+		req->mode = CLIENT_SEND;
+	else if (*end != '\0')
+		return -EINVAL;
 	if (client.state == CLIENT_CONNECTING || client.state == CLIENT_RUNNING)
 		return -EBUSY;
 	req->family = strchr(addr, ':') != NULL ? AF_INET6 : AF_INET;
@@ -222,6 +252,8 @@ client_tel_state(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "sent", client.sent);
 	rte_tel_data_add_dict_u64(d, "received", client.received);
 	rte_tel_data_add_dict_u64(d, "wrong", client.wrong);
+	rte_tel_data_add_dict_string(d, "mode", client.mode == CLIENT_SEND ? "send" : "echo");
+	rte_tel_data_add_dict_u64(d, "usec", client.usec);
 	return 0;
 }
 
@@ -231,16 +263,21 @@ mp_app_tcp_client_setup(struct meshpath *mp)
 	int rc;
 
 	client.w = mp->workers[CLIENT_WORKER];
+	for (uint32_t i = 0; i < RTE_DIM(client_pattern); i++)
+		client_pattern[i] = (uint8_t)((i % CLIENT_PERIOD) * 2654435761u >> 24);
 	client.ring = rte_ring_create_elem("mp_tcp_client", sizeof(struct client_req), CLIENT_RING,
 	                                   SOCKET_ID_ANY, RING_F_SC_DEQ);
 	if (client.ring == NULL)
 		return -rte_errno;
-	rc = rte_telemetry_register_cmd("/meshpath/tcp/connect", client_tel_connect,
-	                                "test client: connect to an echo server, send BYTES and "
-	                                "check they come back. Parameters: ADDRESS,PORT,BYTES");
+	rc = rte_telemetry_register_cmd(
+	        "/meshpath/tcp/connect", client_tel_connect,
+	        "test client: send BYTES to an echo server and check them "
+	        "(',send': only send). Parameters: ADDRESS,PORT,BYTES[,send]");
 	if (rc == 0)
-		rc = rte_telemetry_register_cmd("/meshpath/tcp/client", client_tel_state,
-		                                "test client: state, bytes sent, received, wrong");
+		rc = rte_telemetry_register_cmd(
+		        "/meshpath/tcp/client", client_tel_state,
+		        "test client: state, bytes sent, received, wrong, mode, "
+		        "microseconds from connect to close");
 	return rc;
 }
 

@@ -34,6 +34,7 @@
 #include "tcp_cookie.h"
 
 struct mp_counters;
+struct mp_net_iface;
 struct mp_tcp_stack;
 struct mp_tcp_conn;
 struct mp_tcp_listener;
@@ -96,10 +97,20 @@ typedef void (*mp_tcp_output_fn)(void *ctx, struct rte_mbuf *m, int family, cons
 
 /** Stack parameters; mp_tcp_params_default() fills every field with its documented default. */
 struct mp_tcp_params {
-	const char *name;             /**< unique name for the DPDK objects (hash, memzones) */
-	int socket_id;                /**< NUMA socket, or SOCKET_ID_ANY */
-	uint16_t worker;              /**< this worker's index */
-	uint16_t n_workers;           /**< active connects pick lport % n_workers == worker */
+	const char *name;   /**< unique name for the DPDK objects (hash, memzones) */
+	int socket_id;      /**< NUMA socket, or SOCKET_ID_ANY */
+	uint16_t worker;    /**< this worker's index */
+	uint16_t n_workers; /**< active connects pick lport % n_workers == worker */
+	/**
+	 * The ports as the worker sees them, n_ports of them, indexed like mp_tcp_connect()'s
+	 * port. An active open through a port whose RSS meshpath can predict (ifaces[port].rss)
+	 * picks a local port whose replies the device delivers to `queue` and that also keeps
+	 * the % rule, so software steering agrees; otherwise, or when no such port is found, the
+	 * % rule alone. NULL: the % rule alone (the default).
+	 */
+	const struct mp_net_iface *ifaces;
+	uint16_t n_ports;
+	uint16_t queue;               /**< this worker's RX queue on every port (worker) */
 	uint64_t hz;                  /**< timer clock in ticks per second (rte_get_tsc_hz()) */
 	struct rte_mempool *pool;     /**< headers and indirect mbufs are taken from it */
 	struct mp_timer_wheel *wheel; /**< the worker's wheel */
@@ -175,7 +186,9 @@ struct mp_tcp_params {
 	X(CHALLENGE_ACKS, "challenge_acks")         \
 	X(TIME_WAIT_RECYCLED, "time_wait_recycled") \
 	X(TIMEOUTS, "connection_timeouts")          \
-	X(SEND_REFUSED, "sends_refused")
+	X(SEND_REFUSED, "sends_refused")            \
+	X(RSS_PORTS, "local_ports_chosen_by_rss")   \
+	X(RSS_MISSES, "local_ports_rss_not_found")
 
 enum mp_tcp_stat {
 #define MP_TCP_STAT_ENUM(sym, name) MP_TCP_ST_##sym,
@@ -232,8 +245,10 @@ mp_tcp_input(struct mp_tcp_stack *s, struct rte_mbuf **pkts, uint16_t n);
 
 /**
  * Open a connection to (family, raddr, rport) from laddr, choosing a free local port whose
- * replies land on this worker. Sends the SYN. Data path.
- * @param port  egress port hint (for IPv6 link-local destinations)
+ * replies land on this worker: by the device's RSS hash when the egress port's is known (see
+ * mp_tcp_params.ifaces; statistics local_ports_chosen_by_rss and local_ports_rss_not_found),
+ * and always with lport % n_workers == worker. Sends the SYN. Data path.
+ * @param port  egress port (its RSS; the hint for IPv6 link-local destinations)
  * @return the connection (SYN_SENT), or NULL with rte_errno set (ENOSPC: connection limit or
  *         no free local port)
  */

@@ -246,17 +246,27 @@ tcp_xmit(struct mp_tcp_stack *s, const struct mp_tcp_tuple *t, uint16_t port, ui
 	return 0;
 }
 
-/* Indirect mbufs for send-queue bytes [seq, seq + len); NULL when out of mbufs. */
+/*
+ * Indirect mbufs for send-queue bytes [seq, seq + len); NULL when out of mbufs. The search for
+ * seq starts at the hint when seq lies at or past it (new data, sent in order), else at the
+ * head (retransmissions, which start near snd_una).
+ */
 static struct rte_mbuf *
 tcp_sndq_ref(struct mp_tcp_conn *c, uint32_t seq, uint32_t len)
 {
 	struct rte_mbuf *seg = c->sndq_head, *head = NULL, *tail = NULL;
-	uint32_t off = seq - c->snd_una + c->sndq_off;
+	uint32_t start = c->snd_una - c->sndq_off; /* sequence number of seg's first byte */
+	uint32_t off;
 
-	while (seg != NULL && off >= seg->data_len) {
-		off -= seg->data_len;
+	if (c->sndq_hint != NULL && SEQ_GEQ(seq, c->sndq_hint_seq)) {
+		seg = c->sndq_hint;
+		start = c->sndq_hint_seq;
+	}
+	while (seg != NULL && seq - start >= seg->data_len) {
+		start += seg->data_len;
 		seg = seg->next;
 	}
+	off = seq - start;
 	while (len > 0 && seg != NULL) {
 		uint32_t n = RTE_MIN(len, seg->data_len - off);
 		struct rte_mbuf *mi = rte_pktmbuf_alloc(c->stack->p.pool);
@@ -279,8 +289,11 @@ tcp_sndq_ref(struct mp_tcp_conn *c, uint32_t seq, uint32_t len)
 			head->pkt_len += n;
 		}
 		tail = mi;
+		c->sndq_hint = seg;
+		c->sndq_hint_seq = start;
 		len -= n;
 		off = 0;
+		start += seg->data_len;
 		seg = seg->next;
 	}
 	return head;
@@ -436,6 +449,8 @@ tcp_sndq_free_acked(struct mp_tcp_conn *c, uint32_t acked)
 		acked -= seg->data_len;
 		c->sndq_head = seg->next;
 		seg->next = NULL;
+		if (seg == c->sndq_hint)
+			c->sndq_hint = NULL;
 		rte_pktmbuf_free_seg(seg);
 	}
 	if (c->sndq_head == NULL)
@@ -456,6 +471,7 @@ tcp_sndq_flush(struct mp_tcp_conn *c)
 		rte_pktmbuf_free_seg(seg);
 	}
 	c->sndq_tail = NULL;
+	c->sndq_hint = NULL;
 	s->buffered -= c->sndq_bytes;
 	c->sndq_bytes = 0;
 	c->sndq_off = 0;

@@ -44,6 +44,7 @@
 #define TCP_TTL         64
 #define TCP_PORT_FIRST  32768 /* ephemeral range for active opens */
 #define TCP_PORT_LAST   60999
+#define TCP_RSS_TRIES   1024u /* candidates examined for an RSS-chosen port, at most */
 #define TCP_LISTENERS   64
 #define TCP_DELACK_SEGS 2 /* RFC 5681 4.2: ACK at least every second full segment */
 #define TCP_REAP_MAX    64
@@ -160,6 +161,12 @@ struct mp_tcp_conn {
 	uint32_t ooo_segs;
 	struct rte_mbuf *sndq_head; /* segments linked through next */
 	struct rte_mbuf *sndq_tail;
+	/* Where the last transmission ended: the segment holding its last byte, and the sequence
+	 * number of that segment's first byte. The next one starts there instead of walking the
+	 * queue from its head (a walk as long as the flight for every segment sent). NULL when
+	 * unknown; cleared when the segment is freed. */
+	struct rte_mbuf *sndq_hint;
+	uint32_t sndq_hint_seq;
 	struct rte_mbuf *ooo_head; /* packets sorted by sequence (tcp_mbuf_meta) */
 
 	struct mp_timer rtx_timer; /* RTO, persist, keepalive, FIN_WAIT_2, TIME_WAIT */
@@ -242,6 +249,7 @@ struct mp_tcp_stack {
 	uint64_t challenge_sec;
 	uint32_t busy;      /* input or a timer is running: dropped connections wait for it */
 	uint16_t next_port; /* ephemeral port cursor */
+	uint16_t rss_next;  /* cursor of the RSS choice: a slot among the % rule's ports */
 	uint16_t n_listeners;
 	struct mp_tcp_secret secret;
 	struct mp_tcp_listener listeners[TCP_LISTENERS];

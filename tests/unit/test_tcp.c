@@ -2,7 +2,8 @@
 /*
  * test_tcp: the lib/tcp unit tests. Each test_tcp_*.c file contributes one cmocka group: the
  * congestion control and the keyed sequence numbers (pure), then the scripted exchanges, two
- * stacks over a simulated wire and the fuzzer (on the EAL with a packet pool).
+ * stacks over a simulated wire, the fuzzer and the RSS choice of local ports (on the EAL with a
+ * packet pool).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -37,6 +38,7 @@ main(void)
 	failed += test_tcp_script_run();
 	failed += test_tcp_pair_run();
 	failed += test_tcp_fuzz_run();
+	failed += test_tcp_rss_run();
 	rte_mempool_free(test_tcp_pool);
 	return failed != 0;
 }

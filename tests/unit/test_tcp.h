@@ -35,5 +35,7 @@ int
 test_tcp_pair_run(void);
 int
 test_tcp_fuzz_run(void);
+int
+test_tcp_rss_run(void);
 
 #endif /* TEST_TCP_H */
