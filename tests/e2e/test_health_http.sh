@@ -92,6 +92,8 @@ through_vip() { # N FILE
 
 for i in 1 2 3; do check "upstream $i reported up" wait_health "$i" up; done
 check "the ring_hash cluster's endpoint reported up" wait_endpoint_health sticky 1 up
+policy=$(telemetry /meshpath/l4/clusters | $PY -c 'import json, sys; print(json.load(sys.stdin)["sticky"]["policy"])')
+check "telemetry names its policy ($policy)" [ "$policy" = ring_hash ]
 sleep 1 # a few rounds of checks
 check "checks were answered ok ($(hc ok))" [ "$(hc ok)" -ge 4 ]
 check "upstream 1 received GET /ok HTTP/1.1 with Host, User-Agent and Connection: close" \
