@@ -389,6 +389,12 @@ static const char *const conf_policy_names[] = {
         [MP_LB_RING_HASH] = "ring_hash",
 };
 
+const char *
+mp_conf_policy_name(enum mp_lb_policy p)
+{
+	return (unsigned int)p < RTE_DIM(conf_policy_names) ? conf_policy_names[p] : "?";
+}
+
 /*
  * The name of element `index` of a list (clusters, listeners), checked against the elements
  * before it; copied to dst (MP_NAME_LEN) when valid and unique. The name is each element's first

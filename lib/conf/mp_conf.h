@@ -160,6 +160,10 @@ enum mp_lb_policy {
 	MP_LB_RING_HASH,     /**< "ring_hash": HTTP only, consistent hashing on a ring */
 };
 
+/** The policy's name in the config ("maglev", "ring_hash"...); "?" when out of range. */
+const char *
+mp_conf_policy_name(enum mp_lb_policy p);
+
 /** The policy serves HTTP listeners (routes) only: L4 listeners cannot name the cluster. */
 static inline bool
 mp_lb_policy_l7_only(enum mp_lb_policy p)

@@ -14,13 +14,6 @@
 #include "mp_lb.h"
 #include "stats_priv.h"
 
-static const char *const policy_names[] = {
-        [MP_LB_MAGLEV] = "maglev",
-        [MP_LB_ROUND_ROBIN] = "round_robin",
-        [MP_LB_RANDOM] = "random",
-        [MP_LB_LEAST_CONN] = "least_connections",
-};
-
 static int
 tel_l4_listeners_locked(const char *cmd __rte_unused, const char *params __rte_unused,
                         struct rte_tel_data *d)
@@ -160,7 +153,7 @@ tel_l4_clusters_locked(const char *cmd __rte_unused, const char *params __rte_un
 			return -ENOMEM;
 		rte_tel_data_start_dict(t);
 		rte_tel_data_add_dict_string(t, "name", cc->name);
-		rte_tel_data_add_dict_string(t, "policy", policy_names[cc->policy]);
+		rte_tel_data_add_dict_string(t, "policy", mp_conf_policy_name(cc->policy));
 		tel_l4_connect_quantiles(src, i, t);
 		for (j = 0; j < cc->n_endpoints; j++) {
 			const struct mp_conf_endpoint *ce =

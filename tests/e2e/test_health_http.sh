@@ -5,7 +5,9 @@
 # stack. Asserts that the checks carry the configured path, Host and User-Agent; that an
 # upstream answering 500 on /ok goes down (telemetry) and gets no new connections, then comes
 # back when it answers 200 again; that one that accepts and never answers goes down by
-# timeout, and one that answers something that is not HTTP goes down as malformed.
+# timeout, one that answers something that is not HTTP goes down as malformed, and one that
+# refuses connections goes down as connect_failed; that each comes back; that a cluster of an
+# HTTP-only policy is checked too; that the checks follow a reload.
 #
 # usage: test_health_http.sh MESHPATH_BINARY      (as root)
 source "$(dirname "$0")/lib.sh"
@@ -31,11 +33,16 @@ for i in 1 2 3; do ip -n "$NSS" addr add "10.20.0.$i/24" dev vs0; done
 mode() { # INDEX MODE: what upstream INDEX answers on /ok from now on
 	echo "$2" >"$E2E_DIR/mode$1"
 }
+declare -A UPSTREAM_PID
+start_upstream() { # INDEX
+	ip netns exec "$NSS" "$PY" "$(dirname "$0")/health_server.py" "10.20.0.$1" 8080 \
+		"backend $1" "$E2E_DIR/mode$1" "$E2E_DIR/requests$1.log" &
+	UPSTREAM_PID[$1]=$!
+	E2E_PIDS+=($!)
+}
 for i in 1 2 3; do
 	mode "$i" 200
-	ip netns exec "$NSS" "$PY" "$(dirname "$0")/health_server.py" "10.20.0.$i" 8080 \
-		"backend $i" "$E2E_DIR/mode$i" "$E2E_DIR/requests$i.log" &
-	E2E_PIDS+=($!)
+	start_upstream "$i"
 done
 for i in 1 2 3; do # the upstreams answer directly before meshpath is involved
 	for _ in $(seq 50); do
@@ -92,6 +99,8 @@ through_vip() { # N FILE
 
 for i in 1 2 3; do check "upstream $i reported up" wait_health "$i" up; done
 check "the ring_hash cluster's endpoint reported up" wait_endpoint_health sticky 1 up
+policy=$(telemetry /meshpath/l4/clusters | $PY -c 'import json, sys; print(json.load(sys.stdin)["sticky"]["policy"])')
+check "telemetry names its policy ($policy)" [ "$policy" = ring_hash ]
 sleep 1 # a few rounds of checks
 check "checks were answered ok ($(hc ok))" [ "$(hc ok)" -ge 4 ]
 check "upstream 1 received GET /ok HTTP/1.1 with Host, User-Agent and Connection: close" \
@@ -135,6 +144,15 @@ check "in the ring_hash cluster too" wait_endpoint_health sticky 1 down
 check "counted as malformed ($(hc malformed))" [ "$(hc malformed)" -ge 2 ]
 mode 1 200
 check "upstream 1 back up" wait_health 1 up
+
+# Nothing listens: the connection is refused.
+kill -TERM "${UPSTREAM_PID[2]}"
+wait "${UPSTREAM_PID[2]}" 2>/dev/null || true
+E2E_PIDS=("${E2E_PIDS[@]/${UPSTREAM_PID[2]}/}") # gone: its PID may be reused
+check "upstream 2 that refuses connections marked down" wait_health 2 down
+check "counted as connect_failed ($(hc connect_failed))" [ "$(hc connect_failed)" -ge 3 ]
+start_upstream 2
+check "upstream 2 back up once it listens again" wait_health 2 up
 
 # A check ends with the upstream's FIN and meshpath's, not a reset: resets are the timed-out
 # checks' (and, on a loaded machine, answers to segments that arrive after one), far fewer
