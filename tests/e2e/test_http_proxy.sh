@@ -11,7 +11,7 @@
 # proxy's fields and the route's rewrites and no hop-by-hop fields; keep-alive on both sides and
 # pipelining (responses in order); a chunked upload, Expect: 100-continue, a 100 MB download with
 # equal sha256; HEAD, 304, 1xx, chunked and close-delimited responses (dechunked for HTTP/1.0);
-# a WebSocket echo through Upgrade; smuggling attempts answered 400 that never reach an
+# a WebSocket echo through Upgrade; a CONNECT tunnel; smuggling attempts answered 400 that never reach an
 # upstream; 502/503 when no upstream answers; wrk under load with no errors.
 #
 # usage: test_http_proxy.sh MESHPATH_BINARY      (as root)
@@ -72,6 +72,9 @@ for i in 3 4; do
 done
 ip netns exec "$NSS" $PY "$HERE/ws_echo.py" server 10.40.0.5 8765 >"$E2E_DIR/ws.out" 2>&1 &
 E2E_PIDS+=($!)
+# A TCP echo service (RFC 862) for CONNECT tunnels.
+ip netns exec "$NSS" socat TCP4-LISTEN:7,bind=10.40.0.5,reuseaddr,fork PIPE &
+E2E_PIDS+=($!)
 
 lcores=1 cpus=1
 if [ "$WORKERS" -eq 2 ]; then lcores="1, 2" cpus="1, 1"; fi
@@ -92,13 +95,15 @@ clusters = (
 					{ address = "10.40.0.2"; port = 80; } ); },
 	{ name = "echo"; endpoints = ( { address = "10.40.0.3"; port = 8080; } ); },
 	{ name = "ws"; endpoints = ( { address = "10.40.0.5"; port = 8765; } ); },
-	{ name = "dead"; endpoints = ( { address = "10.40.0.9"; port = 80; } ); }
+	{ name = "dead"; endpoints = ( { address = "10.40.0.9"; port = 80; } ); },
+	{ name = "tunnel"; endpoints = ( { address = "10.40.0.5"; port = 7; } ); }
 );
 route_tables = ( {
 	name = "t";
 	virtual_hosts = (
 		{ name = "www"; domains = ["www.test"];
 		  routes = (
+			{ match = { regex = ".*"; methods = ["CONNECT"]; }; clusters = ( { name = "tunnel"; } ); },
 			{ match = { path = "/exact"; }; clusters = ( { name = "a"; } ); },
 			{ match = { regex = "/re/[0-9]+"; }; clusters = ( { name = "b"; } ); },
 			{ match = { prefix = "/hdr"; headers = ( { name = "x-pick"; exact = "b"; } ); };
@@ -276,6 +281,13 @@ check "response delimited by close forwarded whole" [ "$(json "$E2E_DIR/cl.json"
 # ---- WebSocket through Upgrade ----
 ws=$(ip netns exec "$NSC" timeout 20 $PY "$HERE/ws_echo.py" client ws://www.test/ws "$VIP" 80 2>&1 || true)
 check "WebSocket echo through Upgrade ($ws)" [ "$ws" = "ok 52" ]
+
+# ---- CONNECT: meshpath opens the tunnel itself and moves bytes both ways ----
+printf '%s' 'CONNECT www.test:7 HTTP/1.1\r\nHost: www.test:7\r\n\r\nhello through the tunnel\n' |
+	raw >"$E2E_DIR/connect.out"
+check "CONNECT: 200 Connection Established" grep -q '^HTTP/1.1 200 Connection Established' "$E2E_DIR/connect.out"
+check "CONNECT: the bytes after the head come back through the echo service" \
+	grep -q '^hello through the tunnel$' "$E2E_DIR/connect.out"
 
 # ---- Hostile requests: answered 400, never reaching an upstream ----
 smuggle() { # NAME REQUEST: 400 and nothing reached the scripted upstreams
