@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <rte_cycles.h>
 #include <rte_errno.h>
@@ -352,13 +353,18 @@ proxy_prom_resil(const struct mp_stats_source *src, FILE *f)
 			        proxy_lower(proxy_verdict_keys[i], low, sizeof(low)),
 			        r[c].verdicts[i]);
 	for (unsigned int i = 0; i < PROXY_N_OUTLIER; i++) {
+		const char *k = proxy_outlier_keys[i];
+		size_t kl = strlen(k);
+		/* Counters end in _total: ejections_total already does. */
+		const char *sfx = kl >= 6 && strcmp(k + kl - 6, "_total") == 0 ? "" : "_total";
+
 		fprintf(f,
-		        "# HELP meshpath_http_outlier_%s HTTP outlier detection, per cluster\n"
-		        "# TYPE meshpath_http_outlier_%s counter\n",
-		        proxy_outlier_keys[i], proxy_outlier_keys[i]);
+		        "# HELP meshpath_http_outlier_%s%s HTTP outlier detection, per cluster\n"
+		        "# TYPE meshpath_http_outlier_%s%s counter\n",
+		        k, sfx, k, sfx);
 		for (unsigned int c = 0; c < n; c++)
-			fprintf(f, "meshpath_http_outlier_%s{cluster=\"%s\"} %" PRIu64 "\n",
-			        proxy_outlier_keys[i], conf->clusters[c].name, r[c].outlier[i]);
+			fprintf(f, "meshpath_http_outlier_%s%s{cluster=\"%s\"} %" PRIu64 "\n", k,
+			        sfx, conf->clusters[c].name, r[c].outlier[i]);
 	}
 	fprintf(f, "# HELP meshpath_http_outlier_ejections_active HTTP endpoints ejected now "
 	           "(summed over the workers)\n# TYPE meshpath_http_outlier_ejections_active "
