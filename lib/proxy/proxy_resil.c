@@ -27,6 +27,7 @@
 
 #include "mp_lb.h"
 #include "mp_net.h"
+#include "mp_proxy_key.h"
 #include "proxy_priv.h"
 
 static const char *const px_timeout_names[] = {
@@ -112,22 +113,6 @@ px_resil_admit(struct px_down *d)
 
 /* --- hashing for ring_hash and maglev ------------------------------------------------------ */
 
-static uint64_t
-px_hash(const void *v, uint32_t len)
-{
-	const uint8_t *p = v;
-	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a, then murmur3's finalizer */
-
-	for (uint32_t i = 0; i < len; i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h;
-}
-
 static bool
 px_name_eq(struct mp_route_str a, struct mp_route_str lower)
 {
@@ -144,35 +129,6 @@ px_name_eq(struct mp_route_str a, struct mp_route_str lower)
 	return true;
 }
 
-/* The value of cookie `name` in a Cookie header's value ("a=1; b=2"). */
-static bool
-px_cookie(struct mp_route_str v, struct mp_route_str name, struct mp_route_str *out)
-{
-	const uint8_t *p = (const uint8_t *)v.p, *end = p + v.len;
-
-	while (p < end) {
-		const uint8_t *semi = memchr(p, ';', (size_t)(end - p)), *eq;
-
-		if (semi == NULL)
-			semi = end;
-		while (p < semi && (*p == ' ' || *p == '\t'))
-			p++;
-		eq = memchr(p, '=', (size_t)(semi - p));
-		if (eq != NULL && (uint32_t)(eq - p) == name.len &&
-		    memcmp(p, name.p, name.len) == 0) {
-			const uint8_t *e = semi;
-
-			while (e > eq + 1 && (e[-1] == ' ' || e[-1] == '\t'))
-				e--;
-			*out = (struct mp_route_str){.p = (const char *)eq + 1,
-			                             .len = (uint32_t)(e - eq - 1)};
-			return true;
-		}
-		p = semi + 1;
-	}
-	return false;
-}
-
 /* The request's hash key (from the head being routed: pw->rhdrs), or a random one. */
 static uint64_t
 px_hash_key(struct px_down *d)
@@ -187,19 +143,20 @@ px_hash_key(struct px_down *d)
 	case MP_CONF_HASH_HEADER:
 		for (unsigned int i = 0; i < d->req.msg.nfields; i++)
 			if (px_name_eq(pw->rhdrs[i].name, r->hash_name))
-				return px_hash(pw->rhdrs[i].value.p, pw->rhdrs[i].value.len);
+				return mp_proxy_key_hash(pw->rhdrs[i].value.p,
+				                         pw->rhdrs[i].value.len);
 		break;
 	case MP_CONF_HASH_COOKIE:
 		for (unsigned int i = 0; i < d->req.msg.nfields; i++) {
 			struct mp_route_str v;
 
 			if (px_name_eq(pw->rhdrs[i].name, cookie) &&
-			    px_cookie(pw->rhdrs[i].value, r->hash_name, &v))
-				return px_hash(v.p, v.len);
+			    mp_proxy_key_cookie(pw->rhdrs[i].value, r->hash_name, &v))
+				return mp_proxy_key_hash(v.p, v.len);
 		}
 		break;
 	case MP_CONF_HASH_SOURCE:
-		return px_hash(d->addr, d->addr_len);
+		return mp_proxy_key_hash(d->addr, d->addr_len);
 	default:
 		break;
 	}
