@@ -328,6 +328,26 @@ proxy_tel_resil(struct rte_tel_data *t, const struct mp_l4_config *l4, unsigned 
 	}
 }
 
+/* The breakers' overflow counters (active false) or gauges, per cluster and breaker. */
+static void
+proxy_prom_breakers(FILE *f, const struct mp_conf *conf, const struct proxy_resil_sum *r,
+                    unsigned int n, bool active)
+{
+	const char *m =
+	        active ? "meshpath_http_breaker_active" : "meshpath_http_breaker_overflow_total";
+
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", m,
+	        active ? "HTTP circuit breaker gauges now"
+	               : "HTTP requests and connections refused by a circuit breaker",
+	        m, active ? "gauge" : "counter");
+	for (unsigned int c = 0; c < n; c++)
+		for (unsigned int i = 0; i < MP_LB_BRK_MAX; i++)
+			fprintf(f, "%s{cluster=\"%s\",breaker=\"%s\"} %" PRIu64 "\n", m,
+			        conf->clusters[c].name,
+			        mp_lb_breaker_name((enum mp_lb_breaker_kind)i),
+			        active ? r[c].active[i] : r[c].overflow[i]);
+}
+
 /* The resilience metrics (Prometheus text), one family each, a sample per cluster. */
 static void
 proxy_prom_resil(const struct mp_stats_source *src, FILE *f)
@@ -372,26 +392,8 @@ proxy_prom_resil(const struct mp_stats_source *src, FILE *f)
 	for (unsigned int c = 0; c < n; c++)
 		fprintf(f, "meshpath_http_outlier_ejections_active{cluster=\"%s\"} %" PRIu64 "\n",
 		        conf->clusters[c].name, r[c].ejections_active);
-	fprintf(f, "# HELP meshpath_http_breaker_overflow_total HTTP requests and connections "
-	           "refused by a circuit breaker\n# TYPE meshpath_http_breaker_overflow_total "
-	           "counter\n");
-	for (unsigned int c = 0; c < n; c++)
-		for (unsigned int i = 0; i < MP_LB_BRK_MAX; i++)
-			fprintf(f,
-			        "meshpath_http_breaker_overflow_total{cluster=\"%s\",breaker=\"%"
-			        "s\"} "
-			        "%" PRIu64 "\n",
-			        conf->clusters[c].name,
-			        mp_lb_breaker_name((enum mp_lb_breaker_kind)i), r[c].overflow[i]);
-	fprintf(f, "# HELP meshpath_http_breaker_active HTTP circuit breaker gauges now\n"
-	           "# TYPE meshpath_http_breaker_active gauge\n");
-	for (unsigned int c = 0; c < n; c++)
-		for (unsigned int i = 0; i < MP_LB_BRK_MAX; i++)
-			fprintf(f,
-			        "meshpath_http_breaker_active{cluster=\"%s\",breaker=\"%s\"} "
-			        "%" PRIu64 "\n",
-			        conf->clusters[c].name,
-			        mp_lb_breaker_name((enum mp_lb_breaker_kind)i), r[c].active[i]);
+	proxy_prom_breakers(f, conf, r, n, false);
+	proxy_prom_breakers(f, conf, r, n, true);
 	fprintf(f, "# HELP meshpath_http_timeouts_total HTTP requests ended by a timeout, by kind\n"
 	           "# TYPE meshpath_http_timeouts_total counter\n");
 	for (unsigned int c = 0; c < n; c++)

@@ -18,7 +18,8 @@ chunked are read; "Expect: 100-continue" is answered with a 100 first. Special p
   /status/N   status N (a short text body)
 
 MODE (the resilience tests' misbehaving upstreams) applies to every request: "ok" (default),
-"reset" (reset without a response, as /reset), "500" (status 500, as /status/500).
+"reset" (reset without a response, as /reset), a status code such as "500" (that status, as
+/status/500).
 
 One line per request goes to LOGFILE ("NAME METHOD TARGET"), flushed at once: a test counts
 what reached the upstream (a smuggled second request would show as a line).
@@ -103,8 +104,8 @@ async def serve(reader, writer):
                                "body_sha256": sha, "conn": conn, "req": req_no}).encode() + b"\n"
             if MODE == "reset":
                 path = "/reset"
-            elif MODE == "500":
-                path = "/status/500"
+            elif MODE.isdigit():
+                path = "/status/" + MODE
             if path == "/slow":
                 ms = int(dict(kv.split("=", 1) for kv in target.split("?", 1)[1].split("&")
                               if "=" in kv).get("ms", "0")) if "?" in target else 0

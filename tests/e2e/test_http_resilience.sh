@@ -2,10 +2,11 @@
 # End to end, the HTTP proxy's resilience (issue 6 items 1-5): a client namespace and a server
 # namespace joined to meshpath by af_packet ports; scripted upstreams (http_upstream.py), three
 # well-behaved ("u1", "u2", "u3"), one that resets every connection ("rst"), one that answers
-# 500 to everything ("e500"), and an address nobody answers.
+# 500 to everything ("e500"), one 503 ("e503"), a port that refuses, an address nobody answers.
 #
-# Asserts: a GET retried after an upstream reset succeeds on the other endpoint, a POST is not
-# retried; 504 from a slow upstream within first_byte_ms, and within request_ms; 408 for a client
+# Asserts: a GET retried after an upstream reset, a 503 or a refused connect succeeds on the
+# other endpoint, a POST is not retried; 504 from a slow upstream within first_byte_ms,
+# request_ms and idle_ms; 408 for a client
 # too slow sending its body; 504 for a connect timeout within connect_ms; an endpoint answering
 # 500 ejected after consecutive_5xx and back after base_ejection_ms; max_requests answering 503
 # with x-meshpath-overflow while another cluster keeps serving; round robin even, least request
@@ -34,7 +35,7 @@ netns_add "$NSS"
 veth_to_ns "$NSC" vc0 "$VC"
 veth_to_ns "$NSS" vs0 "$VS"
 ip -n "$NSC" addr add 10.31.0.1/24 dev vc0
-for i in 1 2 3 4 5; do ip -n "$NSS" addr add "10.41.0.$i/24" dev vs0; done
+for i in 1 2 3 4 5 6; do ip -n "$NSS" addr add "10.41.0.$i/24" dev vs0; done
 ip -n "$NSC" route add default via 10.31.0.254
 ip -n "$NSS" route add default via 10.41.0.254
 
@@ -49,6 +50,7 @@ up 2 u2 ok
 up 3 u3 ok
 up 4 rst reset
 up 5 e500 500
+up 6 e503 503
 
 lcores=1 cpus=1
 if [ "$WORKERS" -eq 2 ]; then lcores="1, 2" cpus="1, 1"; fi
@@ -67,6 +69,9 @@ ports = (
 );
 clusters = (
 	{ name = "flaky"; policy = "round_robin"; endpoints = ( $(ep 1), $(ep 4) ); },
+	{ name = "five"; policy = "round_robin"; endpoints = ( $(ep 6), $(ep 3) ); },
+	{ name = "refused"; policy = "round_robin";
+	  endpoints = ( { address = "10.41.0.2"; port = 9; }, $(ep 2) ); },
 	{ name = "eject"; policy = "round_robin"; endpoints = ( $(ep 2), $(ep 5) );
 	  outlier_detection = { consecutive_5xx = 3; base_ejection_ms = 2000;
 				max_ejection_ms = 2000; decay_interval_ms = 0;
@@ -85,6 +90,10 @@ route_tables = ( {
 	  routes = (
 		{ match = { prefix = "/flaky"; }; clusters = ( { name = "flaky"; } );
 		  retry = { num_retries = 1; backoff_base_ms = 5; backoff_max_ms = 20; }; },
+		{ match = { prefix = "/five"; }; clusters = ( { name = "five"; } ); },
+		{ match = { prefix = "/refused"; }; clusters = ( { name = "refused"; } ); },
+		{ match = { prefix = "/idle/"; }; prefix_rewrite = "/"; clusters = ( { name = "slow"; } );
+		  timeouts = { first_byte_ms = 0; idle_ms = 400; }; retry = { num_retries = 0; }; },
 		{ match = { prefix = "/eject"; }; clusters = ( { name = "eject"; } );
 		  retry = { num_retries = 0; }; },
 		{ match = { prefix = "/slow"; }; clusters = ( { name = "slow"; } );
@@ -134,6 +143,15 @@ check "GET retried after a reset: 20 of 20 answered 200 ($(jq "$t" 'j["status"]'
 check "every answer came from u1 ($(jq "$t" 'j["names"]'))" [ "$(jq "$t" 'j["names"].get("u1", 0)')" = 20 ]
 check "the resetting endpoint was tried ($(lines '^rst GET /flaky') times)" [ "$(lines '^rst GET /flaky')" -ge 5 ]
 check "retries counted (retry_retry $(clu flaky retry_retry))" [ "$(clu flaky retry_retry)" -ge 5 ]
+t=$(tally /five 10)
+check "GET retried after a 503: 10 of 10 answered 200 by u3 ($(jq "$t" 'j["names"]'))" \
+	[ "$(jq "$t" 'j["names"].get("u3", 0)')" = 10 ]
+check "the 503 endpoint was tried ($(lines '^e503 GET /five') times)" [ "$(lines '^e503 GET /five')" -ge 3 ]
+t=$(tally /refused 10)
+check "GET retried after a refused connect: 10 of 10 answered 200 by u2 ($(jq "$t" 'j["names"]'))" \
+	[ "$(jq "$t" 'j["names"].get("u2", 0)')" = 10 ]
+check "the refusing endpoint was tried (connect failures retried: $(clu refused retry_retry))" \
+	[ "$(clu refused retry_retry)" -ge 3 ]
 t=$(tally /flaky 10 -X POST -d body)
 rst_posts=$(lines '^rst POST /flaky')
 u1_posts=$(lines '^u1 POST /flaky')
@@ -151,14 +169,18 @@ check "first_byte_ms 500: 504 from an upstream taking 3 s ($r)" \
 r=$(c -o /dev/null -w '%{http_code} %{time_total}' "http://$VIP/whole/slow?ms=3000")
 check "request_ms 700: 504 from an upstream taking 3 s ($r)" \
 	all '[ "${r% *}" = 504 ]' "$PY -c 'import sys; sys.exit(not 0.6 < float(sys.argv[1]) < 1.6)' ${r#* }"
+r=$(c -o /dev/null -w '%{http_code} %{time_total}' "http://$VIP/idle/slow?ms=3000")
+check "idle_ms 400: 504 when no byte moves for 400 ms ($r)" \
+	all '[ "${r% *}" = 504 ]' "$PY -c 'import sys; sys.exit(not 0.3 < float(sys.argv[1]) < 1.4)' ${r#* }"
 r=$(printf 'POST /whole/x HTTP/1.1\\r\\nHost: r.test\\r\\nContent-Length: 100\\r\\n\\r\\nabc' |
 	ip netns exec "$NSC" $PY "$HERE/http_raw.py" "$VIP" 80 3 | head -1 | tr -d '\r')
 check "request_ms 700: a client that sends 3 of 100 body bytes gets 408 ($r)" [ "${r:0:12}" = "HTTP/1.1 408" ]
 r=$(c -o /dev/null -w '%{http_code} %{time_total}' "http://$VIP/dead")
 check "connect_ms 300: 504 when the endpoint never answers ($r)" \
 	all '[ "${r% *}" = 504 ]' "$PY -c 'import sys; sys.exit(not float(sys.argv[1]) < 1.5)' ${r#* }"
-check "timeouts counted by kind (slow first_byte $(clu slow timeouts_first_byte), request $(clu slow timeouts_request); dead connect $(clu dead timeouts_connect))" \
+check "timeouts counted by kind (slow first_byte $(clu slow timeouts_first_byte), request $(clu slow timeouts_request), idle $(clu slow timeouts_idle); dead connect $(clu dead timeouts_connect))" \
 	all '[ "$(clu slow timeouts_first_byte)" -ge 1 ]' '[ "$(clu slow timeouts_request)" -ge 2 ]' \
+	'[ "$(clu slow timeouts_idle)" -ge 1 ]' \
 	'[ "$(clu dead timeouts_connect)" -ge 1 ]'
 check "after timeouts, the slow upstream still serves" [ "$(c -o /dev/null -w '%{http_code}' "http://$VIP/slow?ms=10")" = 200 ]
 
