@@ -69,6 +69,8 @@ mp_proxy_free(struct mp_proxy_worker *pw)
 {
 	if (pw == NULL)
 		return;
+	if (pw->tick.fn != NULL)
+		mp_timer_cancel(pw->wheel, &pw->tick);
 	/* The TCP stack is gone: its connections left without callbacks; free what we held. */
 	for (uint32_t i = 0; pw->downs != NULL && i < pw->lim.max_downstream; i++) {
 		px_q_free(&pw->downs[i].in);
@@ -223,6 +225,7 @@ mp_proxy_begin(struct mp_proxy_worker *pw, const struct mp_proxy_view *v)
 	pw->v = *v;
 	if (conf_changed)
 		px_resil_conf(pw, v->conf);
+	px_resil_tick(pw);
 	mp_tcp_set_now(pw->tcp, pw->net->now);
 	/* Connections whose `closed` ran in the previous iteration are free again. */
 	while (pw->down_reap != NULL) {

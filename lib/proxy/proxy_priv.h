@@ -212,6 +212,7 @@ struct mp_proxy_worker {
 	uint8_t *out_buf;              /* a rewritten head or a local response */
 	uint8_t *loc_buf;              /* a rewritten target or a redirect's Location */
 	uint32_t head_cap, out_cap;
+	struct mp_timer tick; /* every second: outlier detection's gauge (proxy_resil.c) */
 };
 
 static inline uint64_t
@@ -311,6 +312,9 @@ px_down_tunnel(struct px_down *d);
 /* Set the breakers' limits of conf's clusters (gauges and counters kept). Control path too. */
 void
 px_resil_conf(struct mp_proxy_worker *pw, const struct mp_conf *conf);
+/* Keep the per-second tick armed (from mp_proxy_begin()). */
+void
+px_resil_tick(struct mp_proxy_worker *pw);
 /* The request's cluster admits it (max_requests): false after answering 503. */
 bool
 px_resil_admit(struct px_down *d);

@@ -88,6 +88,28 @@ px_resil_conf(struct mp_proxy_worker *pw, const struct mp_conf *conf)
 	}
 }
 
+/* Bring back the endpoints whose ejection is over, for the gauge (picks need no tick). */
+static void
+px_tick_fire(struct mp_timer *t, uint64_t now)
+{
+	struct mp_proxy_worker *pw = container_of(t, struct mp_proxy_worker, tick);
+	uint64_t ns = px_now_ns(pw);
+
+	for (unsigned int c = 0; pw->v.outlier != NULL && c < pw->v.n_clusters; c++)
+		if (pw->v.outlier[c] != NULL)
+			mp_lb_outlier_tick(pw->v.outlier[c], ns);
+	mp_timer_arm(pw->wheel, t, now + pw->hz);
+}
+
+void
+px_resil_tick(struct mp_proxy_worker *pw)
+{
+	if (pw->tick.fn == NULL)
+		mp_timer_init(&pw->tick, px_tick_fire);
+	if (!mp_timer_armed(&pw->tick))
+		mp_timer_arm(pw->wheel, &pw->tick, pw->net->now + pw->hz);
+}
+
 static void
 px_overflow(struct px_down *d, enum mp_lb_breaker_kind k)
 {

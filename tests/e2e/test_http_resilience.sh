@@ -191,7 +191,12 @@ check "ejection counted (outlier_ejections_total $(clu eject outlier_ejections_t
 	[ "$(clu eject outlier_ejections_total)" -ge 1 ]
 t=$(tally /eject 20)
 check "while ejected: 20 of 20 from u2 ($(jq "$t" 'j["names"]'))" [ "$(jq "$t" 'j["names"].get("u2", 0)')" = 20 ]
-sleep 2.3
+check "ejected endpoints gauge: at least 1 (outlier_ejections_active $(clu eject outlier_ejections_active))" \
+	[ "$(clu eject outlier_ejections_active)" -ge 1 ]
+sleep 2.1
+for _ in $(seq 15); do [ "$(clu eject outlier_ejections_active)" = 0 ] && break; sleep 0.1; done
+check "ejection over: the gauge back to 0 within a tick ($(clu eject outlier_ejections_active))" \
+	[ "$(clu eject outlier_ejections_active)" = 0 ]
 t=$(tally /eject 10)
 check "after base_ejection_ms, e500 is picked again ($(jq "$t" 'j["status"]'))" \
 	[ "$(jq "$t" 'j["status"].get("500", 0)')" -ge 1 ]
