@@ -82,6 +82,10 @@ clusters = (
 	{ name = "lr"; policy = "least_request";
 	  endpoints = ( $(ep 1 "weight = 3;"), $(ep 2 "weight = 1;") ); },
 	{ name = "ring"; policy = "ring_hash"; endpoints = ( $(ep 1), $(ep 2), $(ep 3) ); },
+	{ name = "mg"; policy = "maglev"; maglev_size = 307; endpoints = ( $(ep 1), $(ep 2), $(ep 3) ); },
+	{ name = "tightc"; endpoints = ( $(ep 3) ); circuit_breakers = { max_connections = $WORKERS; }; },
+	{ name = "deadp"; endpoints = ( { address = "10.41.0.9"; port = 80; } );
+	  circuit_breakers = { max_pending_requests = $WORKERS; }; },
 	{ name = "dead"; endpoints = ( { address = "10.41.0.9"; port = 80; } ); }
 );
 route_tables = ( {
@@ -104,6 +108,11 @@ route_tables = ( {
 		  timeouts = { connect_ms = 300; }; retry = { num_retries = 0; }; },
 		{ match = { prefix = "/tight/"; }; prefix_rewrite = "/"; clusters = ( { name = "tight"; } );
 		  retry = { num_retries = 0; }; },
+		{ match = { prefix = "/tightc/"; }; prefix_rewrite = "/"; clusters = ( { name = "tightc"; } );
+		  retry = { num_retries = 0; }; },
+		{ match = { prefix = "/pend"; }; clusters = ( { name = "deadp"; } );
+		  timeouts = { connect_ms = 1000; }; retry = { num_retries = 0; }; },
+		{ match = { prefix = "/mg"; }; clusters = ( { name = "mg"; } ); hash = { source_address = true; }; },
 		{ match = { prefix = "/rr"; }; clusters = ( { name = "rr"; } ); },
 		{ match = { prefix = "/lr"; }; clusters = ( { name = "lr"; } ); },
 		{ match = { prefix = "/ringh"; }; clusters = ( { name = "ring"; } );
@@ -133,6 +142,8 @@ jq() { $PY -c 'import sys, json; j = json.loads(sys.argv[1]); print(eval(sys.arg
 # clu CLUSTER KEY: a counter of /meshpath/http/clusters.
 clu() { telemetry /meshpath/http/clusters | $PY -c 'import sys, json; print(json.load(sys.stdin)[sys.argv[1]][sys.argv[2]])' "$1" "$2"; }
 lines() { grep -c -- "$1" "$E2E_DIR/upstream.log" || true; }
+# nfiles -l|-il PATTERN FILE...: how many of the files have a line matching PATTERN.
+nfiles() { { grep "$@" || true; } | wc -l; }
 # all CONDITION...: every condition (a shell command line, evaluated) holds.
 all() { local cond; for cond in "$@"; do eval "$cond" || return 1; done; }
 
@@ -210,9 +221,9 @@ done
 sleep 0.5
 other=$(c -o /dev/null -w '%{http_code}' "http://$VIP/rr")
 wait "${brk_pids[@]}"
-n503=$(grep -l '^HTTP/1.1 503' "$E2E_DIR"/brk*.h | wc -l)
-nhdr=$(grep -il '^x-meshpath-overflow: max_requests' "$E2E_DIR"/brk*.h | wc -l)
-n200=$(grep -l '^HTTP/1.1 200' "$E2E_DIR"/brk*.h | wc -l)
+n503=$(nfiles -l '^HTTP/1.1 503' "$E2E_DIR"/brk*.h)
+nhdr=$(nfiles -il '^x-meshpath-overflow: max_requests' "$E2E_DIR"/brk*.h)
+n200=$(nfiles -l '^HTTP/1.1 200' "$E2E_DIR"/brk*.h)
 check "max_requests: overflow answered 503 ($n503 of 6) with x-meshpath-overflow: max_requests ($nhdr)" \
 	all '[ "$n503" -ge 1 ]' '[ "$nhdr" -eq "$n503" ]' '[ "$n200" -ge 1 ]' '[ $((n503 + n200)) -eq 6 ]'
 check "another cluster serves during the overload ($other)" [ "$other" = 200 ]
@@ -220,10 +231,34 @@ check "overflow counted ($(clu tight overflow_max_requests))" [ "$(clu tight ove
 check "breaker gauges back to 0 (active_max_requests $(clu tight active_max_requests))" \
 	[ "$(clu tight active_max_requests)" = 0 ]
 
+# burst NAME PATH N: N requests at once; their heads in $E2E_DIR/NAME<i>.h.
+burst() {
+	local pids=() i
+	for i in $(seq "$3"); do
+		c -o /dev/null -D "$E2E_DIR/$1$i.h" "http://$VIP$2" &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+}
+burst conn /tightc/slow?ms=1000 4
+n503=$(nfiles -l '^HTTP/1.1 503' "$E2E_DIR"/conn*.h)
+nhdr=$(nfiles -il '^x-meshpath-overflow: max_connections' "$E2E_DIR"/conn*.h)
+check "max_connections: a request needing one more connection gets 503 ($n503 of 4, header $nhdr, counted $(clu tightc overflow_max_connections))" \
+	all '[ "$n503" -ge 1 ]' '[ "$nhdr" -eq "$n503" ]' '[ "$(clu tightc overflow_max_connections)" -eq "$n503" ]'
+burst pend /pend 3
+n503=$(nfiles -l '^HTTP/1.1 503' "$E2E_DIR"/pend*.h)
+nhdr=$(nfiles -il '^x-meshpath-overflow: max_pending_requests' "$E2E_DIR"/pend*.h)
+n504=$(nfiles -l '^HTTP/1.1 504' "$E2E_DIR"/pend*.h)
+check "max_pending_requests: requests beyond the connects pending get 503 ($n503 of 3, header $nhdr; 504 $n504)" \
+	all '[ "$n503" -ge 1 ]' '[ "$nhdr" -eq "$n503" ]' '[ $((n503 + n504)) -eq 3 ]'
+
 # ---- L7 load balancing ----
 t=$(tally /rr 60)
 check "round robin: 60 requests even over 3 endpoints ($(jq "$t" 'j["names"]'))" \
 	all "[ \"\$(jq '$t' 'min(j[\"names\"].get(n, 0) for n in (\"u1\", \"u2\", \"u3\"))')\" -ge $((WORKERS == 1 ? 20 : 14)) ]"
+t=$(tally /mg 10)
+check "maglev on the source address: one client, one endpoint ($(jq "$t" 'j["names"]'))" \
+	all "[ \"\$(jq '$t' 'len(j[\"names\"])')\" = 1 ]" "[ \"\$(jq '$t' 'j[\"status\"].get(\"200\", 0)')\" = 10 ]"
 t=$(tally /lr 200)
 check "least request honours weights 3:1 ($(jq "$t" 'j["names"]'))" between "$(jq "$t" 'j["names"].get("u1", 0)')" 120 180
 t=$(tally /ringh 10 -H 'x-user: alice')
