@@ -364,6 +364,7 @@ px_retry(struct px_down *d, uint16_t ep, enum mp_lb_attempt_end end, uint16_t st
 	struct mp_lb_retry_req q = {0};
 	enum mp_lb_retry_verdict v;
 	uint64_t wait;
+	bool held;
 
 	if (r == NULL || d->c == NULL || !d->has_cluster || !px_cluster_ok(pw, d->cluster) ||
 	    d->rtimer.fn == NULL || d->state == PX_D_TUNNEL)
@@ -376,14 +377,17 @@ px_retry(struct px_down *d, uint16_t ep, enum mp_lb_attempt_end end, uint16_t st
 	q.idempotent = px_idempotent(d->method);
 	q.downstream_started = d->resp_started;
 	q.retries_done = d->retries;
+	held = d->retry_keep && !px_q_empty(&d->retry) && d->req_done && d->state == PX_D_WAIT;
 	v = mp_lb_retry_decide(&p, &q, rs->brk.active[MP_LB_BRK_REQUESTS],
-	                       rs->brk.active[MP_LB_BRK_RETRIES], &rs->retry);
-	if (v != MP_LB_RETRY_RETRY)
-		return false;
-	if (!d->retry_keep || px_q_empty(&d->retry) || !d->req_done || d->state != PX_D_WAIT) {
+	                       rs->brk.active[MP_LB_BRK_RETRIES], NULL);
+	if (v == MP_LB_RETRY_RETRY && !held) {
+		/* A body went to the failed upstream and is not kept: counted apart. */
 		pw->st.err[MP_PROXY_E_RETRY_BODY]++;
 		return false;
 	}
+	rs->retry.verdicts[v]++;
+	if (v != MP_LB_RETRY_RETRY)
+		return false;
 	if (!(d->brk & MP_LB_BRK_BIT(MP_LB_BRK_RETRIES))) {
 		if (mp_lb_breaker_acquire(&rs->brk, MP_LB_BRK_BIT(MP_LB_BRK_RETRIES)) !=
 		    MP_LB_BRK_NONE)
@@ -445,9 +449,9 @@ px_resil_response(struct px_up *u)
 	uint16_t status = u->resp.msg.status;
 	uint16_t ep = u->ep;
 
+	d->t_first_byte = 0;
 	if (status < 200)
 		return false;
-	d->t_first_byte = 0;
 	px_report(pw, u->cluster, ep, status >= 500 ? MP_LB_OUTCOME_5XX : MP_LB_OUTCOME_SUCCESS);
 	if (!px_retry(d, ep, MP_LB_END_RESPONSE, status)) {
 		px_q_free(&d->retry);
