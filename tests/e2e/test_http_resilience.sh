@@ -172,6 +172,11 @@ check "POST: each reached exactly one upstream (u1 $u1_posts + rst $rst_posts = 
 	all '[ "$rst_posts" -ge 1 ]' '[ $((u1_posts + rst_posts)) -eq 10 ]'
 check "POST: counted as not idempotent ($(clu flaky retry_no_not_idempotent))" \
 	[ "$(clu flaky retry_no_not_idempotent)" -ge 1 ]
+t=$(tally /flaky 6 -X PUT -d body)
+rst_puts=$(lines '^rst PUT /flaky')
+refused=$(telemetry /meshpath/http | $PY -c 'import sys, json; print(json.load(sys.stdin)["errors"]["retries_refused_with_body"])')
+check "PUT with a body after a reset: not retried, its body is not kept (502 $(jq "$t" 'j["status"].get("502", 0)'), refused $refused)" \
+	all '[ "$rst_puts" -ge 1 ]' '[ "$(jq "$t" "j[\"status\"].get(\"502\", 0)")" = "$rst_puts" ]' '[ "$refused" = "$rst_puts" ]'
 
 # ---- Timeouts ----
 r=$(c -o /dev/null -w '%{http_code} %{time_total}' "http://$VIP/slow?ms=3000")
