@@ -7,6 +7,8 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <rte_cycles.h>
 #include <rte_errno.h>
@@ -105,6 +107,8 @@ mp_app_proxy_begin(struct mp_worker *w, const struct mp_snapshot *snap)
 	v.scratch = w->index < snap->n_route_scratch ? snap->route_scratch[w->index] : NULL;
 	v.clusters = snap->l4->clusters;
 	v.lb = snap->l4->ws[w->index].lb;
+	v.outlier = snap->l4->ws[w->index].outlier;
+	v.rings = snap->l4->rings;
 	v.n_clusters = snap->l4->n_clusters;
 	mp_proxy_begin(w->proxy, &v);
 }
@@ -220,6 +224,188 @@ proxy_tel(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* --- resilience counters (retries, outlier ejection, breakers, timeouts) ------------------- */
+
+/* Retry verdicts as metric-friendly names: "retry", "no_budget", ... */
+static const char *const proxy_verdict_keys[] = {
+#define PROXY_VERDICT(name, desc) #name,
+        MP_LB_RETRY_VERDICTS(PROXY_VERDICT)
+#undef PROXY_VERDICT
+};
+
+static const char *const proxy_outlier_keys[] = {
+#define PROXY_OUTLIER(name, desc) #name,
+        MP_LB_OUTLIER_COUNTERS(PROXY_OUTLIER)
+#undef PROXY_OUTLIER
+};
+
+#define PROXY_N_OUTLIER (sizeof(proxy_outlier_keys) / sizeof(proxy_outlier_keys[0]))
+
+struct proxy_resil_sum {
+	uint64_t verdicts[MP_LB_RETRY_VERDICT_MAX];
+	uint64_t overflow[MP_LB_BRK_MAX];
+	uint64_t active[MP_LB_BRK_MAX];
+	uint64_t timeouts[MP_PROXY_TO_MAX];
+	uint64_t outlier[PROXY_N_OUTLIER];
+	uint64_t ejections_active;
+};
+
+/* Lower-case a verdict's symbol ("NO_BUDGET" -> "no_budget") into buf. */
+static const char *
+proxy_lower(const char *s, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0' && i + 1 < len; i++)
+		buf[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
+	buf[i] = '\0';
+	return buf;
+}
+
+/* Cluster c's resilience counters over the workers (src: the L4 generation, lock held). */
+static void
+proxy_sum_resil(const struct mp_l4_config *l4, unsigned int c, struct proxy_resil_sum *out)
+{
+	*out = (struct proxy_resil_sum){0};
+	for (unsigned int w = 0; w < proxy_mp->n_workers; w++) {
+		const struct mp_proxy_resil *r;
+
+		if (proxy_mp->workers[w] == NULL || proxy_mp->workers[w]->proxy == NULL)
+			continue;
+		r = &mp_proxy_stats(proxy_mp->workers[w]->proxy)->resil[c];
+		for (unsigned int i = 0; i < MP_LB_RETRY_VERDICT_MAX; i++)
+			out->verdicts[i] += r->retry.verdicts[i];
+		for (unsigned int i = 0; i < MP_LB_BRK_MAX; i++) {
+			out->overflow[i] += r->brk.overflow[i];
+			out->active[i] += r->brk.active[i];
+		}
+		for (unsigned int i = 0; i < MP_PROXY_TO_MAX; i++)
+			out->timeouts[i] += r->timeouts[i];
+		if (l4 != NULL && w < l4->n_workers && c < l4->n_clusters &&
+		    l4->ws[w].outlier[c] != NULL) {
+			const struct mp_lb_outlier_stats *o =
+			        mp_lb_outlier_stats(l4->ws[w].outlier[c]);
+			unsigned int k = 0;
+
+#define PROXY_OUTLIER_ADD(name, desc) out->outlier[k++] += o->name;
+			MP_LB_OUTLIER_COUNTERS(PROXY_OUTLIER_ADD)
+#undef PROXY_OUTLIER_ADD
+			out->ejections_active += o->ejections_active;
+		}
+	}
+}
+
+/* Add cluster c's resilience counters to its /meshpath/http/clusters dict. */
+static void
+proxy_tel_resil(struct rte_tel_data *t, const struct mp_l4_config *l4, unsigned int c)
+{
+	struct proxy_resil_sum r;
+	char key[64], low[32];
+
+	proxy_sum_resil(l4, c, &r);
+	for (unsigned int i = 0; i < MP_LB_RETRY_VERDICT_MAX; i++) {
+		snprintf(key, sizeof(key), "retry_%s",
+		         proxy_lower(proxy_verdict_keys[i], low, sizeof(low)));
+		rte_tel_data_add_dict_u64(t, key, r.verdicts[i]);
+	}
+	for (unsigned int i = 0; i < PROXY_N_OUTLIER; i++) {
+		snprintf(key, sizeof(key), "outlier_%s", proxy_outlier_keys[i]);
+		rte_tel_data_add_dict_u64(t, key, r.outlier[i]);
+	}
+	rte_tel_data_add_dict_u64(t, "outlier_ejections_active", r.ejections_active);
+	for (unsigned int i = 0; i < MP_LB_BRK_MAX; i++) {
+		const char *n = mp_lb_breaker_name((enum mp_lb_breaker_kind)i);
+
+		snprintf(key, sizeof(key), "overflow_%s", n);
+		rte_tel_data_add_dict_u64(t, key, r.overflow[i]);
+		snprintf(key, sizeof(key), "active_%s", n);
+		rte_tel_data_add_dict_u64(t, key, r.active[i]);
+	}
+	for (unsigned int i = 0; i < MP_PROXY_TO_MAX; i++) {
+		snprintf(key, sizeof(key), "timeouts_%s",
+		         mp_proxy_timeout_name((enum mp_proxy_timeout)i));
+		rte_tel_data_add_dict_u64(t, key, r.timeouts[i]);
+	}
+}
+
+/* The breakers' overflow counters (active false) or gauges, per cluster and breaker. */
+static void
+proxy_prom_breakers(FILE *f, const struct mp_conf *conf, const struct proxy_resil_sum *r,
+                    unsigned int n, bool active)
+{
+	const char *m =
+	        active ? "meshpath_http_breaker_active" : "meshpath_http_breaker_overflow_total";
+
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", m,
+	        active ? "HTTP circuit breaker gauges now"
+	               : "HTTP requests and connections refused by a circuit breaker",
+	        m, active ? "gauge" : "counter");
+	for (unsigned int c = 0; c < n; c++)
+		for (unsigned int i = 0; i < MP_LB_BRK_MAX; i++)
+			fprintf(f, "%s{cluster=\"%s\",breaker=\"%s\"} %" PRIu64 "\n", m,
+			        conf->clusters[c].name,
+			        mp_lb_breaker_name((enum mp_lb_breaker_kind)i),
+			        active ? r[c].active[i] : r[c].overflow[i]);
+}
+
+/* The resilience metrics (Prometheus text), one family each, a sample per cluster. */
+static void
+proxy_prom_resil(const struct mp_stats_source *src, FILE *f)
+{
+	const struct mp_conf *conf = src->conf;
+	struct proxy_resil_sum *r;
+	char low[32];
+	unsigned int n = conf->n_clusters;
+
+	r = calloc(n != 0 ? n : 1, sizeof(*r));
+	if (r == NULL)
+		return;
+	for (unsigned int c = 0; c < n; c++)
+		proxy_sum_resil(src->l4, c, &r[c]);
+	fprintf(f, "# HELP meshpath_http_retry_verdicts_total HTTP retry decisions, by cluster "
+	           "and verdict\n# TYPE meshpath_http_retry_verdicts_total counter\n");
+	for (unsigned int c = 0; c < n; c++)
+		for (unsigned int i = 0; i < MP_LB_RETRY_VERDICT_MAX; i++)
+			fprintf(f,
+			        "meshpath_http_retry_verdicts_total{cluster=\"%s\",verdict=\"%s\"} "
+			        "%" PRIu64 "\n",
+			        conf->clusters[c].name,
+			        proxy_lower(proxy_verdict_keys[i], low, sizeof(low)),
+			        r[c].verdicts[i]);
+	for (unsigned int i = 0; i < PROXY_N_OUTLIER; i++) {
+		const char *k = proxy_outlier_keys[i];
+		size_t kl = strlen(k);
+		/* Counters end in _total: ejections_total already does. */
+		const char *sfx = kl >= 6 && strcmp(k + kl - 6, "_total") == 0 ? "" : "_total";
+
+		fprintf(f,
+		        "# HELP meshpath_http_outlier_%s%s HTTP outlier detection, per cluster\n"
+		        "# TYPE meshpath_http_outlier_%s%s counter\n",
+		        k, sfx, k, sfx);
+		for (unsigned int c = 0; c < n; c++)
+			fprintf(f, "meshpath_http_outlier_%s%s{cluster=\"%s\"} %" PRIu64 "\n", k,
+			        sfx, conf->clusters[c].name, r[c].outlier[i]);
+	}
+	fprintf(f, "# HELP meshpath_http_outlier_ejections_active HTTP endpoints ejected now "
+	           "(summed over the workers)\n# TYPE meshpath_http_outlier_ejections_active "
+	           "gauge\n");
+	for (unsigned int c = 0; c < n; c++)
+		fprintf(f, "meshpath_http_outlier_ejections_active{cluster=\"%s\"} %" PRIu64 "\n",
+		        conf->clusters[c].name, r[c].ejections_active);
+	proxy_prom_breakers(f, conf, r, n, false);
+	proxy_prom_breakers(f, conf, r, n, true);
+	fprintf(f, "# HELP meshpath_http_timeouts_total HTTP requests ended by a timeout, by kind\n"
+	           "# TYPE meshpath_http_timeouts_total counter\n");
+	for (unsigned int c = 0; c < n; c++)
+		for (unsigned int i = 0; i < MP_PROXY_TO_MAX; i++)
+			fprintf(f,
+			        "meshpath_http_timeouts_total{cluster=\"%s\",kind=\"%s\"} %" PRIu64
+			        "\n",
+			        conf->clusters[c].name,
+			        mp_proxy_timeout_name((enum mp_proxy_timeout)i), r[c].timeouts[i]);
+	free(r);
+}
+
 /* /meshpath/http/clusters: the counters of every cluster, by name. */
 static int
 proxy_tel_clusters(const char *cmd, const char *params, struct rte_tel_data *d)
@@ -238,6 +424,8 @@ proxy_tel_clusters(const char *cmd, const char *params, struct rte_tel_data *d)
 
 		proxy_sum_counters(-1, c, &sum);
 		t = proxy_tel_counters(&sum);
+		if (t != NULL)
+			proxy_tel_resil(t, proxy_mp->snap->l4, c);
 		if (t != NULL)
 			rte_tel_data_add_dict_container(
 			        d, mp_tel_key(conf->clusters[c].name, key, sizeof(key)), t, 0);
@@ -306,6 +494,7 @@ proxy_prom(const struct mp_stats_source *src, FILE *f, void *arg)
 	fprintf(f, "meshpath_http_connections{side=\"upstream_idle\"} %" PRIu64 "\n", s.up_idle);
 	if (conf == NULL)
 		return;
+	proxy_prom_resil(src, f);
 	/* One family per counter, its samples together: per cluster, then per route. */
 	for (unsigned int i = 0; i < MP_PROXY_C_MAX; i++) {
 		const char *name = mp_proxy_cnt_name((enum mp_proxy_cnt)i);

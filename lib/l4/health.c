@@ -96,6 +96,11 @@ mp_l4_health_update(struct mp_l4_health *h, const struct mp_l4_config *cur, int 
 			MP_LOG(ERR, "cluster %s: cannot rebuild its table; health changes wait",
 			       cc->name);
 			next->clusters[i] = cur->clusters[i];
+		} else if (cc->policy == MP_LB_RING_HASH &&
+		           mp_lb_ring_build(next->clusters[i], cc->ring_size, socket_id,
+		                            &next->rings[i]) < 0) {
+			/* Keep the old ring: health changes reach the ring later. */
+			next->rings[i] = cur->rings[i];
 		}
 	}
 	return next;

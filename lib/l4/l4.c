@@ -22,8 +22,10 @@ l4_worker_state_free(struct mp_l4_worker_state *ws, unsigned int n_clusters)
 {
 	unsigned int i;
 
-	for (i = 0; i < n_clusters; i++)
+	for (i = 0; i < n_clusters; i++) {
 		mp_lb_state_free(ws->lb[i]);
+		mp_lb_outlier_free(ws->outlier[i]);
+	}
 	rte_free(ws->lstats);
 	rte_free(ws->estats);
 	rte_free(ws->probes);
@@ -53,6 +55,15 @@ l4_worker_state_init(struct mp_l4_worker_state *ws, const struct mp_l4_config *c
 		                               0x9e3779b97f4a7c15ull * (worker + 1) + i);
 		if (ws->lb[i] == NULL)
 			return -ENOMEM;
+		if (cfg->conf->clusters[i].outlier.enabled) {
+			struct mp_lb_outlier_params op;
+
+			mp_lb_outlier_params_from_conf(&op, &cfg->conf->clusters[i]);
+			ws->outlier[i] = mp_lb_outlier_create(
+			        (uint16_t)cfg->conf->clusters[i].n_endpoints, &op, socket_id);
+			if (ws->outlier[i] == NULL)
+				return -ENOMEM;
+		}
 	}
 	return 0;
 }
@@ -81,6 +92,12 @@ mp_l4_config_build(const struct mp_conf *conf, const uint8_t *up, unsigned int n
 			goto fail;
 		}
 		cfg->n_clusters = i + 1;
+		if (cc->policy == MP_LB_RING_HASH &&
+		    mp_lb_ring_build(cfg->clusters[i], cc->ring_size, socket_id, &cfg->rings[i]) <
+		            0) {
+			MP_LOG(ERR, "cluster %s: cannot build its hash ring", cc->name);
+			goto fail;
+		}
 		for (j = 0; j < cc->n_snat; j++) {
 			struct mp_net_addr *a = &cfg->snat[i][j];
 
@@ -118,8 +135,10 @@ mp_l4_config_free(struct mp_l4_config *cfg)
 	for (i = 0; cfg->ws != NULL && i < cfg->n_workers; i++)
 		l4_worker_state_free(&cfg->ws[i], cfg->n_clusters);
 	rte_free(cfg->ws);
-	for (i = 0; i < cfg->n_clusters; i++)
+	for (i = 0; i < cfg->n_clusters; i++) {
 		mp_lb_cluster_free(cfg->clusters[i]);
+		mp_lb_ring_free(cfg->rings[i]);
+	}
 	mp_l4_listeners_free(cfg->listeners);
 	rte_free(cfg);
 }
@@ -137,6 +156,9 @@ mp_l4_config_retire(struct mp_l4_config *old, const struct mp_l4_config *new)
 	for (i = 0; i < old->n_clusters; i++)
 		if (i >= new->n_clusters || old->clusters[i] != new->clusters[i])
 			mp_lb_cluster_free(old->clusters[i]);
+	for (i = 0; i < old->n_clusters; i++)
+		if (i >= new->n_clusters || old->rings[i] != new->rings[i])
+			mp_lb_ring_free(old->rings[i]);
 	if (old->listeners != new->listeners)
 		mp_l4_listeners_free(old->listeners);
 	rte_free(old);

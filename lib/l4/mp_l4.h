@@ -134,11 +134,16 @@ struct mp_l4_http_checker {
 };
 
 /** One worker's mutable L4 state for one configuration generation (only that worker writes). */
+struct mp_lb_outlier;
+struct mp_lb_ring;
+
 struct mp_l4_worker_state {
 	struct mp_lb_state *lb[MP_MAX_CLUSTERS]; /**< by cluster: picking state, active flows */
-	struct mp_l4_listener_stats *lstats;     /**< MP_MAX_LISTENERS, by conf index */
-	struct mp_l4_endpoint_stats *estats;     /**< MP_MAX_ENDPOINTS, by conf endpoint index */
-	struct mp_l4_probe *probes;              /**< MP_MAX_ENDPOINTS, the ones it probes */
+	/** by cluster: the HTTP proxy's outlier detection (NULL: `outlier_detection` absent) */
+	struct mp_lb_outlier *outlier[MP_MAX_CLUSTERS];
+	struct mp_l4_listener_stats *lstats; /**< MP_MAX_LISTENERS, by conf index */
+	struct mp_l4_endpoint_stats *estats; /**< MP_MAX_ENDPOINTS, by conf endpoint index */
+	struct mp_l4_probe *probes;          /**< MP_MAX_ENDPOINTS, the ones it probes */
 	/** by cluster: TSC cycles from a flow's SYN to the endpoint's SYN-ACK */
 	struct mp_hist *connect;
 };
@@ -156,6 +161,9 @@ struct mp_l4_config {
 	struct mp_l4_listeners *listeners;
 	unsigned int n_clusters;
 	struct mp_lb_cluster *clusters[MP_MAX_CLUSTERS];
+	/** by cluster: the ring of a ring_hash cluster (HTTP picks), NULL for other policies;
+	 * rebuilt with its cluster object */
+	struct mp_lb_ring *rings[MP_MAX_CLUSTERS];
 	unsigned int n_snat[MP_MAX_CLUSTERS];
 	struct mp_net_addr snat[MP_MAX_CLUSTERS][MP_MAX_SNAT_ADDRS];
 	struct mp_l4_worker_state *ws; /**< n_workers */

@@ -23,9 +23,8 @@
 
 #include "mp_base.h"
 #include "mp_conf.h"
+#include "mp_lb.h"
 
-struct mp_lb_cluster;
-struct mp_lb_state;
 struct mp_net_ctx;
 struct mp_route_l7_table;
 struct mp_route_scratch;
@@ -68,12 +67,15 @@ enum mp_proxy_cnt {
 	X(BAD_REQUEST, 0, "bad_request", "")                                            \
 	X(NO_HEALTHY, 503, "no_healthy_upstream", "no healthy upstream")                \
 	X(OVERFLOW, 503, "upstream_overflow", "upstream connection limit reached")      \
-	X(CONNECT_TIMEOUT, 503, "upstream_connect_timeout", "upstream connect timeout") \
+	X(CONNECT_TIMEOUT, 504, "upstream_connect_timeout", "upstream connect timeout") \
 	X(CONNECT_FAILED, 502, "upstream_connect_failed", "upstream connect failed")    \
 	X(UPSTREAM_RESET, 502, "upstream_reset", "upstream reset before response")      \
 	X(BAD_RESPONSE, 502, "bad_upstream_response", "malformed upstream response")    \
 	X(HEAD_TOO_LARGE, 502, "forwarded_head_too_large", "forwarded head too large")  \
-	X(CONNECT_ESTABLISHED, 200, "connect_established", "")
+	X(CONNECT_ESTABLISHED, 200, "connect_established", "")                          \
+	X(UPSTREAM_TIMEOUT, 504, "upstream_timeout", "upstream request timeout")        \
+	X(REQUEST_TIMEOUT, 408, "request_timeout", "request timeout")                   \
+	X(BREAKER, 503, "circuit_breaker_overflow", "upstream overflow")
 
 enum mp_proxy_lreason {
 #define MP_PROXY_LREASON_ENUM(sym, status, name, text) MP_PROXY_L_##sym,
@@ -101,6 +103,7 @@ enum mp_proxy_lreason {
 	X(NO_MBUF, "mbuf_exhausted")                         \
 	X(NO_SOURCE, "no_source_address")                    \
 	X(TUNNELS, "tunnels")                                \
+	X(RETRY_BODY, "retries_refused_with_body")           \
 	X(DECHUNKED, "responses_dechunked")
 
 enum mp_proxy_err {
@@ -125,6 +128,39 @@ struct mp_proxy_counters {
 	uint64_t c[MP_PROXY_C_MAX];
 };
 
+/**
+ * Timeouts of forwarded requests, by kind (a route's `timeouts`): symbol, name in stats. A
+ * kind counts every request it ended, whether answered 504 (408 for a client too slow to send
+ * its request) or, when the response had started, by closing the client's connection.
+ */
+#define MP_PROXY_TIMEOUT_LIST(X)    \
+	X(CONNECT, "connect")       \
+	X(FIRST_BYTE, "first_byte") \
+	X(REQUEST, "request")       \
+	X(IDLE, "idle")
+
+enum mp_proxy_timeout {
+#define MP_PROXY_TIMEOUT_ENUM(sym, name) MP_PROXY_TO_##sym,
+	MP_PROXY_TIMEOUT_LIST(MP_PROXY_TIMEOUT_ENUM)
+#undef MP_PROXY_TIMEOUT_ENUM
+	        MP_PROXY_TO_MAX,
+};
+
+/** Name of a timeout kind ("first_byte"); "?" when unknown. */
+const char *
+mp_proxy_timeout_name(enum mp_proxy_timeout t);
+
+/**
+ * One worker's resilience state and counters of a cluster (proxy_resil.c): the circuit
+ * breakers (limits, gauges, overflows), the retry verdicts, the timeouts by kind. Outlier
+ * detection's state is the worker's in the L4 generation (struct mp_proxy_view.outlier).
+ */
+struct mp_proxy_resil {
+	struct mp_lb_breaker brk;
+	struct mp_lb_retry_stats retry;
+	uint64_t timeouts[MP_PROXY_TO_MAX];
+};
+
 /** One worker's statistics: one writer (the worker), read by the control thread. */
 struct mp_proxy_stats {
 	uint64_t local[MP_PROXY_L_MAX];
@@ -133,6 +169,7 @@ struct mp_proxy_stats {
 	uint64_t up_active;   /**< gauge: upstream connections, pooled ones included */
 	uint64_t up_idle;     /**< gauge: upstream connections in the pools */
 	struct mp_proxy_counters cluster[MP_MAX_CLUSTERS];
+	struct mp_proxy_resil resil[MP_MAX_CLUSTERS]; /**< by cluster */
 	unsigned int n_tables;
 	unsigned int n_routes[MP_CONF_MAX_ROUTE_TABLES];
 	struct mp_proxy_counters *route[MP_CONF_MAX_ROUTE_TABLES]; /**< [table][route id] */
@@ -183,6 +220,9 @@ struct mp_proxy_view {
 	struct mp_route_scratch *scratch; /**< this worker's, fitted to every table */
 	struct mp_lb_cluster *const *clusters;
 	struct mp_lb_state *const *lb; /**< this worker's picking states, by cluster */
+	/** this worker's outlier detection, by cluster (an entry NULL: none) */
+	struct mp_lb_outlier *const *outlier;
+	struct mp_lb_ring *const *rings; /**< ring_hash clusters' rings (others NULL) */
 	unsigned int n_clusters;
 };
 

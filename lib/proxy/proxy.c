@@ -69,6 +69,8 @@ mp_proxy_free(struct mp_proxy_worker *pw)
 {
 	if (pw == NULL)
 		return;
+	if (pw->tick.fn != NULL)
+		mp_timer_cancel(pw->wheel, &pw->tick);
 	/* The TCP stack is gone: its connections left without callbacks; free what we held. */
 	for (uint32_t i = 0; pw->downs != NULL && i < pw->lim.max_downstream; i++) {
 		px_q_free(&pw->downs[i].in);
@@ -159,6 +161,7 @@ mp_proxy_create(const struct mp_proxy_params *p)
 	hp.max_header_bytes = lim->max_header_bytes;
 	hp.max_headers = (uint16_t)lim->max_headers;
 	hp.max_body = lim->max_body;
+	px_resil_conf(pw, p->conf);
 	if (mp_http_init(&pw->req_tmpl, MP_HTTP_REQUEST, &hp, pw->fields) < 0)
 		goto inval_free;
 	/* Responses: the same head limits, no body limit (the server decides what it sends). */
@@ -215,9 +218,14 @@ px_count(struct mp_proxy_worker *pw, const struct px_down *d, enum mp_proxy_cnt 
 void
 mp_proxy_begin(struct mp_proxy_worker *pw, const struct mp_proxy_view *v)
 {
+	bool conf_changed = v->conf != pw->v.conf;
+
 	if (v->tables != pw->v.tables || v->conf != pw->v.conf)
 		pw->gen++;
 	pw->v = *v;
+	if (conf_changed)
+		px_resil_conf(pw, v->conf);
+	px_resil_tick(pw);
 	mp_tcp_set_now(pw->tcp, pw->net->now);
 	/* Connections whose `closed` ran in the previous iteration are free again. */
 	while (pw->down_reap != NULL) {

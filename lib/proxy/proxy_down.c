@@ -93,6 +93,7 @@ px_down_flush(struct px_down *d)
 static void
 px_down_closing(struct px_down *d)
 {
+	px_resil_end(d);
 	d->state = PX_D_CLOSING;
 	if (d->up != NULL)
 		px_up_abort(d->up);
@@ -129,6 +130,11 @@ px_down_local(struct px_down *d, enum mp_proxy_lreason why, uint16_t status, con
 	r.location = px_str(location, location_len);
 	r.route = why == MP_PROXY_L_DIRECT && d->gen == pw->gen ? d->route : NULL;
 	r.connect = why == MP_PROXY_L_CONNECT_ESTABLISHED;
+	if (d->overflow != NULL)
+		r.overflow = px_str(d->overflow, (uint32_t)strlen(d->overflow));
+	d->overflow = NULL;
+	if (!r.connect)
+		px_resil_end(d);
 	n = mp_proxy_write_local(&r, pw->out_buf, pw->out_cap);
 	if (n < 0 || px_q_append_bytes(&d->out, pw->out_buf, (uint32_t)n, 0, pw->pool) < 0) {
 		pw->st.err[MP_PROXY_E_NO_MBUF] += n >= 0;
@@ -156,6 +162,7 @@ px_down_consume_head(struct px_down *d)
 void
 px_down_response_done(struct px_down *d)
 {
+	px_resil_end(d);
 	px_q_free(&d->retry);
 	if (!d->req_done || d->close_after) {
 		/* The server answered before the request's end, or the connection cannot carry
@@ -194,6 +201,7 @@ px_down_tunnel(struct px_down *d)
 	struct px_up *u = d->up;
 
 	pw->st.err[MP_PROXY_E_TUNNELS]++;
+	px_resil_end(d);
 	d->state = PX_D_TUNNEL;
 	u->rstate = PX_R_TUNNEL;
 	px_q_move_all(&d->in, &u->out);
@@ -258,6 +266,7 @@ px_down_forward(struct px_down *d, const uint8_t *head, uint16_t cluster, uint16
 	struct px_up *u;
 	int n;
 
+	px_resil_forwarded(d);
 	/* CONNECT waits for its own connection's handshake: never a pooled one. */
 	u = px_up_get(pw, d, cluster, ep, msg->method_id == MP_HTTP_M_CONNECT);
 	if (u == NULL)
@@ -290,14 +299,17 @@ px_down_forward(struct px_down *d, const uint8_t *head, uint16_t cluster, uint16
 	if (px_q_append_bytes(&u->out, pw->out_buf, (uint32_t)n, hl, pw->pool) < 0)
 		goto no_mbuf;
 	/* A pooled connection the server is closing at this moment fails before any response
-	 * byte: a request without a body is sent again once, on a new connection. */
-	if (u->reused && msg->framing == MP_HTTP_BODY_NONE &&
+	 * byte: a request without a body is sent again once, on a new connection. The route's
+	 * retries need it too, until the response head arrives (proxy_resil.c). */
+	d->retry_keep = d->route->retry.num_retries != 0 && msg->framing == MP_HTTP_BODY_NONE;
+	if ((u->reused || d->retry_keep) && msg->framing == MP_HTTP_BODY_NONE &&
 	    px_q_append_bytes(&d->retry, pw->out_buf, (uint32_t)n, 0, pw->pool) < 0)
 		px_q_free(&d->retry);
 	px_q_drop(&d->in, hl);
 	if (msg->framing == MP_HTTP_BODY_NONE) {
 		d->req_done = true;
 		d->state = PX_D_WAIT;
+		px_resil_sent(d);
 	} else {
 		d->state = PX_D_BODY;
 	}
@@ -330,6 +342,9 @@ px_down_request(struct px_down *d, const uint8_t *head)
 	d->req_keep_alive = msg->keep_alive;
 	d->close_after = !msg->keep_alive || d->peer_closed;
 	d->req_done = d->discard = d->resp_started = d->has_cluster = false;
+	d->retry_keep = false;
+	d->retries = 0;
+	d->failed_ep = -1;
 	d->route = NULL;
 	d->gen = pw->gen;
 	for (unsigned int i = 0; i < msg->nfields; i++) {
@@ -378,9 +393,9 @@ px_down_request(struct px_down *d, const uint8_t *head)
 	d->has_cluster = true;
 	pw->st.cluster[cluster].c[MP_PROXY_C_REQUESTS]++;
 	pw->st.cluster[cluster].c[MP_PROXY_C_BYTES_IN] += hl;
-	ep = cluster < v->n_clusters && v->clusters[cluster] != NULL
-	             ? mp_lb_pick_l7(v->clusters[cluster], v->lb[cluster], NULL, -1, px_rand(pw), 0)
-	             : -1;
+	if (!px_resil_admit(d))
+		return; /* answered: max_requests */
+	ep = px_resil_pick(d, -1);
 	if (ep < 0) {
 		px_down_consume_head(d);
 		px_down_local(d, MP_PROXY_L_NO_HEALTHY, 0, NULL, 0, NULL, 0, false);
@@ -493,6 +508,7 @@ px_down_process(struct px_down *d)
 			} else {
 				d->req_done = true;
 				d->state = PX_D_WAIT;
+				px_resil_sent(d);
 			}
 			break;
 		case PX_D_TUNNEL:
@@ -567,6 +583,7 @@ px_down_data(struct mp_tcp_conn *c, struct rte_mbuf *m, void *arg)
 		rte_pktmbuf_free(m);
 		return;
 	}
+	px_resil_touch(d);
 	px_q_push_chain(&d->in, m);
 	px_down_process(d);
 }
@@ -630,6 +647,7 @@ px_down_closed(struct mp_tcp_conn *c, void *arg)
 	d->c = NULL;
 	if (d->up != NULL)
 		px_up_abort(d->up);
+	px_resil_end(d);
 	mp_timer_cancel(pw->wheel, &d->timer);
 	px_q_free(&d->in);
 	px_q_free(&d->out);

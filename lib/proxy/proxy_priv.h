@@ -135,6 +135,18 @@ struct px_down {
 	uint8_t addr_len;
 	char addr[PX_ADDR_TEXT]; /* client address, for X-Forwarded-For */
 	struct px_down *next;    /* free list, reap list */
+	/* resilience of the request in flight (proxy_resil.c) */
+	struct mp_timer rtimer; /* the route's timeouts: the earliest deadline */
+	struct mp_timer btimer; /* a retry's back-off */
+	uint64_t t_request;     /* TSC deadline of the whole request; 0: none */
+	uint64_t t_first_byte;  /* TSC deadline of the response's first byte; 0: none */
+	uint64_t t_last;        /* TSC of the last byte either way (idle timeout) */
+	uint64_t hkey;          /* the request's hash key (ring_hash, maglev) */
+	const char *overflow;   /* the next local response's x-meshpath-overflow */
+	int32_t failed_ep;      /* the endpoint the last attempt failed on; -1: none */
+	uint8_t brk;            /* breakers held: MP_LB_BRK_BIT()s */
+	uint8_t retries;        /* retries made */
+	bool retry_keep;        /* `retry` holds the whole request for retries */
 };
 
 struct px_up {
@@ -162,6 +174,8 @@ struct px_up {
 	bool peer_closed;
 	bool shut_sent; /* tunnel: FIN forwarded to the server */
 	bool free;
+	bool pending;  /* holds the cluster's max_pending_requests breaker (connecting) */
+	bool brk_conn; /* holds the cluster's max_connections breaker */
 	struct px_up *next, *prev; /* free list, pool stack, reap list */
 };
 
@@ -198,6 +212,7 @@ struct mp_proxy_worker {
 	uint8_t *out_buf;              /* a rewritten head or a local response */
 	uint8_t *loc_buf;              /* a rewritten target or a redirect's Location */
 	uint32_t head_cap, out_cap;
+	struct mp_timer tick; /* every second: outlier detection's gauge (proxy_resil.c) */
 };
 
 static inline uint64_t
@@ -292,6 +307,55 @@ px_down_process(struct px_down *d);
 /* Tunnel established (101 or CONNECT): both directions become raw bytes. */
 void
 px_down_tunnel(struct px_down *d);
+
+/* proxy_resil.c: timeouts, retries, outlier reports, breakers, L7 picks */
+/* Set the breakers' limits of conf's clusters (gauges and counters kept). Control path too. */
+void
+px_resil_conf(struct mp_proxy_worker *pw, const struct mp_conf *conf);
+/* Keep the per-second tick armed (from mp_proxy_begin()). */
+void
+px_resil_tick(struct mp_proxy_worker *pw);
+/* The request's cluster admits it (max_requests): false after answering 503. */
+bool
+px_resil_admit(struct px_down *d);
+/* The endpoint for the request (its route's hash, the cluster's policy), avoiding `avoid`. */
+int
+px_resil_pick(struct px_down *d, int avoid);
+/* The request is forwarded: arm its route's timeouts; keep it for retries when it may be. */
+void
+px_resil_forwarded(struct px_down *d);
+/* The request's last byte went to the upstream: the first byte timeout starts. */
+void
+px_resil_sent(struct px_down *d);
+/* The request ended (answered, failed, abandoned): breakers back, timers off. Idempotent. */
+void
+px_resil_end(struct px_down *d);
+/* A byte moved for d's request, either way (idle timeout). */
+void
+px_resil_touch(struct px_down *d);
+/*
+ * A final response head on u: report it to outlier detection; a retriable 5xx is consumed
+ * (u aborted) and retried. True when it was (u is detached, nothing to relay).
+ */
+bool
+px_resil_response(struct px_up *u);
+/*
+ * An attempt of d's request on endpoint ep of its cluster failed before a whole response head
+ * (connect: the connection never came up). Reports it, and retries it when the route allows.
+ * True when a retry is scheduled (the caller answers nothing).
+ */
+bool
+px_resil_failed(struct px_down *d, uint16_t ep, bool connect, bool report);
+/* Upstream connection breakers: acquire for a new connection of cluster (false: overflow). */
+bool
+px_resil_conn_acquire(struct mp_proxy_worker *pw, struct px_down *d, uint16_t cluster);
+/* The connection's breakers go back (pending once connected or gone, the connection once closed).
+ */
+void
+px_resil_conn_release(struct px_up *u, bool connection);
+/* Milliseconds of the request's connect timeout (its route's, else the proxy's). */
+uint32_t
+px_resil_connect_ms(const struct px_down *d);
 
 /* proxy_up.c */
 extern const struct mp_tcp_callbacks px_up_cb;

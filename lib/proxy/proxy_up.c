@@ -65,6 +65,7 @@ px_up_detach(struct px_up *u)
 	px_q_release(&u->out, d->c);
 	u->down = NULL;
 	d->up = NULL;
+	px_resil_conn_release(u, false);
 	if (u->cluster < pw->v.n_clusters && pw->v.lb[u->cluster] != NULL)
 		mp_lb_flow_close(pw->v.lb[u->cluster], u->ep);
 }
@@ -199,12 +200,19 @@ px_up_get(struct mp_proxy_worker *pw, struct px_down *d, uint16_t cluster, uint1
 		/* The endpoint changed under it (a reload): not for this request. */
 		px_up_close(u);
 	}
+	if (!px_resil_conn_acquire(pw, d, cluster)) {
+		why = MP_PROXY_L_BREAKER;
+		goto fail;
+	}
 	u = px_up_connect(pw, cluster, ep, key, &why);
 	if (u == NULL) {
-		px_down_consume_head(d);
-		px_down_local(d, why, 0, NULL, 0, NULL, 0, false);
-		return NULL;
+		mp_lb_breaker_release(&pw->st.resil[cluster].brk,
+		                      MP_LB_BRK_BIT(MP_LB_BRK_CONNECTIONS) |
+		                              MP_LB_BRK_BIT(MP_LB_BRK_PENDING));
+		goto fail;
 	}
+	u->pending = u->brk_conn = true;
+	mp_timer_arm(pw->wheel, &u->timer, pw->net->now + px_ms(pw, px_resil_connect_ms(d)));
 	/* px_up_connect() counted the cluster's. */
 	{
 		struct mp_proxy_counters *rc = px_route_cnt(pw, d);
@@ -214,6 +222,15 @@ px_up_get(struct mp_proxy_worker *pw, struct px_down *d, uint16_t cluster, uint1
 	}
 	px_up_attach(u, d);
 	return u;
+
+fail:
+	if (d->state == PX_D_HEAD) {
+		px_down_consume_head(d);
+		px_down_local(d, why, 0, NULL, 0, NULL, 0, false);
+	} else {
+		px_down_upstream_failed(d, why); /* a retry */
+	}
+	return NULL;
 }
 
 void
@@ -245,6 +262,7 @@ px_up_fail(struct px_up *u, enum mp_proxy_lreason why, bool conn_gone)
 	uint16_t cluster = u->cluster, ep = u->ep;
 	uint32_t key = u->pool_key;
 	bool stale = !u->got_bytes && u->reused;
+	bool connect = u->state == PX_U_CONNECTING;
 
 	px_up_detach(u);
 	if (conn_gone) {
@@ -265,13 +283,22 @@ px_up_fail(struct px_up *u, enum mp_proxy_lreason why, bool conn_gone)
 		pw->st.err[MP_PROXY_E_STALE_RETRY]++;
 		n = px_up_connect(pw, cluster, ep, key, &w2);
 		if (n != NULL) {
+			uint32_t len = d->retry.bytes;
+
 			px_up_attach(n, d);
-			n->out = d->retry;
-			d->retry = (struct px_q){0};
-			return;
+			/* A copy: the route's retries may need the request again. */
+			if (len <= pw->out_cap) {
+				px_q_copy(&d->retry, len, pw->out_buf);
+				if (px_q_append_bytes(&n->out, pw->out_buf, len, 0, pw->pool) == 0)
+					return;
+			}
+			px_up_abort(n);
+			w2 = MP_PROXY_L_HEAD_TOO_LARGE;
 		}
 		why = w2;
 	}
+	if (px_resil_failed(d, ep, connect, !stale))
+		return; /* retried after its back-off */
 	px_down_upstream_failed(d, why);
 }
 
@@ -378,6 +405,8 @@ px_up_process(struct px_up *u)
 				px_up_fail(u, MP_PROXY_L_BAD_RESPONSE, false);
 				return;
 			}
+			if (px_resil_response(u))
+				return; /* a 5xx consumed for a retry */
 			if (px_up_head(u, head) < 0) {
 				px_up_fail(u, MP_PROXY_L_HEAD_TOO_LARGE, false);
 				return;
@@ -426,6 +455,7 @@ px_up_timer_fire(struct mp_timer *t, uint64_t now)
 	(void)now;
 	if (u->state == PX_U_CONNECTING) {
 		pw->st.err[MP_PROXY_E_CONNECT_TIMEOUT]++;
+		pw->st.resil[u->cluster].timeouts[MP_PROXY_TO_CONNECT]++;
 		px_up_fail(u, MP_PROXY_L_CONNECT_TIMEOUT, false);
 	} else if (u->state == PX_U_IDLE) {
 		pw->st.err[MP_PROXY_E_UP_IDLE_TIMEOUT]++;
@@ -443,6 +473,7 @@ px_up_connected(struct mp_tcp_conn *c, void *arg)
 	mp_timer_cancel(u->pw->wheel, &u->timer);
 	if (u->state != PX_U_CONNECTING)
 		return;
+	px_resil_conn_release(u, false);
 	u->state = PX_U_ACTIVE;
 	if (d == NULL) {
 		px_up_close(u);
@@ -472,8 +503,10 @@ px_up_data(struct mp_tcp_conn *c, struct rte_mbuf *m, void *arg)
 	}
 	if (!u->got_bytes) {
 		u->got_bytes = true;
-		px_q_free(&u->down->retry);
+		if (!u->down->retry_keep)
+			px_q_free(&u->down->retry);
 	}
+	px_resil_touch(u->down);
 	px_q_push_chain(&u->in, m);
 	px_up_process(u);
 }
@@ -553,6 +586,7 @@ px_up_closed(struct mp_tcp_conn *c, void *arg)
 	mp_timer_cancel(pw->wheel, &u->timer);
 	px_q_free(&u->in);
 	px_q_free(&u->out);
+	px_resil_conn_release(u, true);
 	u->free = true;
 	u->state = PX_U_DEAD;
 	pw->st.up_active--;

@@ -2,7 +2,7 @@
 """An HTTP/1.1 upstream for the proxy's end-to-end tests: it answers every request with what it
 received, so a test can see what the proxy forwarded.
 
-usage: http_upstream.py ADDRESS PORT NAME LOGFILE
+usage: http_upstream.py ADDRESS PORT NAME LOGFILE [MODE]
 
 Every request is answered 200 with a JSON body: the server's NAME, the request line, the header
 fields in order, the body's length and sha256, the connection's number and the request's number
@@ -14,6 +14,12 @@ chunked are read; "Expect: 100-continue" is answered with a 100 first. Special p
   /chunked    the 200 in chunked encoding (three chunks and a trailer)
   /close      a body delimited by closing the connection (no Content-Length)
   /reset      the connection reset without a response
+  /slow?ms=N  the 200 after N milliseconds
+  /status/N   status N (a short text body)
+
+MODE (the resilience tests' misbehaving upstreams) applies to every request: "ok" (default),
+"reset" (reset without a response, as /reset), a status code such as "500" (that status, as
+/status/500).
 
 One line per request goes to LOGFILE ("NAME METHOD TARGET"), flushed at once: a test counts
 what reached the upstream (a smuggled second request would show as a line).
@@ -26,6 +32,7 @@ import struct
 import sys
 
 ADDR, PORT, NAME, LOG = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+MODE = sys.argv[5] if len(sys.argv) > 5 else "ok"
 log = open(LOG, "a", buffering=1)
 conn_seq = 0
 
@@ -95,6 +102,21 @@ async def serve(reader, writer):
             body = json.dumps({"name": NAME, "method": method, "target": target,
                                "version": version, "headers": fields, "body_len": n,
                                "body_sha256": sha, "conn": conn, "req": req_no}).encode() + b"\n"
+            if MODE == "reset":
+                path = "/reset"
+            elif MODE.isdigit():
+                path = "/status/" + MODE
+            if path == "/slow":
+                ms = int(dict(kv.split("=", 1) for kv in target.split("?", 1)[1].split("&")
+                              if "=" in kv).get("ms", "0")) if "?" in target else 0
+                await asyncio.sleep(ms / 1000)
+            if path.startswith("/status/"):
+                code = int(path[len("/status/"):])
+                text = f"{NAME} status {code}\n".encode()
+                writer.write(b"HTTP/1.1 %d X\r\nContent-Length: %d\r\n\r\n%s"
+                             % (code, len(text), b"" if method == "HEAD" else text))
+                await writer.drain()
+                continue
             if path == "/reset":
                 sock = writer.get_extra_info("socket")
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

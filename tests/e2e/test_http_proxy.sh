@@ -127,7 +127,8 @@ route_tables = ( {
 			  response_headers_remove = ["x-drop-me"];
 			  clusters = ( { name = "echo"; } ); },
 			{ match = { prefix = "/ws"; }; clusters = ( { name = "ws"; } ); },
-			{ match = { prefix = "/dead"; }; clusters = ( { name = "dead"; } ); },
+			{ match = { prefix = "/dead"; }; clusters = ( { name = "dead"; } );
+			  retry = { num_retries = 0; }; },	# one connect timeout, within curl's 10 s
 			{ match = { prefix = "/"; }; clusters = ( { name = "nginx"; } ); }
 		  ); },
 		{ name = "api"; domains = ["api.test"];
@@ -308,7 +309,7 @@ check "no smuggled request ever reached an upstream" not upstream_saw smuggled
 
 # ---- No upstream ----
 s=$(status www.test /dead)
-check "cluster whose endpoint does not answer -> 502 or 503 ($s)" between "$s" 502 503
+check "cluster whose endpoint does not answer -> 502, 503 or 504 ($s)" between "$s" 502 504
 body=$(get www.test /dead)
 check "the error body names the cause ($body)" [ -n "$body" ]
 s=$(status www.test /echo/reset)
