@@ -27,7 +27,8 @@
  *                                     segments in flight. The send queue is trimmed (two mbufs
  *                                     freed per ACK), RTT sampled from the echoed TSval, the
  *                                     retransmission timer rearmed, and CUBIC's window grows
- *                                     in congestion avoidance (see pure_ack_setup()).
+ *                                     in congestion avoidance (see ack_warmup()
+ *                                     and ack_refill()).
  *   tcp_input/baseline/<shape>        the baseline of each: the same frames, in the same
  *                                     bursts, with the same prefetch of the next frame that
  *                                     mp_tcp_input() does; per frame, read the TCP header
@@ -176,11 +177,12 @@ tin_capture(struct tin *t, const struct rte_mbuf *m)
 	uint32_t len = (uint32_t)(ip[2] << 8 | ip[3]) - ihl - thl;
 	uint32_t seq = get32(th + 4), end;
 
+	end = seq + len + !!(th[13] & (RTE_TCP_SYN_FLAG | RTE_TCP_FIN_FLAG));
 	if (th[13] & RTE_TCP_SYN_FLAG) {
 		t->saw_syn = true;
-		t->peer_ack = seq + 1;
+		t->peer_ack = end;
+		t->snd_end = end;
 	}
-	end = seq + len + !!(th[13] & (RTE_TCP_SYN_FLAG | RTE_TCP_FIN_FLAG));
 	if ((int32_t)(end - t->snd_end) > 0)
 		t->snd_end = end;
 	for (uint32_t i = TCP_LEN; i < thl;) {
@@ -576,6 +578,53 @@ baseline_burst(struct rte_mbuf **pkts, unsigned int n, uint64_t *acc)
 	}
 }
 
+/* Builds the next frames (the clock is stopped); NULL, or why the run must stop. */
+typedef const char *(*tin_refill_fn)(struct tin *t, void *ctx, bool baseline);
+
+/*
+ * The timed loop of every benchmark here: one burst per iteration, into the stack or into the
+ * baseline, and a refill with the clock stopped when the frames run out. NULL, or why a refill
+ * stopped the run.
+ */
+static const char *
+tin_run(struct mp_bench_state *s, struct tin *t, bool baseline, tin_refill_fn refill, void *ctx)
+{
+	const char *err = NULL;
+	uint64_t acc = 0;
+
+	while (mp_bench_keep_running(s)) {
+		if (t->cursor == t->n_frames) {
+			mp_bench_pause(s);
+			err = refill(t, ctx, baseline);
+			mp_bench_resume(s);
+			if (err != NULL)
+				break;
+		}
+		if (baseline)
+			baseline_burst(&t->frames[t->cursor], BURST, &acc);
+		else
+			mp_tcp_input(t->s, &t->frames[t->cursor], BURST);
+		t->cursor += BURST;
+	}
+	mp_bench_do_not_optimize(&acc);
+	return err;
+}
+
+/* The receiver's refill: check what the last frames did, then the next ones. */
+static const char *
+data_next(struct tin *t, void *ctx, bool baseline)
+{
+	uint64_t *sent = ctx;
+	const char *err = baseline ? NULL : data_check(t, *sent);
+
+	if (err != NULL)
+		return err;
+	if (!data_refill(t))
+		return "frames not built";
+	*sent += (uint64_t)t->n_frames * MSS;
+	return NULL;
+}
+
 static void
 data_in_order(struct mp_bench_state *s, void *arg)
 {
@@ -583,7 +632,7 @@ data_in_order(struct mp_bench_state *s, void *arg)
 	const char *what = baseline ? "tcp_input/baseline/ts_1448" : "tcp_input/data_in_order";
 	struct tin *t = &T;
 	const char *err;
-	uint64_t sent, acc = 0, out0;
+	uint64_t sent, out0;
 
 	err = tin_setup(t, false);
 	/* One refill through the stack before the clock starts: it must take every byte. */
@@ -609,30 +658,220 @@ data_in_order(struct mp_bench_state *s, void *arg)
 		tin_teardown(t);
 		return;
 	}
-	while (mp_bench_keep_running(s)) {
-		if (t->cursor == t->n_frames) {
-			mp_bench_pause(s);
-			if (!baseline)
-				err = data_check(t, sent);
-			if (err == NULL && !data_refill(t))
-				err = "frames not built";
-			sent += (uint64_t)t->n_frames * MSS;
-			mp_bench_resume(s);
-			if (err != NULL) {
-				skip(s, what, err);
-				break;
-			}
-		}
-		if (baseline)
-			baseline_burst(&t->frames[t->cursor], BURST, &acc);
-		else
-			mp_tcp_input(t->s, &t->frames[t->cursor], BURST);
-		t->cursor += BURST;
-	}
-	mp_bench_do_not_optimize(&acc);
+	err = tin_run(s, t, baseline, data_next, &sent);
+	if (err != NULL)
+		skip(s, what, err);
 	if (err == NULL)
 		report_per_segment(s, "IPv4, TCP with timestamps, 1448 B payload (1514 B frames)");
 	tin_teardown(t);
 }
 MP_BENCH_ARG(data_in_order, "tcp_input/data_in_order/ts_1448", NULL);
 MP_BENCH_ARG(data_in_order, "tcp_input/baseline/ts_1448", (void *)1);
+
+/* ---------------------------------------------------------------------------------------- */
+/* The sender: pure ACKs                                                                     */
+
+struct ack_run {
+	uint32_t acked;       /* what the peer has acknowledged so far */
+	uint64_t acked_bytes; /* since the handshake (the sequence space wraps at 4 GiB) */
+	uint32_t prev_tsval;  /* meshpath's TSval of the previous refill: the ACKs echo it */
+	uint32_t flight_first, flight_last; /* segments in flight after the first and last refill */
+};
+
+/* Queue one segment of data; true if the stack sent it at once (the window had room). */
+static bool
+ack_offer_segment(struct tin *t)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(tx_pool);
+	uint64_t out0 = t->out_pkts;
+	char *d;
+
+	if (m == NULL)
+		return false;
+	d = rte_pktmbuf_append(m, MSS);
+	memset(d, 0x5a, MSS);
+	if (mp_tcp_send(t->conn, m) != 0) {
+		rte_pktmbuf_free(m);
+		return false;
+	}
+	t->queued += MSS;
+	return t->out_pkts != out0;
+}
+
+/* Fill the congestion window: segments until one stays queued, or FLIGHT_MAX in flight. */
+static void
+ack_fill(struct tin *t, const struct ack_run *r)
+{
+	while (t->snd_end - r->acked < FLIGHT_MAX * MSS && ack_offer_segment(t))
+		;
+}
+
+/* ACK frames for n * ACK_SEGS segments from r->acked on. False when a frame is not built. */
+static bool
+ack_build(struct tin *t, struct ack_run *r, unsigned int n)
+{
+	uint8_t opt[TS_OPT_LEN];
+	struct rte_mbuf *tpl;
+
+	t->our_tsval = r->prev_tsval;
+	ts_opt(t, opt);
+	t->n_frames = t->cursor = 0;
+	t->peer_ack = r->acked;
+	tpl = tin_frame(t, RTE_TCP_ACK_FLAG, opt, TS_OPT_LEN, 0);
+	if (tpl == NULL)
+		return false;
+	while (t->n_frames < n) {
+		uint32_t ack = r->acked + (t->n_frames + 1) * ACK_SEGS * MSS;
+		struct rte_mbuf *m = tin_frame_like(tpl, t->peer_seq, ack);
+
+		if (m == NULL) {
+			rte_pktmbuf_free(tpl);
+			return false;
+		}
+		t->frames[t->n_frames++] = m;
+	}
+	rte_pktmbuf_free(tpl);
+	r->acked += n * ACK_SEGS * MSS;
+	r->acked_bytes += n * ACK_SEGS * MSS;
+	return true;
+}
+
+/* Did every ACK trim the send queue? NULL if so. */
+static const char *
+ack_check(const struct tin *t, const struct ack_run *r)
+{
+	if (mp_tcp_send_space(t->conn) != SNDBUF - (t->queued - r->acked_bytes))
+		return "the send queue is not trimmed to the bytes acknowledged";
+	if (tin_drops(t) != 0)
+		return "the stack counted a drop";
+	if (mp_tcp_conn_state(t->conn) != MP_TCP_ESTABLISHED)
+		return "the connection left ESTABLISHED";
+	return NULL;
+}
+
+/*
+ * One round trip of the clock: time passes, the window is filled, and the ACKs of the older
+ * half of the flight are built (a multiple of BURST of them). Acknowledging only half keeps
+ * the flight above half the window at every ACK, so the window is "in use" and may grow
+ * (RFC 7661 as lib/tcp applies it); acknowledging all of it would leave the sender
+ * application-limited for the second half.
+ */
+static const char *
+ack_refill(struct tin *t, struct ack_run *r)
+{
+	uint32_t flight;
+	unsigned int n;
+
+	tin_advance(t, STEP_US);
+	t->peer_tsval++;
+	r->prev_tsval = t->our_tsval;
+	ack_fill(t, r);
+	flight = (t->snd_end - r->acked) / MSS;
+	n = flight / ACK_SEGS / 2 / BURST * BURST;
+	if (n == 0)
+		return "less than a burst of ACKs in flight";
+	if (r->flight_first == 0)
+		r->flight_first = flight;
+	r->flight_last = flight;
+	return ack_build(t, r, RTE_MIN(n, (unsigned int)MAX_FRAMES)) ? NULL : "frames not built";
+}
+
+/*
+ * The connection leaves slow start the way a real one does, through a loss: RTO_FLIGHT
+ * segments go out unanswered until the retransmission timer fires (ssthresh becomes 0.7 of
+ * that flight, CUBIC's plateau its size), then everything is acknowledged and the window
+ * climbs back in WARMUP_ROUNDS round trips, each acknowledging the whole flight, one ACK per
+ * two segments. After that, congestion avoidance: the window grows slowly, by CUBIC's curve.
+ */
+static const char *
+ack_warmup(struct tin *t, struct ack_run *r)
+{
+	uint8_t opt[TS_OPT_LEN];
+
+	r->acked = t->snd_end;
+	for (unsigned int i = 0; i < RTO_FLIGHT; i++)
+		if (!ack_offer_segment(t))
+			return "the initial window did not send RTO_FLIGHT segments";
+	for (unsigned int ms = 0; mp_tcp_stats(t->s)->st[MP_TCP_ST_RTO_EXPIRED] == 0; ms++) {
+		if (ms > 5000)
+			return "no retransmission timeout";
+		tin_advance(t, TICK_US);
+	}
+	for (unsigned int round = 0; round < WARMUP_ROUNDS; round++) {
+		tin_advance(t, STEP_US);
+		t->peer_tsval++;
+		ack_fill(t, r);
+		ts_opt(t, opt);
+		while (r->acked != t->snd_end) {
+			uint32_t step = RTE_MIN(t->snd_end - r->acked, (uint32_t)ACK_SEGS * MSS);
+
+			r->acked += step;
+			r->acked_bytes += step;
+			t->peer_ack = r->acked;
+			if (!tin_send(t, RTE_TCP_ACK_FLAG, opt, TS_OPT_LEN, 0))
+				return "ACK not built";
+		}
+		if (ack_check(t, r) != NULL)
+			return ack_check(t, r);
+	}
+	return NULL;
+}
+
+/* The sender's refill: check the last ACKs trimmed the queue, then the next round trip. */
+static const char *
+ack_next(struct tin *t, void *ctx, bool baseline)
+{
+	struct ack_run *r = ctx;
+	const char *err;
+
+	if (baseline) /* no stack to fill: the same frames, ACK numbers advancing */
+		return ack_build(t, r, MAX_FRAMES / 2) ? NULL : "frames not built";
+	err = ack_check(t, r);
+	return err != NULL ? err : ack_refill(t, r);
+}
+
+static void
+pure_ack(struct mp_bench_state *s, void *arg)
+{
+	bool baseline = arg != NULL;
+	const char *what = baseline ? "tcp_input/baseline/ts_ack" : "tcp_input/pure_ack";
+	struct ack_run r = {0};
+	struct tin *t = &T;
+	const char *err;
+	char label[128];
+
+	err = tin_setup(t, true);
+	if (err == NULL)
+		err = ack_warmup(t, &r);
+	/* One round through the stack before the clock starts. */
+	if (err == NULL)
+		err = ack_refill(t, &r);
+	if (err == NULL && !frames_valid(t))
+		err = "a frame built does not parse or has a bad checksum";
+	if (err == NULL) {
+		mp_tcp_input(t->s, t->frames, (uint16_t)t->n_frames);
+		t->cursor = t->n_frames;
+		err = ack_check(t, &r);
+	}
+	if (err != NULL) {
+		skip(s, what, err);
+		tin_teardown(t);
+		return;
+	}
+	err = tin_run(s, t, baseline, ack_next, &r);
+	if (err != NULL)
+		skip(s, what, err);
+	if (err == NULL) {
+		if (baseline)
+			snprintf(label, sizeof(label),
+			         "IPv4, TCP with timestamps, no payload (66 B)");
+		else
+			snprintf(label, sizeof(label),
+			         "ACKs of 2 segments; in flight at refills: %u, then %u segments",
+			         r.flight_first, r.flight_last);
+		report_per_segment(s, label);
+	}
+	tin_teardown(t);
+}
+MP_BENCH_ARG(pure_ack, "tcp_input/pure_ack/ts_ack", NULL);
+MP_BENCH_ARG(pure_ack, "tcp_input/baseline/ts_ack", (void *)1);
