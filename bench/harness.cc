@@ -35,6 +35,18 @@ mp_bench_iterations(const struct mp_bench_state *s)
 }
 
 void
+mp_bench_pause(struct mp_bench_state *s)
+{
+	s->st.PauseTiming();
+}
+
+void
+mp_bench_resume(struct mp_bench_state *s)
+{
+	s->st.ResumeTiming();
+}
+
+void
 mp_bench_set_items(struct mp_bench_state *s, int64_t items)
 {
 	s->st.SetItemsProcessed(items);

@@ -39,6 +39,8 @@ def micro_results(path):
     for b in data.get("benchmarks", []):
         if b.get("run_type") == "aggregate" and b.get("aggregate_name") != "median":
             continue
+        if b.get("error_occurred"):
+            continue  # no time to show: micro_failures() lists it
         name = b.get("run_name", b["name"])
         ns = b["real_time"] if b.get("time_unit", "ns") == "ns" else None
         per_item = None
@@ -50,6 +52,17 @@ def micro_results(path):
             continue
         out[name] = {"ns": ns, "per_item": per_item, "label": b.get("label", "")}
     return out
+
+
+def micro_failures(path):
+    """[(name, message)] of the runs that marked themselves failed (mp_bench_skip())."""
+    with open(path) as f:
+        data = json.load(f)
+    out = {}
+    for b in data.get("benchmarks", []):
+        if b.get("error_occurred"):
+            out[b.get("run_name", b["name"])] = b.get("error_message", "")
+    return sorted(out.items())
 
 
 def micro_pairs(res):
@@ -450,6 +463,10 @@ def main():
         if alone:
             out += ["Without a baseline of their own (shown for completeness): " +
                     ", ".join("`%s` %.0f ns" % (n, res[n]["ns"]) for n in alone), ""]
+        failed = micro_failures(micro)
+        if failed:
+            out += ["Failed, no number (the benchmark's own check): " +
+                    "; ".join("`%s`: %s" % (n, m) for n, m in failed), ""]
 
     for name, title in (("l4_rate", "L4 packet rate against testpmd io forwarding"),
                         ("l4_conns", "L4 new connections per second against HAProxy and nginx")):
