@@ -106,6 +106,7 @@ mp_app_proxy_begin(struct mp_worker *w, const struct mp_snapshot *snap)
 	v.clusters = snap->l4->clusters;
 	v.lb = snap->l4->ws[w->index].lb;
 	v.n_clusters = snap->l4->n_clusters;
+	v.generation = snap->l4->generation;
 	mp_proxy_begin(w->proxy, &v);
 }
 

@@ -184,6 +184,7 @@ struct mp_proxy_view {
 	struct mp_lb_cluster *const *clusters;
 	struct mp_lb_state *const *lb; /**< this worker's picking states, by cluster */
 	unsigned int n_clusters;
+	uint16_t generation; /**< of the configuration (access-log records name by it) */
 };
 
 /**
