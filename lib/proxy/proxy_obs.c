@@ -304,20 +304,19 @@ px_obs_end(struct px_down *d, uint8_t error)
 		if (o->local != 0 && o->t_conn == 0 && o->t_ready == 0)
 			h->upstream_family = 0; /* answered without an upstream */
 	}
-	o->t_start = 0;
 	if (ow->n_done < PX_OBS_DONE) {
 		e = &ow->done[ow->n_done];
 		*e = *o;
 		if (r != NULL)
 			rte_memcpy(&ow->done_rec[ow->n_done], r, sizeof(*r));
 		ow->n_done++;
-		return;
+	} else {
+		/* No room to wait for the iteration's end: finish now with its start. */
+		ow->st.early++;
+		px_obs_resolve(o, pw->net->now);
+		px_obs_finish(pw, o, r);
 	}
-	/* No room to wait for the iteration's end: finish now with its start. */
-	ow->st.early++;
-	e = o;
-	px_obs_resolve(e, pw->net->now);
-	px_obs_finish(pw, e, r);
+	o->t_start = 0; /* ended: the next request starts afresh */
 }
 
 void
