@@ -74,50 +74,12 @@ mp_alog_iso8601(uint64_t ns, char *out, size_t len)
 	snprintf(out, len, "%s.%03uZ", day, (unsigned int)(ns % NS_PER_SEC / 1000000));
 }
 
-size_t
-mp_alog_json_str(char *out, size_t len, const char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-	char esc[7];
-	size_t o = 0, i, n;
-
-#define ALOG_PUT(c)                   \
-	do {                          \
-		if (o + 1 < len)      \
-			out[o] = (c); \
-		o++;                  \
-	} while (0)
-	ALOG_PUT('"');
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		n = 0;
-		if (c == '"' || c == '\\') {
-			esc[n++] = '\\';
-			esc[n++] = (char)c;
-		} else if (c == '\n' || c == '\r' || c == '\t') {
-			esc[n++] = '\\';
-			esc[n++] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
-		} else if (c < 0x20 || c == 0x7f) {
-			memcpy(esc, "\\u00", 4);
-			n = 4;
-			esc[n++] = hex[c >> 4];
-			esc[n++] = hex[c & 0xf];
-		} else {
-			esc[n++] = (char)c;
-		}
-		for (i = 0; i < n; i++)
-			ALOG_PUT(esc[i]);
-	}
-	ALOG_PUT('"');
-#undef ALOG_PUT
-	if (len > 0)
-		out[o < len ? o : len - 1] = '\0';
-	return o;
-}
-
-size_t
-mp_alog_json_bytes(char *out, size_t len, const char *s, size_t n, bool cut)
+/*
+ * n bytes of s as a JSON string into out: ", \\ and control characters escaped (\\n, \\r, \\t
+ * short); ascii: bytes past ASCII too (\\u00XX); cut: "..." before the closing quote.
+ */
+static size_t
+alog_json(char *out, size_t len, const char *s, size_t n, bool ascii, bool cut)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t o = 0, i, k, m;
@@ -137,7 +99,10 @@ mp_alog_json_bytes(char *out, size_t len, const char *s, size_t n, bool cut)
 		if (c == '"' || c == '\\') {
 			esc[m++] = '\\';
 			esc[m++] = (char)c;
-		} else if (c < 0x20 || c >= 0x7f) {
+		} else if (c == '\n' || c == '\r' || c == '\t') {
+			esc[m++] = '\\';
+			esc[m++] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+		} else if (c < 0x20 || c == 0x7f || (ascii && c > 0x7f)) {
 			memcpy(esc, "\\u00", 4);
 			m = 4;
 			esc[m++] = hex[c >> 4];
@@ -148,14 +113,25 @@ mp_alog_json_bytes(char *out, size_t len, const char *s, size_t n, bool cut)
 		for (k = 0; k < m; k++)
 			ALOG_PUT(esc[k]);
 	}
-	if (cut)
-		for (k = 0; k < 3; k++)
-			ALOG_PUT('.');
+	for (k = 0; cut && k < 3; k++)
+		ALOG_PUT('.');
 	ALOG_PUT('"');
 #undef ALOG_PUT
 	if (len > 0)
 		out[o < len ? o : len - 1] = '\0';
 	return o;
+}
+
+size_t
+mp_alog_json_str(char *out, size_t len, const char *s)
+{
+	return alog_json(out, len, s, strlen(s), false, false);
+}
+
+size_t
+mp_alog_json_bytes(char *out, size_t len, const char *s, size_t n, bool cut)
+{
+	return alog_json(out, len, s, n, true, cut);
 }
 
 /* "10.0.0.1:80" or "[fd00::1]:80" as a JSON string. */

@@ -93,8 +93,8 @@ size_t
 mp_alog_json_str(char *out, size_t len, const char *s);
 
 /**
- * Write n bytes of s as a JSON string (quotes included) for data from the network: ", \, and
- * every byte outside printable ASCII escaped (\u00XX, the byte's value), so the output is
+ * Write n bytes of s as a JSON string (quotes included) for data from the network: as
+ * mp_alog_json_str(), and bytes past ASCII escaped too (\u00XX, the byte's value), so the output is
  * ASCII and valid JSON whatever s holds; cut: "..." is appended inside the quotes. Returns the
  * length it needs (as snprintf); out is NUL-terminated when len > 0.
  */
