@@ -59,19 +59,22 @@ px_obs_start(struct px_down *d)
 	o->t_start = px_obs_now(d);
 	o->out0 = d->out.total;
 	o->table = o->vhost = o->route = o->cluster = MP_ALOG_NO_INDEX;
-	if (r != NULL && d->c != NULL) {
-		const struct mp_tcp_tuple *t = mp_tcp_conn_tuple(d->c);
+	if (r != NULL) {
 		struct mp_alog_http *h = &r->http;
 
 		memset(r, 0,
 		       offsetof(struct mp_alog_rec, http) + offsetof(struct mp_alog_http, method));
 		r->type = MP_ALOG_HTTP;
 		r->worker = d->pw->worker;
-		h->client_family = t->family;
-		memcpy(h->client, t->raddr, sizeof(h->client));
-		h->client_port = t->rport;
 		h->listener = d->listener;
 		h->generation = d->pw->v.generation;
+		if (d->c != NULL) {
+			const struct mp_tcp_tuple *t = mp_tcp_conn_tuple(d->c);
+
+			h->client_family = t->family;
+			memcpy(h->client, t->raddr, sizeof(h->client));
+			h->client_port = t->rport;
+		}
 	}
 }
 
