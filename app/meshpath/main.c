@@ -335,7 +335,7 @@ run(struct mp_conf *conf, const char *prog, int n_extra, char **extra)
 		for (i = 0; i < mp.n_workers && mp.conf->alog_l4; i++)
 			mp.workers[i]->l4.alog = mp.alog.rings[i];
 		/* Every HTTP request gets a line: the proxy shares the worker's ring. */
-		for (i = 0; i < mp.n_workers; i++) {
+		for (i = 0; i < mp.n_workers && mp.conf->alog_http; i++) {
 			if (mp.workers[i]->proxy == NULL ||
 			    mp_proxy_access_log(mp.workers[i]->proxy, mp.alog.rings[i],
 			                        &mp.workers[i]->counters) == 0)
