@@ -8,7 +8,9 @@
 # is http_upstream.py (answers with what it received; /echo/reset resets without answering);
 # one address in the server namespace has no listener on its port (refused). Requests of every
 # kind: forwarded 200s, a 404 without a route, a direct response, a 502 for a refused connect
-# and one for an upstream reset, a hostile request id and a path too long for the record.
+# and one for an upstream reset, a hostile request id and a path too long for the record. Then
+# wrk against a ring of 64 records: every request is a record queued (and written) or dropped
+# and counted.
 #
 # usage: test_http_obs.sh MESHPATH_BINARY      (as root)
 source "$(dirname "$0")/lib.sh"
@@ -67,7 +69,7 @@ listeners = (
 	{ name = "web"; protocol = "http"; address = "$VIP"; port = 80; routes = "t"; }
 );
 admin = { port = $ADMIN_PORT; };
-access_log = { path = "$LOG"; };
+access_log = { path = "$LOG"; ring_size = 64; };
 CONF
 "$BIN" --check "$E2E_DIR/obs.conf" >/dev/null || die "test config rejected"
 for _ in $(seq 50); do
@@ -242,6 +244,21 @@ check "  every family has HELP and TYPE" all \
 	'grep -q "^# TYPE meshpath_http_request_seconds histogram" "$E2E_DIR/metrics.txt"' \
 	'grep -q "^# TYPE meshpath_http_proxy_seconds histogram" "$E2E_DIR/metrics.txt"' \
 	'grep -q "^# TYPE meshpath_http_upstream_response_seconds histogram" "$E2E_DIR/metrics.txt"'
+
+# ---- Under load a full ring drops records and counts them; the worker never waits ----
+ev() { counter /meshpath/events "access_log_records_$1"; }
+q0=$(ev queued) d0=$(ev dropped) l0=$(wc -l <"$LOG")
+ip netns exec "$NSC" wrk -t1 -c16 -d2s -H "Host: www.test" "http://$VIP/echo/wrk" >"$E2E_DIR/wrk.out" 2>&1 || true
+sleep 1
+q1=$(ev queued) d1=$(ev dropped) l1=$(wc -l <"$LOG")
+read -r crq2 <<<"$(q "$(telemetry /meshpath/http/clusters)" echo requests)"
+n=$((crq2 - crq))
+echo "     wrk: $n requests, $((q1 - q0)) records queued, $((d1 - d0)) dropped (ring of 64), $((l1 - l0)) lines"
+check "load: every request made a record, queued or dropped ($n = $((q1 - q0)) + $((d1 - d0)))" \
+	all "[ $n -gt 64 ]" "[ $n -eq $((q1 - q0 + d1 - d0)) ]"
+check "load: every queued record is a line" [ $((l1 - l0)) -eq $((q1 - q0)) ]
+check "load: the histograms still count every request" \
+	[ "$(q "$(telemetry /meshpath/http/clusters)" echo request_samples)" -eq "$crq2" ]
 
 check "SIGTERM: meshpath exits with status 0" meshpath_stop
 e2e_done
