@@ -12,6 +12,7 @@
 #include <rte_telemetry.h>
 
 #include "meshpath.h"
+#include "mp_proxy.h"
 
 #define CONTROL_TICK_MS    100
 #define CONTROL_LINK_TICKS 10 /* link state checked once a second */
@@ -92,6 +93,13 @@ mp_control_signals(void)
 	sigaction(SIGUSR1, &sa, NULL);
 }
 
+/* HTTP local reasons by number, for the access log (lib/stats does not know lib/proxy). */
+static const char *
+control_http_reason(unsigned int reason)
+{
+	return mp_proxy_local_name((enum mp_proxy_lreason)reason);
+}
+
 /* Write out the access-log records the workers queued since the last tick; at the stop
  * (workers stopped), all of them, and close the file. */
 static void
@@ -100,6 +108,7 @@ control_alog_drain(struct meshpath *mp, bool last)
 	struct mp_alog_names names = {
 	        .conf = mp->snap->conf,
 	        .generation = mp->snap->l4->generation,
+	        .http_reason = control_http_reason,
 	};
 
 	if (last)

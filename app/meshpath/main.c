@@ -21,6 +21,7 @@
 #include <rte_version.h>
 
 #include "meshpath.h"
+#include "mp_proxy_obs.h"
 #include "mp_regex_hs.h"
 
 #define EAL_ARGV_MAX (MP_MAX_EAL_ARGS * 2 + 8)
@@ -333,6 +334,20 @@ run(struct mp_conf *conf, const char *prog, int n_extra, char **extra)
 		}
 		for (i = 0; i < mp.n_workers && mp.conf->alog_l4; i++)
 			mp.workers[i]->l4.alog = mp.alog.rings[i];
+		/* Every HTTP request gets a line: the proxy shares the worker's ring. */
+		for (i = 0; i < mp.n_workers && mp.conf->alog_http; i++) {
+			if (mp.workers[i]->proxy == NULL ||
+			    mp_proxy_access_log(mp.workers[i]->proxy, mp.alog.rings[i],
+			                        &mp.workers[i]->counters) == 0)
+				continue;
+			MP_LOG(ERR,
+			       "access log: no memory for worker %u's HTTP records (512 bytes per "
+			       "downstream connection): lower http.max_downstream_connections or "
+			       "give the EAL more memory",
+			       i);
+			rc = 1;
+			goto out;
+		}
 	}
 
 	i = 0;

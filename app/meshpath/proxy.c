@@ -3,7 +3,8 @@
  * The HTTP proxy in the process: one lib/proxy context per worker on the worker's TCP stack
  * and wheel, listening on every `http` listener; the snapshot it reads each loop iteration;
  * telemetry /meshpath/http (proxy-wide), /meshpath/http/clusters and /meshpath/http/routes,
- * and the meshpath_http_* Prometheus metrics, summed over the workers.
+ * and the meshpath_http_* Prometheus metrics, summed over the workers (histograms merged:
+ * latency quantiles per route and cluster, the proxy's own time proxy-wide).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include "meshpath.h"
 #include "mp_lb.h"
 #include "mp_proxy.h"
+#include "mp_proxy_obs.h"
 #include "mp_route.h"
 
 static struct meshpath *proxy_mp; /* for telemetry */
@@ -110,6 +112,7 @@ mp_app_proxy_begin(struct mp_worker *w, const struct mp_snapshot *snap)
 	v.outlier = snap->l4->ws[w->index].outlier;
 	v.rings = snap->l4->rings;
 	v.n_clusters = snap->l4->n_clusters;
+	v.generation = snap->l4->generation;
 	mp_proxy_begin(w->proxy, &v);
 }
 
@@ -178,8 +181,82 @@ proxy_routes(unsigned int t)
 	return 0;
 }
 
+/*
+ * Merged histograms: one at a time, 16 KiB, static. Every user holds proxy_mp->lock (the
+ * telemetry commands take it, the Prometheus hook runs under it).
+ */
+static struct mp_proxy_lat proxy_lat;
+static struct mp_hist proxy_hop[MP_PROXY_HOP_MAX];
+
+/* Latencies of cluster idx (table < 0) or of route idx of table, merged into proxy_lat. */
+static const struct mp_proxy_lat *
+proxy_merge_lat(int table, unsigned int idx)
+{
+	memset(&proxy_lat, 0, sizeof(proxy_lat));
+	for (unsigned int w = 0; w < proxy_mp->n_workers; w++) {
+		const struct mp_proxy_obs_stats *st;
+		const struct mp_proxy_lat *l;
+
+		if (proxy_mp->workers[w] == NULL || proxy_mp->workers[w]->proxy == NULL)
+			continue;
+		st = mp_proxy_obs_stats(proxy_mp->workers[w]->proxy);
+		if (table < 0 && idx < st->n_clusters)
+			l = &st->cluster[idx];
+		else if (table >= 0 && (unsigned int)table < st->n_tables &&
+		         idx < st->n_routes[table])
+			l = &st->route[table][idx];
+		else
+			continue;
+		mp_hist_merge(&proxy_lat.total, &l->total);
+		mp_hist_merge(&proxy_lat.upstream, &l->upstream);
+	}
+	return &proxy_lat;
+}
+
+/* The hop-cost histograms merged into proxy_hop; requests finished early summed. */
+static uint64_t
+proxy_merge_hop(void)
+{
+	uint64_t early = 0;
+
+	memset(proxy_hop, 0, sizeof(proxy_hop));
+	for (unsigned int w = 0; w < proxy_mp->n_workers; w++) {
+		const struct mp_proxy_obs_stats *st;
+
+		if (proxy_mp->workers[w] == NULL || proxy_mp->workers[w]->proxy == NULL)
+			continue;
+		st = mp_proxy_obs_stats(proxy_mp->workers[w]->proxy);
+		for (unsigned int i = 0; i < MP_PROXY_HOP_MAX; i++)
+			mp_hist_merge(&proxy_hop[i], &st->hop[i]);
+		early += st->early;
+	}
+	return early;
+}
+
+/* PREFIX_samples and PREFIX_p50/p90/p99/p999_UNIT (unit_per_s: 1e6 for us, 1e9 for ns). */
+static void
+proxy_tel_quantiles(struct rte_tel_data *t, const char *prefix, const char *unit, double unit_per_s,
+                    const struct mp_hist *h)
+{
+	static const struct {
+		const char *key;
+		double q;
+	} qs[] = {{"p50", 0.5}, {"p90", 0.9}, {"p99", 0.99}, {"p999", 0.999}};
+	double per_tsc = unit_per_s / (double)rte_get_tsc_hz();
+	char key[64];
+
+	snprintf(key, sizeof(key), "%s_samples", prefix);
+	rte_tel_data_add_dict_u64(t, key, h->count);
+	for (unsigned int i = 0; i < RTE_DIM(qs); i++) {
+		snprintf(key, sizeof(key), "%s_%s_%s", prefix, qs[i].key, unit);
+		rte_tel_data_add_dict_u64(
+		        t, key, (uint64_t)((double)mp_hist_quantile(h, qs[i].q) * per_tsc + 0.5));
+	}
+}
+
+/* The counters of a route or cluster, and its latency quantiles (lat NULL: none). */
 static struct rte_tel_data *
-proxy_tel_counters(const struct mp_proxy_counters *c)
+proxy_tel_counters(const struct mp_proxy_counters *c, const struct mp_proxy_lat *lat)
 {
 	struct rte_tel_data *t = rte_tel_data_alloc();
 
@@ -188,6 +265,10 @@ proxy_tel_counters(const struct mp_proxy_counters *c)
 	rte_tel_data_start_dict(t);
 	for (unsigned int i = 0; i < MP_PROXY_C_MAX; i++)
 		rte_tel_data_add_dict_u64(t, mp_proxy_cnt_name((enum mp_proxy_cnt)i), c->c[i]);
+	if (lat != NULL) {
+		proxy_tel_quantiles(t, "request", "us", 1e6, &lat->total);
+		proxy_tel_quantiles(t, "upstream", "us", 1e6, &lat->upstream);
+	}
 	return t;
 }
 
@@ -205,6 +286,12 @@ proxy_tel(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "downstream_active", s.down_active);
 	rte_tel_data_add_dict_u64(d, "upstream_active", s.up_active);
 	rte_tel_data_add_dict_u64(d, "upstream_idle", s.up_idle);
+	/* The proxy's own time, in ns: a few loop iterations at most. */
+	pthread_mutex_lock(&proxy_mp->lock);
+	rte_tel_data_add_dict_u64(d, "requests_finished_early", proxy_merge_hop());
+	proxy_tel_quantiles(d, "proxy_request", "ns", 1e9, &proxy_hop[MP_PROXY_HOP_REQUEST]);
+	proxy_tel_quantiles(d, "proxy_response", "ns", 1e9, &proxy_hop[MP_PROXY_HOP_RESPONSE]);
+	pthread_mutex_unlock(&proxy_mp->lock);
 	t = rte_tel_data_alloc();
 	if (t != NULL) {
 		rte_tel_data_start_dict(t);
@@ -423,7 +510,7 @@ proxy_tel_clusters(const char *cmd, const char *params, struct rte_tel_data *d)
 		struct rte_tel_data *t;
 
 		proxy_sum_counters(-1, c, &sum);
-		t = proxy_tel_counters(&sum);
+		t = proxy_tel_counters(&sum, proxy_merge_lat(-1, c));
 		if (t != NULL)
 			proxy_tel_resil(t, proxy_mp->snap->l4, c);
 		if (t != NULL)
@@ -456,7 +543,7 @@ proxy_tel_routes(const char *cmd, const char *params, struct rte_tel_data *d)
 			proxy_sum_counters((int)t, r, &sum);
 			if (sum.c[MP_PROXY_C_REQUESTS] == 0)
 				continue;
-			td = proxy_tel_counters(&sum);
+			td = proxy_tel_counters(&sum, proxy_merge_lat((int)t, r));
 			snprintf(key, sizeof(key), "%s/%u",
 			         mp_tel_key(conf->http->tables[t].name, name, sizeof(name)), r);
 			if (td != NULL)
@@ -467,13 +554,66 @@ proxy_tel_routes(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* Upper bounds (seconds) of the exported latency buckets: the proxy's own time is microseconds. */
+static const double proxy_le_s[] = {
+        0.000001, 0.0000025, 0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025,
+        0.0005,   0.001,     0.0025,   0.005,   0.01,     0.025,   0.05,   0.1,
+        0.25,     0.5,       1,        2.5,     5,        10,
+};
+
+/* The latency families: per cluster, then per route, each family's samples together. */
+static void
+proxy_prom_lat(const struct mp_conf *conf, FILE *f)
+{
+	static const struct {
+		const char *name, *help;
+	} fam[] = {
+	        {"meshpath_http_request_seconds",
+	         "HTTP requests from their first byte in to the response's end, per cluster and "
+	         "per route"},
+	        {"meshpath_http_upstream_response_seconds",
+	         "HTTP upstream response time: first request byte out upstream to the first "
+	         "response byte in, per cluster and per route"},
+	};
+	char esc[2 * MP_NAME_LEN], labels[256];
+
+	for (unsigned int k = 0; k < RTE_DIM(fam); k++) {
+		fprintf(f, "# HELP %s %s\n# TYPE %s histogram\n", fam[k].name, fam[k].help,
+		        fam[k].name);
+		for (unsigned int c = 0; c < conf->n_clusters; c++) {
+			const struct mp_proxy_lat *l = proxy_merge_lat(-1, c);
+
+			snprintf(labels, sizeof(labels), "cluster=\"%s\"",
+			         mp_stats_prom_esc(conf->clusters[c].name, esc, sizeof(esc)));
+			mp_stats_prom_hist(f, fam[k].name, labels,
+			                   k == 0 ? &l->total : &l->upstream, proxy_le_s,
+			                   RTE_DIM(proxy_le_s));
+		}
+		for (unsigned int t = 0; conf->http != NULL && t < conf->http->n_tables; t++) {
+			unsigned int n = proxy_routes(t);
+
+			for (unsigned int r = 0; r < n; r++) {
+				const struct mp_proxy_lat *l = proxy_merge_lat((int)t, r);
+
+				snprintf(labels, sizeof(labels), "table=\"%s\",route=\"%u\"",
+				         mp_stats_prom_esc(conf->http->tables[t].name, esc,
+				                           sizeof(esc)),
+				         r);
+				mp_stats_prom_hist(f, fam[k].name, labels,
+				                   k == 0 ? &l->total : &l->upstream, proxy_le_s,
+				                   RTE_DIM(proxy_le_s));
+			}
+		}
+	}
+}
+
 /* The meshpath_http_* metrics (called by mp_stats_prometheus() with the lock held). */
 static void
 proxy_prom(const struct mp_stats_source *src, FILE *f, void *arg)
 {
 	const struct mp_conf *conf = src->conf;
 	struct proxy_sum s;
-	char labels[256];
+	char labels[256], esc[2 * MP_NAME_LEN];
 
 	(void)arg;
 	proxy_sum_wide(&s);
@@ -492,9 +632,24 @@ proxy_prom(const struct mp_stats_source *src, FILE *f, void *arg)
 	fprintf(f, "meshpath_http_connections{side=\"downstream\"} %" PRIu64 "\n", s.down_active);
 	fprintf(f, "meshpath_http_connections{side=\"upstream\"} %" PRIu64 "\n", s.up_active);
 	fprintf(f, "meshpath_http_connections{side=\"upstream_idle\"} %" PRIu64 "\n", s.up_idle);
+	fprintf(f,
+	        "# HELP meshpath_http_requests_finished_early_total HTTP requests whose sends "
+	        "were timed at their loop iteration's start (too many ended in one)\n"
+	        "# TYPE meshpath_http_requests_finished_early_total counter\n"
+	        "meshpath_http_requests_finished_early_total %" PRIu64 "\n",
+	        proxy_merge_hop());
+	fprintf(f, "# HELP meshpath_http_proxy_seconds The proxy's own time per HTTP request: "
+	           "first request byte in to first byte out upstream, less a new connection's "
+	           "handshake (request); first response byte in to first byte out to the client "
+	           "(response)\n# TYPE meshpath_http_proxy_seconds histogram\n");
+	mp_stats_prom_hist(f, "meshpath_http_proxy_seconds", "direction=\"request\"",
+	                   &proxy_hop[MP_PROXY_HOP_REQUEST], proxy_le_s, RTE_DIM(proxy_le_s));
+	mp_stats_prom_hist(f, "meshpath_http_proxy_seconds", "direction=\"response\"",
+	                   &proxy_hop[MP_PROXY_HOP_RESPONSE], proxy_le_s, RTE_DIM(proxy_le_s));
 	if (conf == NULL)
 		return;
 	proxy_prom_resil(src, f);
+	proxy_prom_lat(conf, f);
 	/* One family per counter, its samples together: per cluster, then per route. */
 	for (unsigned int i = 0; i < MP_PROXY_C_MAX; i++) {
 		const char *name = mp_proxy_cnt_name((enum mp_proxy_cnt)i);
@@ -508,7 +663,8 @@ proxy_prom(const struct mp_stats_source *src, FILE *f, void *arg)
 
 			proxy_sum_counters(-1, c, &sum);
 			fprintf(f, "meshpath_http_%s_total{cluster=\"%s\"} %" PRIu64 "\n", name,
-			        conf->clusters[c].name, sum.c[i]);
+			        mp_stats_prom_esc(conf->clusters[c].name, esc, sizeof(esc)),
+			        sum.c[i]);
 		}
 		for (unsigned int t = 0; conf->http != NULL && t < conf->http->n_tables; t++) {
 			unsigned int n = proxy_routes(t);
@@ -518,7 +674,9 @@ proxy_prom(const struct mp_stats_source *src, FILE *f, void *arg)
 
 				proxy_sum_counters((int)t, r, &sum);
 				snprintf(labels, sizeof(labels), "table=\"%s\",route=\"%u\"",
-				         conf->http->tables[t].name, r);
+				         mp_stats_prom_esc(conf->http->tables[t].name, esc,
+				                           sizeof(esc)),
+				         r);
 				fprintf(f, "meshpath_http_%s_total{%s} %" PRIu64 "\n", name, labels,
 				        sum.c[i]);
 			}

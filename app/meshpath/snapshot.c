@@ -269,7 +269,7 @@ snapshot_incompatible(const struct mp_conf *a, const struct mp_conf *b)
 	    memcmp(&a->admin_addr, &b->admin_addr, sizeof(a->admin_addr)) != 0)
 		return "admin";
 	if (strcmp(a->alog_path, b->alog_path) != 0 || a->alog_ring_size != b->alog_ring_size ||
-	    a->alog_l4 != b->alog_l4)
+	    a->alog_l4 != b->alog_l4 || a->alog_http != b->alog_http)
 		return "access_log";
 	if (memcmp(&a->tcp, &b->tcp, sizeof(a->tcp)) != 0)
 		return "tcp";

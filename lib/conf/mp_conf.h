@@ -397,6 +397,7 @@ struct mp_conf {
 	char alog_path[PATH_MAX]; /**< `access_log.path`: "" = no access log */
 	uint32_t alog_ring_size;  /**< `access_log.ring_size`: records per worker, power of two */
 	bool alog_l4;             /**< `access_log.l4`: a line per closed L4 flow (default true) */
+	bool alog_http;           /**< `access_log.http`: a line per HTTP request (default true) */
 
 	/** `route_tables`: allocated by mp_conf_load(), freed by mp_conf_release(); NULL if none.
 	 */

@@ -224,6 +224,7 @@ struct mp_proxy_view {
 	struct mp_lb_outlier *const *outlier;
 	struct mp_lb_ring *const *rings; /**< ring_hash clusters' rings (others NULL) */
 	unsigned int n_clusters;
+	uint16_t generation; /**< of the configuration (access-log records name by it) */
 };
 
 /**

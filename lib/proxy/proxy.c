@@ -83,6 +83,7 @@ mp_proxy_free(struct mp_proxy_worker *pw)
 	}
 	for (unsigned int t = 0; t < pw->st.n_tables; t++)
 		rte_free(pw->st.route[t]);
+	px_obs_free(pw);
 	rte_free(pw->downs);
 	rte_free(pw->ups);
 	rte_free(pw->pools);
@@ -146,6 +147,9 @@ mp_proxy_create(const struct mp_proxy_params *p)
 		pw->st.n_routes[t] = n;
 		pw->st.n_tables = t + 1;
 	}
+	pw->obs.socket_id = s;
+	if (px_obs_create(pw, p->conf) < 0)
+		goto nomem_free;
 	for (uint32_t i = lim->max_downstream; i-- > 0;) {
 		pw->downs[i].free = true;
 		pw->downs[i].next = pw->down_free;
@@ -220,6 +224,8 @@ mp_proxy_begin(struct mp_proxy_worker *pw, const struct mp_proxy_view *v)
 {
 	bool conf_changed = v->conf != pw->v.conf;
 
+	/* First: what ended in the previous iteration, with its view (indexes only). */
+	px_obs_begin(pw);
 	if (v->tables != pw->v.tables || v->conf != pw->v.conf)
 		pw->gen++;
 	pw->v = *v;

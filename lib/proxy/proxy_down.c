@@ -62,8 +62,10 @@ px_down_flush(struct px_down *d)
 	if (d->c == NULL)
 		return;
 	rc = px_q_flush(&d->out, d->c, d->up != NULL ? d->up->c : NULL, &sent);
-	if (sent != 0)
+	if (sent != 0) {
 		px_count(pw, d, MP_PROXY_C_BYTES_OUT, sent);
+		px_obs_down_sent(d);
+	}
 	if (rc != 0)
 		return;
 	if (d->state == PX_D_CLOSING) {
@@ -141,6 +143,7 @@ px_down_local(struct px_down *d, enum mp_proxy_lreason why, uint16_t status, con
 		close = true;
 	}
 	d->resp_started = true;
+	px_obs_local(d, why, status);
 	if (close) {
 		d->close_after = true;
 		px_down_closing(d);
@@ -162,6 +165,7 @@ px_down_consume_head(struct px_down *d)
 void
 px_down_response_done(struct px_down *d)
 {
+	px_obs_end(d, 0);
 	px_resil_end(d);
 	px_q_free(&d->retry);
 	if (!d->req_done || d->close_after) {
@@ -182,6 +186,7 @@ px_down_upstream_failed(struct px_down *d, enum mp_proxy_lreason why)
 	px_q_free(&d->retry);
 	if (d->resp_started || d->state == PX_D_TUNNEL) {
 		/* Part of the response went out: the client learns by the connection closing. */
+		px_obs_end(d, (uint8_t)(why + 1));
 		px_down_closing(d);
 		px_down_flush(d);
 		return;
@@ -201,6 +206,7 @@ px_down_tunnel(struct px_down *d)
 	struct px_up *u = d->up;
 
 	pw->st.err[MP_PROXY_E_TUNNELS]++;
+	px_obs_end(d, 0); /* 101: what follows is not HTTP (CONNECT ended with its 200) */
 	px_resil_end(d);
 	d->state = PX_D_TUNNEL;
 	u->rstate = PX_R_TUNNEL;
@@ -282,6 +288,7 @@ px_down_forward(struct px_down *d, const uint8_t *head, uint16_t cluster, uint16
 	if (px_forward_target(pw, d->route, path, query, &rh.target) < 0)
 		goto too_large;
 	mp_proxy_request_id(px_rand(pw), px_rand(pw), rid);
+	px_obs_request_id(d, rid, sizeof(rid));
 	rh.head = head;
 	rh.msg = msg;
 	rh.fields = pw->fields;
@@ -369,6 +376,7 @@ px_down_request(struct px_down *d, const uint8_t *head)
 	d->route = r;
 	px_count(pw, d, MP_PROXY_C_REQUESTS, 1);
 	px_count(pw, d, MP_PROXY_C_BYTES_IN, hl);
+	px_obs_request(d, head, rq.host);
 
 	if (r == NULL || r->action != MP_ROUTE_CLUSTERS) {
 		px_down_consume_head(d);
@@ -438,6 +446,7 @@ px_down_process(struct px_down *d)
 				}
 				return;
 			}
+			px_obs_start(d);
 			/* The first look parses at once (a head in one segment: the usual case);
 			 * after an incomplete one, only an empty line in new bytes parses again. */
 			if (d->hscan == 0 || px_q_head_ready(&d->in, &d->hscan, pw->head_cap)) {
@@ -476,6 +485,7 @@ px_down_process(struct px_down *d)
 			                  d->discard || d->up == NULL ? NULL : &d->up->out, false,
 			                  d->c, &moved);
 			px_count(pw, d, MP_PROXY_C_BYTES_IN, moved);
+			d->obs.bytes_in += moved;
 			if (d->up != NULL)
 				px_up_flush(d->up);
 			if (ev == MP_HTTP_ERROR) {
@@ -644,6 +654,7 @@ px_down_closed(struct mp_tcp_conn *c, void *arg)
 	if (d == NULL || d->free)
 		return;
 	pw = d->pw;
+	px_obs_closed(d);
 	d->c = NULL;
 	if (d->up != NULL)
 		px_up_abort(d->up);

@@ -20,6 +20,7 @@
 #include "mp_http.h"
 #include "mp_proxy.h"
 #include "mp_proxy_head.h"
+#include "proxy_obs.h"
 #include "mp_route.h"
 #include "mp_tcp.h"
 #include "mp_timer.h"
@@ -39,6 +40,7 @@
 struct px_q {
 	struct rte_mbuf *head, *tail;
 	uint32_t bytes;
+	uint64_t total; /* bytes ever pushed (a request's response size, proxy_obs.c) */
 };
 
 static inline bool
@@ -147,6 +149,7 @@ struct px_down {
 	uint8_t brk;            /* breakers held: MP_LB_BRK_BIT()s */
 	uint8_t retries;        /* retries made */
 	bool retry_keep;        /* `retry` holds the whole request for retries */
+	struct px_obs obs;      /* the request's timings and outcome */
 };
 
 struct px_up {
@@ -212,7 +215,8 @@ struct mp_proxy_worker {
 	uint8_t *out_buf;              /* a rewritten head or a local response */
 	uint8_t *loc_buf;              /* a rewritten target or a redirect's Location */
 	uint32_t head_cap, out_cap;
-	struct mp_timer tick; /* every second: outlier detection's gauge (proxy_resil.c) */
+	struct mp_timer tick;     /* every second: outlier detection's gauge (proxy_resil.c) */
+	struct px_obs_worker obs; /* histograms, access log */
 };
 
 static inline uint64_t

@@ -30,6 +30,7 @@ px_q_push(struct px_q *q, struct rte_mbuf *m, uint32_t release)
 		q->tail->next = m;
 	q->tail = m;
 	q->bytes += m->data_len;
+	q->total += m->data_len;
 }
 
 void
@@ -158,6 +159,7 @@ px_q_append_bytes(struct px_q *q, const uint8_t *buf, uint32_t len, uint32_t rel
 		q->tail->next = tmp.head;
 	q->tail = tmp.tail;
 	q->bytes += tmp.bytes;
+	q->total += tmp.bytes;
 	return 0;
 }
 

@@ -396,6 +396,7 @@ px_retry(struct px_down *d, uint16_t ep, enum mp_lb_attempt_end end, uint16_t st
 	}
 	wait = mp_lb_retry_backoff(&p, d->retries, px_rand(pw));
 	d->retries++;
+	px_obs_retry(d); /* the access log's retries; the attempt's timings start over */
 	d->failed_ep = ep;
 	d->t_first_byte = 0;
 	mp_timer_arm(pw->wheel, &d->btimer,

@@ -165,6 +165,7 @@ px_up_attach(struct px_up *u, struct px_down *d)
 	u->got_bytes = u->keep = u->dechunk = false;
 	u->hscan = 0;
 	u->rstate = PX_R_HEAD;
+	px_obs_attach(d, u);
 	if (u->cluster < pw->v.n_clusters && pw->v.lb[u->cluster] != NULL)
 		mp_lb_flow_open(pw->v.lb[u->cluster], u->ep);
 }
@@ -237,10 +238,15 @@ void
 px_up_flush(struct px_up *u)
 {
 	struct px_down *d = u->down;
+	uint64_t sent = 0;
+	int rc;
 
 	if (u->state != PX_U_ACTIVE || u->c == NULL)
 		return;
-	if (px_q_flush(&u->out, u->c, d != NULL ? d->c : NULL, NULL) != 0)
+	rc = px_q_flush(&u->out, u->c, d != NULL ? d->c : NULL, &sent);
+	if (sent != 0 && d != NULL)
+		px_obs_up_sent(d);
+	if (rc != 0)
 		return;
 	if (d != NULL && d->state == PX_D_TUNNEL && d->peer_closed && !u->shut_sent) {
 		u->shut_sent = true;
@@ -281,6 +287,7 @@ px_up_fail(struct px_up *u, enum mp_proxy_lreason why, bool conn_gone)
 		enum mp_proxy_lreason w2 = why;
 
 		pw->st.err[MP_PROXY_E_STALE_RETRY]++;
+		px_obs_retry(d);
 		n = px_up_connect(pw, cluster, ep, key, &w2);
 		if (n != NULL) {
 			uint32_t len = d->retry.bytes;
@@ -354,6 +361,7 @@ px_up_head(struct px_up *u, const uint8_t *head)
 		d->close_after |= close_down;
 		u->keep = msg->keep_alive;
 		rh.dechunk = u->dechunk;
+		d->obs.status = msg->status;
 		pw->st.err[MP_PROXY_E_DECHUNKED] += u->dechunk;
 		if (msg->status == 101)
 			rh.conn = MP_PROXY_CONN_UPGRADE;
@@ -479,6 +487,7 @@ px_up_connected(struct mp_tcp_conn *c, void *arg)
 		px_up_close(u);
 		return;
 	}
+	px_obs_connected(d);
 	if (d->method == MP_HTTP_M_CONNECT) {
 		px_down_local(d, MP_PROXY_L_CONNECT_ESTABLISHED, 0, "", 0, NULL, 0, false);
 		if (d->up == u)
@@ -503,6 +512,7 @@ px_up_data(struct mp_tcp_conn *c, struct rte_mbuf *m, void *arg)
 	}
 	if (!u->got_bytes) {
 		u->got_bytes = true;
+		px_obs_up_first(u->down);
 		if (!u->down->retry_keep)
 			px_q_free(&u->down->retry);
 	}

@@ -21,7 +21,7 @@
 
 /* Records dequeued at once, and the room of one line (names are short, addresses bounded). */
 #define ALOG_BURST    32u
-#define ALOG_LINE_MAX 1024
+#define ALOG_LINE_MAX 4096
 #define NS_PER_SEC    1000000000ull
 
 static const char *const alog_reasons[MP_ALOG_R_MAX] = {
@@ -74,12 +74,16 @@ mp_alog_iso8601(uint64_t ns, char *out, size_t len)
 	snprintf(out, len, "%s.%03uZ", day, (unsigned int)(ns % NS_PER_SEC / 1000000));
 }
 
-size_t
-mp_alog_json_str(char *out, size_t len, const char *s)
+/*
+ * n bytes of s as a JSON string into out: ", \\ and control characters escaped (\\n, \\r, \\t
+ * short); ascii: bytes past ASCII too (\\u00XX); cut: "..." before the closing quote.
+ */
+static size_t
+alog_json(char *out, size_t len, const char *s, size_t n, bool ascii, bool cut)
 {
 	static const char hex[] = "0123456789abcdef";
-	char esc[7];
-	size_t o = 0, i, n;
+	size_t o = 0, i, k, m;
+	char esc[6];
 
 #define ALOG_PUT(c)                   \
 	do {                          \
@@ -88,32 +92,46 @@ mp_alog_json_str(char *out, size_t len, const char *s)
 		o++;                  \
 	} while (0)
 	ALOG_PUT('"');
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
 
-		n = 0;
+		m = 0;
 		if (c == '"' || c == '\\') {
-			esc[n++] = '\\';
-			esc[n++] = (char)c;
+			esc[m++] = '\\';
+			esc[m++] = (char)c;
 		} else if (c == '\n' || c == '\r' || c == '\t') {
-			esc[n++] = '\\';
-			esc[n++] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
-		} else if (c < 0x20 || c == 0x7f) {
+			esc[m++] = '\\';
+			esc[m++] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+		} else if (c < 0x20 || c == 0x7f || (ascii && c > 0x7f)) {
 			memcpy(esc, "\\u00", 4);
-			n = 4;
-			esc[n++] = hex[c >> 4];
-			esc[n++] = hex[c & 0xf];
+			m = 4;
+			esc[m++] = hex[c >> 4];
+			esc[m++] = hex[c & 0xf];
 		} else {
-			esc[n++] = (char)c;
+			esc[m++] = (char)c;
 		}
-		for (i = 0; i < n; i++)
-			ALOG_PUT(esc[i]);
+		for (k = 0; k < m; k++)
+			ALOG_PUT(esc[k]);
 	}
+	for (k = 0; cut && k < 3; k++)
+		ALOG_PUT('.');
 	ALOG_PUT('"');
 #undef ALOG_PUT
 	if (len > 0)
 		out[o < len ? o : len - 1] = '\0';
 	return o;
+}
+
+size_t
+mp_alog_json_str(char *out, size_t len, const char *s)
+{
+	return alog_json(out, len, s, strlen(s), false, false);
+}
+
+size_t
+mp_alog_json_bytes(char *out, size_t len, const char *s, size_t n, bool cut)
+{
+	return alog_json(out, len, s, n, true, cut);
 }
 
 /* "10.0.0.1:80" or "[fd00::1]:80" as a JSON string. */
@@ -171,6 +189,80 @@ alog_format_l4(const struct mp_alog_rec *r, const struct mp_alog_clock *clk, con
 	             l->state < MP_FLOW_S_MAX ? alog_states[l->state] : "?",
 	             l->reason < MP_ALOG_R_MAX ? alog_reasons[l->reason] : "?", r->worker);
 	return n < 0 || (size_t)n >= len ? -1 : n;
+}
+
+/* A TSC interval in microseconds, or null. */
+static const char *
+alog_us(const struct mp_alog_clock *clk, uint64_t tsc, char *out, size_t len)
+{
+	if (tsc == MP_ALOG_NO_TIME || clk->hz == 0)
+		snprintf(out, len, "null");
+	else
+		snprintf(out, len, "%lu",
+		         (unsigned long)(tsc / clk->hz * 1000000 +
+		                         tsc % clk->hz * 1000000 / clk->hz));
+	return out;
+}
+
+int
+mp_alog_format_http(const struct mp_alog_rec *r, const struct mp_alog_clock *clk,
+                    const struct mp_alog_http_names *names, char *out, size_t len)
+{
+	const struct mp_alog_http *h = &r->http;
+	char time[32], client[INET6_ADDRSTRLEN + 12], up[INET6_ADDRSTRLEN + 12];
+	char method[6 * MP_ALOG_METHOD_MAX + 8], host[6 * MP_ALOG_HOST_MAX + 8];
+	char path[6 * MP_ALOG_PATH_MAX + 8], rid[6 * MP_ALOG_RID_MAX + 8];
+	char n[6][2 * MP_NAME_LEN + 8], t[5][24], rt[16];
+	const char *name[6] = {names->listener, names->table, names->vhost,
+	                       names->cluster,  names->local, names->error};
+	unsigned int i;
+	int k;
+
+	if (h->client_family != AF_INET && h->client_family != AF_INET6)
+		return -1;
+	mp_alog_iso8601(alog_clock_ns(clk, h->start_tsc), time, sizeof(time));
+	alog_endpoint(h->client_family, h->client, h->client_port, client, sizeof(client));
+	if (h->upstream_family == AF_INET || h->upstream_family == AF_INET6)
+		alog_endpoint(h->upstream_family, h->upstream, h->upstream_port, up, sizeof(up));
+	else
+		snprintf(up, sizeof(up), "\"-\"");
+	mp_alog_json_bytes(method, sizeof(method), h->method,
+	                   RTE_MIN(h->method_len, MP_ALOG_METHOD_MAX),
+	                   (h->flags & MP_ALOG_F_METHOD_CUT) != 0);
+	mp_alog_json_bytes(host, sizeof(host), h->host, RTE_MIN(h->host_len, MP_ALOG_HOST_MAX),
+	                   (h->flags & MP_ALOG_F_HOST_CUT) != 0);
+	mp_alog_json_bytes(path, sizeof(path), h->path, RTE_MIN(h->path_len, MP_ALOG_PATH_MAX),
+	                   (h->flags & MP_ALOG_F_PATH_CUT) != 0);
+	if (h->rid_len != 0)
+		mp_alog_json_bytes(rid, sizeof(rid), h->rid, RTE_MIN(h->rid_len, MP_ALOG_RID_MAX),
+		                   (h->flags & MP_ALOG_F_RID_CUT) != 0);
+	else
+		snprintf(rid, sizeof(rid), "null");
+	for (i = 0; i < RTE_DIM(name); i++)
+		alog_name(name[i], n[i], sizeof(n[i]));
+	if (h->route == MP_ALOG_NO_INDEX)
+		snprintf(rt, sizeof(rt), "null");
+	else
+		snprintf(rt, sizeof(rt), "%u", h->route);
+	alog_us(clk, h->connect, t[0], sizeof(t[0]));
+	alog_us(clk, h->first_byte, t[1], sizeof(t[1]));
+	alog_us(clk, h->total, t[2], sizeof(t[2]));
+	alog_us(clk, h->proxy_request, t[3], sizeof(t[3]));
+	alog_us(clk, h->proxy_response, t[4], sizeof(t[4]));
+	k = snprintf(out, len,
+	             "{\"time\":\"%s\",\"type\":\"http\",\"listener\":%s,\"client\":%s,"
+	             "\"method\":%s,\"host\":%s,\"path\":%s,\"protocol\":\"HTTP/1.%u\","
+	             "\"status\":%u,\"bytes_in\":%lu,\"bytes_out\":%lu,\"upstream\":%s,"
+	             "\"table\":%s,\"vhost\":%s,\"route\":%s,\"cluster\":%s,\"retries\":%u,"
+	             "\"local_reason\":%s,\"error\":%s,\"request_id\":%s,"
+	             "\"upstream_connect_us\":%s,\"upstream_first_byte_us\":%s,\"total_us\":%s,"
+	             "\"proxy_request_us\":%s,\"proxy_response_us\":%s,\"worker\":%u}\n",
+	             time, n[0], client, method, host, path, h->minor, h->status,
+	             (unsigned long)h->bytes_in, (unsigned long)h->bytes_out, up, n[1], n[2], rt,
+	             n[3], h->retries, n[4],
+	             (h->flags & MP_ALOG_F_CLIENT_GONE) ? "\"client_closed\"" : n[5], rid, t[0],
+	             t[1], t[2], t[3], t[4], r->worker);
+	return k < 0 || (size_t)k >= len ? -1 : k;
 }
 
 int
@@ -239,15 +331,51 @@ alog_resolve(const struct mp_alog_rec *r, const struct mp_alog_names *names, con
 		*cluster = conf->clusters[r->l4.cluster].name;
 }
 
+/* The names of an HTTP record, when its generation is the one names knows. */
+static void
+alog_resolve_http(const struct mp_alog_rec *r, const struct mp_alog_names *names,
+                  struct mp_alog_http_names *out)
+{
+	const struct mp_conf *conf = names != NULL ? names->conf : NULL;
+	const struct mp_alog_http *h = &r->http;
+
+	memset(out, 0, sizeof(*out));
+	if (names != NULL && names->http_reason != NULL) {
+		if (h->local != 0)
+			out->local = names->http_reason(h->local - 1u);
+		if (h->error != 0)
+			out->error = names->http_reason(h->error - 1u);
+	}
+	if (conf == NULL || h->generation != names->generation)
+		return;
+	if (h->listener < conf->n_listeners)
+		out->listener = conf->listeners[h->listener].name;
+	if (h->cluster < conf->n_clusters)
+		out->cluster = conf->clusters[h->cluster].name;
+	if (conf->http != NULL && h->table < conf->http->n_tables) {
+		const struct mp_conf_route_table *t = &conf->http->tables[h->table];
+
+		out->table = t->name;
+		if (h->vhost < t->vhosts.n)
+			out->vhost = conf->http->vhosts[t->vhosts.first + h->vhost].name;
+	}
+}
+
 static void
 alog_write(struct mp_alog_writer *w, const struct mp_alog_rec *r, const struct mp_alog_names *names)
 {
+	struct mp_alog_http_names hn;
 	const char *listener, *cluster;
 	char line[ALOG_LINE_MAX];
 	int n;
 
-	alog_resolve(r, names, &listener, &cluster);
-	n = mp_alog_format(r, &w->clock, listener, cluster, line, sizeof(line));
+	if (r->type == MP_ALOG_HTTP) {
+		alog_resolve_http(r, names, &hn);
+		n = mp_alog_format_http(r, &w->clock, &hn, line, sizeof(line));
+	} else {
+		alog_resolve(r, names, &listener, &cluster);
+		n = mp_alog_format(r, &w->clock, listener, cluster, line, sizeof(line));
+	}
 	if (n < 0 || fwrite(line, 1, (size_t)n, w->f) != (size_t)n)
 		w->write_errors++;
 	else

@@ -10,6 +10,7 @@
 #define MP_ACCESSLOG_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -30,6 +31,16 @@ struct mp_alog_clock {
 struct mp_alog_names {
 	const struct mp_conf *conf; /**< may be NULL: every name is null */
 	uint16_t generation;
+	/** The name of an HTTP local reason (lib/proxy's list, built after this module); NULL:
+	 * reasons are written as null. */
+	const char *(*http_reason)(unsigned int reason);
+};
+
+/** The names an HTTP record's indexes resolve to; NULL is written as null. */
+struct mp_alog_http_names {
+	const char *listener, *table, *vhost, *cluster;
+	const char *local; /**< the local reason (the proxy answered) */
+	const char *error; /**< why the response was cut */
 };
 
 struct mp_alog_writer {
@@ -80,6 +91,23 @@ mp_alog_clock_init(struct mp_alog_clock *c, uint64_t hz);
  */
 size_t
 mp_alog_json_str(char *out, size_t len, const char *s);
+
+/**
+ * Write n bytes of s as a JSON string (quotes included) for data from the network: as
+ * mp_alog_json_str(), and bytes past ASCII escaped too (\u00XX, the byte's value), so the output is
+ * ASCII and valid JSON whatever s holds; cut: "..." is appended inside the quotes. Returns the
+ * length it needs (as snprintf); out is NUL-terminated when len > 0.
+ */
+size_t
+mp_alog_json_bytes(char *out, size_t len, const char *s, size_t n, bool cut);
+
+/**
+ * Format an MP_ALOG_HTTP record as one JSON line ending in '\n' into out (see conf/README.md
+ * for the fields). Returns the length, or a negative value when out is too small.
+ */
+int
+mp_alog_format_http(const struct mp_alog_rec *r, const struct mp_alog_clock *clk,
+                    const struct mp_alog_http_names *names, char *out, size_t len);
 
 /** "2026-11-26T15:30:00.123Z" for ns since the epoch; out needs 32 bytes. */
 void

@@ -15,6 +15,7 @@
 #include "mp_base.h"
 #include "mp_counters.h"
 #include "mp_flow.h"
+#include "mp_hist.h"
 #include "mp_l4.h"
 #include "mp_net.h"
 
@@ -64,5 +65,18 @@ mp_stats_print(const struct mp_stats_source *src, FILE *f);
  */
 int
 mp_stats_prometheus(const struct mp_stats_source *src, FILE *f);
+
+/** s as a Prometheus label value (\\, " and newline escaped) in buf, which it returns. */
+const char *
+mp_stats_prom_esc(const char *s, char *buf, size_t len);
+
+/**
+ * Write a merged histogram of TSC cycles as the Prometheus histogram `name` in seconds, with
+ * labels (`a="x",b="y"`, not empty): a bucket at each bound of le_s[0..n) (seconds, rising),
+ * +Inf, _sum and _count. Control thread.
+ */
+void
+mp_stats_prom_hist(FILE *f, const char *name, const char *labels, const struct mp_hist *h,
+                   const double *le_s, unsigned int n);
 
 #endif /* MP_STATS_H */

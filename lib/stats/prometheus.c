@@ -263,19 +263,37 @@ prom_endpoints(const struct mp_stats_source *src, FILE *f)
 	}
 }
 
+const char *
+mp_stats_prom_esc(const char *s, char *buf, size_t len)
+{
+	return prom_esc(s, buf, len);
+}
+
+void
+mp_stats_prom_hist(FILE *f, const char *name, const char *labels, const struct mp_hist *h,
+                   const double *le_s, unsigned int n)
+{
+	double hz = (double)rte_get_tsc_hz();
+	uint64_t c = 0, count;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		c = mp_hist_count_le(h, (uint64_t)(le_s[i] * hz));
+		fprintf(f, "%s_bucket{%s,le=\"%g\"} %lu\n", name, labels, le_s[i],
+		        (unsigned long)c);
+	}
+	/* Merged while workers record: the count may trail the buckets by a sample or two. */
+	count = RTE_MAX(h->count, c);
+	fprintf(f, "%s_bucket{%s,le=\"+Inf\"} %lu\n", name, labels, (unsigned long)count);
+	fprintf(f, "%s_sum{%s} %.9f\n", name, labels, (double)h->sum / hz);
+	fprintf(f, "%s_count{%s} %lu\n", name, labels, (unsigned long)count);
+}
+
 /* One merged histogram as a Prometheus histogram of seconds, labelled. */
 static void
 prom_hist(FILE *f, const char *name, const char *labels, const struct mp_hist *h)
 {
-	double hz = (double)rte_get_tsc_hz();
-	unsigned int i;
-
-	for (i = 0; i < RTE_DIM(prom_le_s); i++)
-		fprintf(f, "%s_bucket{%s,le=\"%g\"} %lu\n", name, labels, prom_le_s[i],
-		        (unsigned long)mp_hist_count_le(h, (uint64_t)(prom_le_s[i] * hz)));
-	fprintf(f, "%s_bucket{%s,le=\"+Inf\"} %lu\n", name, labels, (unsigned long)h->count);
-	fprintf(f, "%s_sum{%s} %.9f\n", name, labels, (double)h->sum / hz);
-	fprintf(f, "%s_count{%s} %lu\n", name, labels, (unsigned long)h->count);
+	mp_stats_prom_hist(f, name, labels, h, prom_le_s, RTE_DIM(prom_le_s));
 }
 
 static void

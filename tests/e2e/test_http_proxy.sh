@@ -11,8 +11,10 @@
 # proxy's fields and the route's rewrites and no hop-by-hop fields; keep-alive on both sides and
 # pipelining (responses in order); a chunked upload, Expect: 100-continue, a 100 MB download with
 # equal sha256; HEAD, 304, 1xx, chunked and close-delimited responses (dechunked for HTTP/1.0);
-# a WebSocket echo through Upgrade; a CONNECT tunnel; smuggling attempts answered 400 that never reach an
-# upstream; 502/503 when no upstream answers; wrk under load with no errors.
+# a WebSocket echo through Upgrade; a CONNECT tunnel; smuggling attempts answered 400 that never
+# reach an upstream; 502/503 when no upstream answers; wrk under load with no errors; and the
+# access-log line of each of these (pipelined in order, the 101, the big transfers' bytes, the
+# 400s, 502s).
 #
 # usage: test_http_proxy.sh MESHPATH_BINARY      (as root)
 source "$(dirname "$0")/lib.sh"
@@ -142,6 +144,7 @@ route_tables = ( {
 listeners = (
 	{ name = "web"; protocol = "http"; address = "$VIP"; port = 80; routes = "t"; }
 );
+access_log = { path = "$E2E_DIR/access.log"; };
 CONF
 "$BIN" --check "$E2E_DIR/http.conf" >/dev/null || die "test config rejected"
 for a in 10.40.0.1:80 10.40.0.2:80 10.40.0.3:8080 10.40.0.4:8080; do
@@ -322,6 +325,28 @@ reqs=$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' "$E2E_DIR/wrk.out")
 check "wrk 32 connections: requests answered (${reqs:-none})" [ "${reqs:-0}" -gt 100 ]
 check "wrk: no socket errors and no non-2xx" not grep -q -E 'Socket errors|Non-2xx' "$E2E_DIR/wrk.out"
 check "after wrk, the proxy still serves" [ "$(get www.test /exact)" = "upstream-a GET /exact" ]
+
+# ---- The access log of all the above: a line per request, each one JSON ----
+sleep 0.5
+alog() { # EXPR: true for the access log's lines L (a list of dicts)
+	$PY -c 'import json, sys
+L = [json.loads(l) for l in open(sys.argv[1])]
+sys.exit(0 if eval(sys.argv[2]) else 1)' "$E2E_DIR/access.log" "$1"
+}
+check "access log: every line parses, one per request ($(wc -l <"$E2E_DIR/access.log") lines)" \
+	alog 'len(L) > 300 and all(r["type"] == "http" for r in L)'
+check "access log: the pipelined requests, in order, on one client port" \
+	alog '[r["path"] for r in L if r["client"] == [r for r in L if r["path"] == "/echo/p1"][0]["client"]] == ["/echo/p1", "/echo/p2", "/exact", "/echo/p3"]'
+check "access log: the WebSocket upgrade as a 101 to its endpoint" \
+	alog 'any(r["path"] == "/ws" and r["status"] == 101 and r["upstream"] == "10.40.0.5:8765" for r in L)'
+check "access log: the 100 MB download's bytes out, the 5 MB upload's bytes in" \
+	alog 'any(r["path"] == "/big.bin" and r["bytes_out"] > 100 << 20 for r in L) and any(r["path"] == "/echo/up" and r["bytes_in"] > 5 << 20 for r in L)'
+check "access log: smuggling attempts answered 400 by meshpath, never forwarded" \
+	alog 'sum(r["status"] == 400 and r["local_reason"] == "bad_request" and r["upstream"] == "-" for r in L) >= 5'
+check "access log: the upstream reset as a 502 naming the endpoint" \
+	alog 'any(r["path"] == "/echo/reset" and r["status"] == 502 and r["local_reason"] == "upstream_reset" and r["upstream"] == "10.40.0.3:8080" for r in L)'
+check "access log: the redirect and the 404 answered locally" \
+	alog 'any(r["status"] == 302 and r["local_reason"] == "redirect" for r in L) and any(r["status"] == 404 and r["local_reason"] == "no_route" and r["route"] is None for r in L)'
 
 check "SIGTERM: meshpath exits with status 0" meshpath_stop
 e2e_done

@@ -2061,11 +2061,15 @@ test_access_log(void **state)
 	assert_string_equal(conf.alog_path, "/tmp/a.log");
 	assert_int_equal(conf.alog_ring_size, 4096);
 	assert_true(conf.alog_l4);
+	assert_true(conf.alog_http);
 	snprintf(text, sizeof(text),
-	         "%saccess_log = { path = \"a.log\"; ring_size = 128; l4 = false; };\n", base);
+	         "%saccess_log = { path = \"a.log\"; ring_size = 128; l4 = false; http = false; "
+	         "};\n",
+	         base);
 	assert_valid(load(text));
 	assert_int_equal(conf.alog_ring_size, 128);
 	assert_false(conf.alog_l4);
+	assert_false(conf.alog_http);
 	snprintf(text, sizeof(text), "%saccess_log = { ring_size = 128; };\n", base);
 	assert_only_err(load(text), 3,
 	                "access_log needs a path, e.g. access_log = { path = "
@@ -2077,6 +2081,9 @@ test_access_log(void **state)
 	snprintf(text, sizeof(text), "%saccess_log = { path = \"a\"; l4 = 1; };\n", base);
 	assert_only_err(load(text), 3,
 	                "access_log.l4 must be a boolean (true or false), not an integer");
+	snprintf(text, sizeof(text), "%saccess_log = { path = \"a\"; http = \"no\"; };\n", base);
+	assert_only_err(load(text), 3,
+	                "access_log.http must be a boolean (true or false), not a string");
 	snprintf(text, sizeof(text), "%saccess_log = { path = \"a\"; ring_size = 100; };\n", base);
 	assert_only_err(load(text), 3,
 	                "access_log.ring_size = 100 is not a power of two: use 64 or 128");

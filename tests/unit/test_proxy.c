@@ -16,6 +16,7 @@
 
 #include "proxy_priv.h"
 #include "test_eal.h"
+#include "test_proxy.h"
 
 #define TEST_POOL_MBUFS 1023
 #define TEST_HEAD_CAP   4096
@@ -275,10 +276,15 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_queue_basics),     cmocka_unit_test(test_seg_range),
-	        cmocka_unit_test(test_move_length_body), cmocka_unit_test(test_move_chunked_body),
-	        cmocka_unit_test(test_move_bad_chunk),   cmocka_unit_test(test_head_again),
+	        cmocka_unit_test(test_queue_basics),
+	        cmocka_unit_test(test_seg_range),
+	        cmocka_unit_test(test_move_length_body),
+	        cmocka_unit_test(test_move_chunked_body),
+	        cmocka_unit_test(test_move_bad_chunk),
+	        cmocka_unit_test(test_head_again),
 	        cmocka_unit_test(test_head_ready),
+	        cmocka_unit_test(test_obs_forwarded),
+	        cmocka_unit_test(test_obs_local_and_retry),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);

@@ -23,6 +23,7 @@
 #include "mp_accesslog.h"
 #include "mp_flow.h"
 #include "test_eal.h"
+#include "test_stats.h"
 
 /* A clock whose TSC counts nanoseconds from 2026-11-26T15:30:00Z. */
 #define T0_NS 1795707000000000000ull
@@ -316,6 +317,10 @@ main(void)
 	        cmocka_unit_test(test_format_l4_v6_udp_unnamed),
 	        cmocka_unit_test(test_format_reasons),
 	        cmocka_unit_test(test_json_escape),
+	        cmocka_unit_test(test_http_line_forwarded),
+	        cmocka_unit_test(test_http_line_local),
+	        cmocka_unit_test(test_http_hostile_strings),
+	        cmocka_unit_test(test_http_str_set),
 	        cmocka_unit_test(test_iso8601),
 	        cmocka_unit_test(test_ring_drop_and_drain),
 	        cmocka_unit_test(test_open_fails_with_path),
