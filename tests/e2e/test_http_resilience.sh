@@ -61,6 +61,7 @@ workers = { lcores = [$lcores]; cpus = [$cpus]; };
 mempool = { mbufs = 16383; };
 http = { connect_timeout_ms = 5000; };
 admin = { port = $ADMIN_PORT; };
+access_log = { path = "$E2E_DIR/access.log"; };
 ports = (
 	{ name = "cli"; device = "net_af_packet0,iface=$VC,qpairs=$WORKERS";
 	  addresses = ["10.31.0.254/24"]; },
@@ -300,4 +301,53 @@ check "Prometheus: retries, ejections, breaker overflows, timeouts ($pretry $pej
 	all '[ "${pretry:-0}" -ge 5 ]' '[ "${peject:-0}" -ge 1 ]' '[ "${pover:-0}" -ge 1 ]' '[ "${ptimeout:-0}" -ge 1 ]'
 
 check "SIGTERM: meshpath exits with status 0" meshpath_stop
+
+# ---- The access log: one line per request above, with what happened to it ----
+# Written by the control thread; complete once meshpath has exited.
+$PY - "$E2E_DIR/access.log" <<'PYCHECK' >"$E2E_DIR/alog.out" 2>&1 || true
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+http = [l for l in lines if l.get("type") == "http"]
+def p(l): return l["path"].split("?")[0]
+def ok(what, cond):
+    print(("ok   " if cond else "FAIL ") + what)
+def some(what, pred):
+    n = sum(1 for l in http if pred(l))
+    ok("%s (%d lines)" % (what, n), n > 0)
+def none(what, pred):
+    bad = [l for l in http if pred(l)]
+    ok("%s%s" % (what, "" if not bad else ": " + json.dumps(bad[0])), not bad)
+ok("every line parses and is an http record (%d)" % len(http), len(http) == len(lines) > 100)
+some("GET /flaky retried after a reset: 200 from u1 with retries >= 1",
+     lambda l: p(l) == "/flaky" and l["method"] == "GET" and l["status"] == 200
+     and l["retries"] >= 1 and l["upstream"] == "10.41.0.1:8080" and l["cluster"] == "flaky")
+none("POST /flaky never retried (retries 0 on every POST line)",
+     lambda l: p(l) == "/flaky" and l["method"] == "POST" and l["retries"] != 0)
+some("POST /flaky after a reset: 502 upstream_reset from the resetting endpoint",
+     lambda l: p(l) == "/flaky" and l["method"] == "POST" and l["status"] == 502
+     and l["local_reason"] == "upstream_reset" and l["upstream"] == "10.41.0.4:8080")
+some("GET /five retried after a 503: 200 from u3 with retries >= 1",
+     lambda l: p(l) == "/five" and l["status"] == 200 and l["retries"] >= 1
+     and l["upstream"] == "10.41.0.3:8080")
+some("first_byte_ms: 504 upstream_timeout on /slow, upstream connected, no first byte",
+     lambda l: p(l) == "/slow" and l["status"] == 504 and l["local_reason"] == "upstream_timeout"
+     and l["upstream_connect_us"] is not None and l["upstream_first_byte_us"] is None
+     and 450000 <= l["total_us"] <= 2500000)
+some("connect_ms: 504 upstream_connect_timeout on /dead naming the endpoint tried",
+     lambda l: p(l) == "/dead" and l["status"] == 504
+     and l["local_reason"] == "upstream_connect_timeout" and l["upstream"] == "10.41.0.9:80")
+some("slow client: 408 request_timeout", lambda l: l["status"] == 408
+     and l["local_reason"] == "request_timeout")
+some("ejection: 500s from e500 on /eject", lambda l: p(l) == "/eject" and l["status"] == 500
+     and l["upstream"] == "10.41.0.5:8080")
+some("breaker: 503 circuit_breaker_overflow on /tight/, no upstream tried",
+     lambda l: p(l).startswith("/tight/") and l["status"] == 503
+     and l["local_reason"] == "circuit_breaker_overflow" and l["upstream"] == "-")
+some("ring hash: /ringh lines from the ring cluster", lambda l: p(l) == "/ringh"
+     and l["cluster"] == "ring" and l["status"] == 200)
+PYCHECK
+while read -r verdict what; do
+	check "access log: $what" [ "$verdict" = ok ]
+done <"$E2E_DIR/alog.out"
+check "access log: the checker ran ($(wc -l <"$E2E_DIR/alog.out") checks)" [ "$(grep -c '^ok\|^FAIL' "$E2E_DIR/alog.out")" -eq 11 ]
 e2e_done
