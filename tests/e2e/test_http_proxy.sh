@@ -336,7 +336,7 @@ sys.exit(0 if eval(sys.argv[2]) else 1)' "$E2E_DIR/access.log" "$1"
 check "access log: every line parses, one per request ($(wc -l <"$E2E_DIR/access.log") lines)" \
 	alog 'len(L) > 300 and all(r["type"] == "http" for r in L)'
 check "access log: the pipelined requests, in order, on one client port" \
-	alog '[r["path"] for r in L if r["client"] == [r for r in L if r["path"] == "/echo/p1"][0]["client"]] == ["/echo/p1", "/echo/p2", "/exact", "/echo/p3"]'
+	alog '(lambda c: [r["path"] for r in L if r["client"] == c])(next(r["client"] for r in L if r["path"] == "/echo/p1")) == ["/echo/p1", "/echo/p2", "/exact", "/echo/p3"]'
 check "access log: the WebSocket upgrade as a 101 to its endpoint" \
 	alog 'any(r["path"] == "/ws" and r["status"] == 101 and r["upstream"] == "10.40.0.5:8765" for r in L)'
 check "access log: the 100 MB download's bytes out, the 5 MB upload's bytes in" \
