@@ -150,6 +150,9 @@ struct mp_tcp_params {
 	/** Copy payload behind the headers, for ports that cannot send mbuf chains (false: a
 	 * header mbuf chained to indirect mbufs, no copy). */
 	bool linearize;
+	/** Local ports for active opens are searched from the range's first port instead of a
+	 * random one (false: RFC 6056's random start; true for tests that walk the range). */
+	bool ports_from_first;
 	/** The worker's counters: TCP drops are counted there too, beside the stack's own
 	 * statistics (NULL: only in the stack). */
 	struct mp_counters *cnt;

@@ -10,6 +10,7 @@
 #include <rte_errno.h>
 #include <rte_hash.h>
 #include <rte_malloc.h>
+#include <rte_random.h>
 
 #include "tcp_priv.h"
 
@@ -109,6 +110,7 @@ mp_tcp_create(const struct mp_tcp_params *p)
 	struct rte_hash_parameters hp = {0};
 	struct mp_tcp_stack *s;
 	char name[RTE_HASH_NAMESIZE];
+	uint64_t r;
 
 	if (p->name == NULL || p->pool == NULL || p->wheel == NULL || p->output == NULL ||
 	    p->hz == 0 || p->max_conns == 0 || p->n_workers == 0 || p->mss < TCP_MIN_MSS) {
@@ -142,7 +144,14 @@ mp_tcp_create(const struct mp_tcp_params *p)
 		s->conns[i].next = s->free;
 		s->free = &s->conns[i];
 	}
-	s->next_port = TCP_PORT_FIRST;
+	/* RFC 6056 3.3.1: the search for a free local port starts at a random place. Started at
+	 * the range's first port, a restarted meshpath opened its first connections on the
+	 * 4-tuples of its previous life, which a server may still hold (dropped at exit without a
+	 * RST, or in TIME_WAIT): it answers such a SYN with the old connection's ACK, we reset
+	 * that, and the connection waits one initial RTO (1 s) for its second SYN. */
+	r = p->ports_from_first ? 0 : rte_rand();
+	s->next_port = (uint16_t)(TCP_PORT_FIRST + r % (TCP_PORT_LAST - TCP_PORT_FIRST + 1));
+	s->rss_next = (uint16_t)(r >> 32);
 	mp_tcp_set_now(s, 0);
 	return s;
 

@@ -113,6 +113,7 @@ rig_make(struct rig *r, uint16_t nw, uint16_t w, uint16_t reta_queues, uint32_t 
 	p.worker = w;
 	p.n_workers = nw;
 	p.ifaces = &r->ifc;
+	p.ports_from_first = true; /* the tests below walk the range from its start */
 	p.n_ports = 1;
 	p.queue = w;
 	r->s = mp_tcp_create(&p);
