@@ -352,7 +352,8 @@ wait "$SILENT" 2>/dev/null || true
 
 # The access log: one JSON line per closed flow. A download of a known size from a known client
 # port is found by its client and carries the backend that served it and the bytes; mv and
-# SIGUSR1 start a new file that takes the next lines.
+# SIGUSR1 start a new file that takes the next lines. The known client ports sit below the
+# kernel's ephemeral range (32768-60999), where no other curl of this test can have used them.
 ALOG_SIZE=1234567
 for i in 1 2 3 4; do
 	{ echo "backend $i"; head -c $((ALOG_SIZE - 10)) /dev/zero; } >"$www/$i/alog.bin"
@@ -394,10 +395,10 @@ PY
 	return 1
 }
 ALOG="$E2E_DIR/access.log"
-b1=$(alog_get 45001)
+b1=$(alog_get 29001)
 check "a known download went through (backend ${b1:-?})" [ -n "$b1" ]
 check "its access-log line names client, VIP, SNAT, endpoint, bytes and fin" \
-	alog_line "$ALOG" 45001 "$b1"
+	alog_line "$ALOG" 29001 "$b1"
 alog_all() { # every line parses and there is one per closed flow, none dropped (waits up to 5 s)
 	local closed lines
 	for _ in $(seq 25); do
@@ -417,9 +418,9 @@ mv "$ALOG" "$ALOG.1"
 kill -USR1 "$MESHPATH_PID"
 for _ in $(seq 25); do [ "$(counter /meshpath/access_log reopens)" -ge 1 ] && break; sleep 0.2; done
 check "SIGUSR1 reopened the access log" [ "$(counter /meshpath/access_log reopens)" -eq 1 ]
-b2=$(alog_get 45002)
-check "after mv and SIGUSR1 the next flow's line is in the new file" alog_line "$ALOG" 45002 "$b2"
-check "and not in the moved one" bash -c "! grep -q '\"10.10.0.1:45002\"' '$ALOG.1'"
+b2=$(alog_get 29002)
+check "after mv and SIGUSR1 the next flow's line is in the new file" alog_line "$ALOG" 29002 "$b2"
+check "and not in the moved one" bash -c "! grep -q '\"10.10.0.1:29002\"' '$ALOG.1'"
 check "meshpath_access_log_lines_total is served" bash -c \
 	"curl -s -m 5 '$METRICS' | grep -q '^meshpath_access_log_lines_total [1-9]'"
 
