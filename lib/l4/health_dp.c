@@ -182,17 +182,32 @@ l4_probe_input(struct mp_l4_ctx *c, struct rte_mbuf *m, uint16_t port)
 	if (dport < MP_L4_PROBE_PORT_BASE || dport >= MP_L4_SNAT_PORT_MIN)
 		return false;
 	idx = dport - MP_L4_PROBE_PORT_BASE;
+	if (idx >= c->cfg->conf->n_endpoints) {
+		mp_net_drop(c->net, m, MP_DROP_NO_FLOW);
+		return true;
+	}
 	pr = &c->ws->probes[idx];
 	ce = &c->cfg->conf->endpoints[idx];
 	alen = ce->addr.family == AF_INET ? 4 : 16;
-	/* Only the answer to the pending SYN, from the endpoint it went to, counts. */
-	if (idx >= c->cfg->conf->n_endpoints || pr->sent_tsc == 0 ||
-	    rte_be_to_cpu_16(t->src_port) != ce->port ||
+	if (rte_be_to_cpu_16(t->src_port) != ce->port ||
 	    memcmp(p + pi->l3_off + (pi->l3 == MP_L3_IPV4 ? 12 : 8),
 	           ce->addr.family == AF_INET ? (const void *)&ce->addr.v4 : ce->addr.v6,
-	           alen) != 0 ||
-	    !(t->tcp_flags & RTE_TCP_ACK_FLAG) || rte_be_to_cpu_32(t->recv_ack) != pr->seq + 1) {
+	           alen) != 0) {
 		mp_net_drop(c->net, m, MP_DROP_NO_FLOW);
+		return true;
+	}
+	/*
+	 * From the endpoint, but not the answer to the pending SYN: a SYN-ACK that came after its
+	 * check timed out, or the endpoint still holding an earlier check's half-open connection
+	 * (our RST for it lost) and acknowledging that one. Reset it, as RFC 9293 3.10.7.3 has a
+	 * SYN-SENT end answer an unacceptable ACK: left alone, the stale connection would answer
+	 * every new check with its old acknowledgement until the endpoint gives up on it, a
+	 * minute of failed checks for a healthy endpoint.
+	 */
+	if (pr->sent_tsc == 0 || !(t->tcp_flags & RTE_TCP_ACK_FLAG) ||
+	    rte_be_to_cpu_32(t->recv_ack) != pr->seq + 1) {
+		c->ws->estats[idx].probe_stale_resets++;
+		mp_net_reject(c->net, m, pi, port);
 		return true;
 	}
 	pr->sent_tsc = 0;

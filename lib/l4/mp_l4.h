@@ -95,9 +95,10 @@ struct mp_l4_endpoint_stats {
 	uint64_t flows;    /**< flows opened to it */
 	uint64_t bytes[2]; /**< by direction */
 	uint64_t connect_ok;
-	uint64_t connect_failed; /**< reset or unanswered handshakes (passive health) */
-	uint64_t probe_ok;       /**< active checks answered with SYN-ACK */
-	uint64_t probe_failed;   /**< active checks answered with RST or not at all */
+	uint64_t connect_failed;     /**< reset or unanswered handshakes (passive health) */
+	uint64_t probe_ok;           /**< active checks answered with SYN-ACK */
+	uint64_t probe_failed;       /**< active checks answered with RST or not at all */
+	uint64_t probe_stale_resets; /**< stale check connections the endpoint held, reset */
 };
 
 /*

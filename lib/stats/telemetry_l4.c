@@ -89,6 +89,9 @@ tel_l4_endpoint(const struct mp_stats_source *src, unsigned int cluster, unsigne
 		sum.bytes[1] += s->bytes[1];
 		sum.connect_ok += s->connect_ok;
 		sum.connect_failed += s->connect_failed;
+		sum.probe_ok += s->probe_ok;
+		sum.probe_failed += s->probe_failed;
+		sum.probe_stale_resets += s->probe_stale_resets;
 		active += mp_lb_state_active(ws->lb[cluster], (uint16_t)ep);
 	}
 	rte_tel_data_start_dict(t);
@@ -101,6 +104,9 @@ tel_l4_endpoint(const struct mp_stats_source *src, unsigned int cluster, unsigne
 	rte_tel_data_add_dict_u64(t, "bytes_from", sum.bytes[1]);
 	rte_tel_data_add_dict_u64(t, "connect_ok", sum.connect_ok);
 	rte_tel_data_add_dict_u64(t, "connect_failed", sum.connect_failed);
+	rte_tel_data_add_dict_u64(t, "checks_ok", sum.probe_ok);
+	rte_tel_data_add_dict_u64(t, "checks_failed", sum.probe_failed);
+	rte_tel_data_add_dict_u64(t, "checks_stale_reset", sum.probe_stale_resets);
 	return t;
 }
 

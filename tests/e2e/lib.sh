@@ -144,12 +144,16 @@ counter() {
 	telemetry "$1" | /usr/bin/python3 -c 'import sys, json; print(json.load(sys.stdin)[sys.argv[1]])' "$2"
 }
 
-# endpoint_health CLUSTER INDEX: "up" or "down", as telemetry reports endpoint INDEX (1-based)
-# of the cluster.
-endpoint_health() {
+# endpoint_field CLUSTER INDEX FIELD: FIELD of endpoint INDEX (1-based) of the cluster, as
+# telemetry's /meshpath/l4/clusters reports it.
+endpoint_field() {
 	telemetry /meshpath/l4/clusters | /usr/bin/python3 -c 'import json, sys
-print(json.load(sys.stdin)[sys.argv[1]]["endpoint%d" % (int(sys.argv[2]) - 1)]["health"])' "$1" "$2"
+print(json.load(sys.stdin)[sys.argv[1]]["endpoint%d" % (int(sys.argv[2]) - 1)][sys.argv[3]])' \
+		"$1" "$2" "$3"
 }
+
+# endpoint_health CLUSTER INDEX: "up" or "down".
+endpoint_health() { endpoint_field "$1" "$2" health; }
 
 # wait_endpoint_health CLUSTER INDEX STATE: until the endpoint is in STATE, up to 10 s.
 wait_endpoint_health() {

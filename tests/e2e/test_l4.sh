@@ -163,6 +163,30 @@ check "flows opened on two workers' tables, replies steered" \
 health() { endpoint_health web "$1"; }     # INDEX (1-based) of cluster web: up or down
 wait_health() { wait_endpoint_health web "$1" "$2"; } # INDEX STATE: up to 10 s
 for i in 1 2 3; do check "backend $i reported up" wait_health "$i" up; done
+
+# A stale connection on a check's 4-tuple: backend 1 answers a SYN that looks like an earlier
+# check of it whose RST was lost (from the SNAT address and its check port, 1024 + index 0).
+# Its SYN-ACK reaches meshpath, which must reset it: left half-open, the connection would
+# answer every new check with its old acknowledgement and hold a healthy backend down for the
+# minute the kernel keeps it.
+stale_before=$(endpoint_field web 1 checks_stale_reset)
+ip netns exec "$NSS" $PY -c '
+import socket
+from scapy.all import IP, TCP
+syn = IP(src="10.20.0.250", dst="10.20.0.1") / TCP(sport=1024, dport=80, flags="S", seq=12345)
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+s.sendto(bytes(syn), ("10.20.0.1", 0))' 2>/dev/null
+stays_up() { # INDEX SECONDS: never reported down in that time
+	for _ in $(seq $(($2 * 5))); do
+		[ "$(health "$1")" = up ] || return 1
+		sleep 0.2
+	done
+}
+check "a stale half-open check connection does not take a healthy backend down" stays_up 1 3
+check "the stale connection was reset ($stale_before -> $(endpoint_field web 1 checks_stale_reset))" \
+	[ "$(endpoint_field web 1 checks_stale_reset)" -gt "$stale_before" ]
+check "backend 1 holds no half-open check connection" bash -c \
+	"[ -z \"\$(ip netns exec $NSS ss -tnH state syn-recv '( dport = :1024 )')\" ]"
 ip netns exec "$NSC" bash -c "curl -s -m 60 --limit-rate 25M http://10.10.0.100/big.bin |
 	sha256sum | cut -d' ' -f1" >"$E2E_DIR/slow.sha" &
 slow_pid=$!
