@@ -45,8 +45,8 @@ step() { # NAME OUTPUT COMMAND...: run one step, its stdout into OUTPUT (- for t
 	[ $rc -eq 0 ] || echo "      failed with status $rc; the report shows what ran" >&2
 }
 
-step "micro benchmarks (Google Benchmark, 5 repetitions)" "$raw/micro.txt" \
-	"$BUILD/bench/meshpath-bench" --benchmark_repetitions=5 \
+step "micro benchmarks (Google Benchmark, 3 repetitions)" "$raw/micro.txt" \
+	"$BUILD/bench/meshpath-bench" --benchmark_repetitions=3 \
 	--benchmark_report_aggregates_only=true --benchmark_out="$raw/micro.json" \
 	--benchmark_out_format=json "$@"
 if [ "$(id -u)" -eq 0 ]; then
