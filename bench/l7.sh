@@ -242,6 +242,7 @@ eal = { args = ["--no-pci", "--no-huge", "-m", "$MP_MEM", "--no-shconf", "--file
 workers = { main_lcore = 0; main_cpu = 1; lcores = [1]; cpus = [1]; };
 mempool = { mbufs = 32767; };
 tcp = { max_connections = $MP_CONNS; time_wait_ms = 1000; };
+http = { max_downstream_connections = $MP_HTTP_CONNS; };
 ports = (
 	{ name = "cli"; device = "net_af_packet0,iface=pc0"; addresses = ["10.10.0.254/24"]; },
 	{ name = "srv"; device = "net_af_packet1,iface=ps0"; addresses = ["10.20.0.254/24"]; }
@@ -367,7 +368,7 @@ rate_mode() {
 	local proxy c0 c1 r0 w pct rate res base
 	OUT=$RAW/l7.jsonl
 	: >"$OUT"
-	NSERVERS=1 NPROC=1 MP_MEM=1024 MP_CONNS=16384
+	NSERVERS=1 NPROC=1 MP_MEM=1024 MP_CONNS=16384 MP_HTTP_CONNS=4096
 	upstream_start 1
 	for WL in keepalive_small new_conn_small keepalive_1MiB; do
 		workload "$WL"
@@ -460,7 +461,7 @@ memory_mode() {
 	# uneven spread.
 	NSERVERS=4
 	NPROC=$(((100000 * 5 / 4) / ((FDMAX - 200) / 2) + 1))
-	MP_MEM=4096 MP_CONNS=262144
+	MP_MEM=4096 MP_CONNS=262144 MP_HTTP_CONNS=131072
 	upstream_start "$NPROC"
 	WL=idle
 	for proxy in kernel nginx haproxy meshpath; do
@@ -484,7 +485,7 @@ memory_mode() {
 			;;
 		meshpath)
 			# Preallocated at start: say how much, and what one connection holds.
-			extra=",\"tcp_max_connections\":$MP_CONNS,\"eal_mb\":$MP_MEM,\"sizes\":$("$BUILD/bench/meshpath-sizes" 2>/dev/null || echo '{}')"
+			extra=",\"tcp_max_connections\":$MP_CONNS,\"http_max_downstream_connections\":$MP_HTTP_CONNS,\"eal_mb\":$MP_MEM,\"sizes\":$("$BUILD/bench/meshpath-sizes" 2>/dev/null || echo '{}')"
 			;;
 		esac
 		log "$proxy: held $h1 then $h2; RSS $r0 -> $r1 -> $r2 kB"

@@ -282,9 +282,10 @@ def l7_mem_table(recs):
     out = ["Idle keep-alive client connections, each after one request, held through the proxy. "
            "Bytes per connection = (RSS with N held - RSS before) / N, user space only (the "
            "kernel's socket memory is not in RSS). Kernel forwarding: one conntrack entry per "
-           "connection (its slab object size). meshpath preallocates its connection tables at "
-           "start: its RSS grows only as preallocated memory is first touched, and its "
-           "preallocation is shown beside it. The 10k -> 100k column is the cost of each further "
+           "connection (its slab object size). meshpath preallocates and zeroes its connection "
+           "tables at start, so its RSS hardly grows with connections: its bytes per connection "
+           "are the state each one holds (a TCP connection and a proxy client connection), "
+           "and its preallocation and RSS growth are in the note. The 10k -> 100k column is the cost of each further "
            "connection, without what the first ones touched for the first time. The sandbox "
            "caps a process at `ulimit -Hn` descriptors, so for 100k connections nginx runs several "
            "workers and HAProxy several processes (SO_REUSEPORT), all on the proxy's CPU, "
@@ -306,12 +307,23 @@ def l7_mem_table(recs):
             b1 = b2 = bm = r.get("conntrack_obj_bytes") or None
             note = "%d conntrack entries" % r.get("conntrack", 0)
         if p == "meshpath":
-            tc = r.get("sizes", {}).get("tcp_conn", 0)
+            sz = r.get("sizes", {})
+            tc, pd = sz.get("tcp_conn", 0), sz.get("proxy_down", 0)
+            nd = r.get("http_max_downstream_connections", 0)
             note = ("preallocated at start: tcp.max_connections = %d x %d B of TCP state "
-                    "= %.1f MiB (in RSS before), EAL memory %d MB; buffers from "
-                    "tcp.worker_buffer_mb" % (r.get("tcp_max_connections", 0), tc,
-                                              r.get("tcp_max_connections", 0) * tc / 2**20,
-                                              r.get("eal_mb", 0)))
+                    "= %.1f MiB, http.max_downstream_connections = %d x %d B of proxy state "
+                    "= %.1f MiB, EAL memory %d MB; a held client connection takes one of each "
+                    "(%d B), and buffers from tcp.worker_buffer_mb only while bytes wait"
+                    % (r.get("tcp_max_connections", 0), tc,
+                       r.get("tcp_max_connections", 0) * tc / 2**20, nd, pd, nd * pd / 2**20,
+                       r.get("eal_mb", 0), tc + pd))
+            if tc and pd:
+                # Preallocated and zeroed at start, the state is in the RSS before: what the
+                # RSS then grows by is what the first touches of buffers and tables cost, not
+                # the connections. The state each connection holds is the honest number.
+                note += ("; RSS growth alone: %s B/conn at 10k, %s at 100k" %
+                         ("%.0f" % b1 if b1 else "-", "%.0f" % b2 if b2 else "-"))
+                b1 = b2 = bm = tc + pd
         per[p] = (b1, b2)
         rows.append([L7_NAMES[p], str(r.get("processes", "")),
                      "%.1f" % (r["rss0_kb"] / 1024),

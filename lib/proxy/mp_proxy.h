@@ -19,6 +19,7 @@
 #define MP_PROXY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "mp_base.h"
@@ -208,6 +209,14 @@ mp_proxy_listen(struct mp_proxy_worker *pw, unsigned int listener);
 /** The worker's statistics. */
 const struct mp_proxy_stats *
 mp_proxy_stats(const struct mp_proxy_worker *pw);
+
+/** Bytes preallocated per downstream (client) and per upstream connection, besides the TCP
+ * connection under each: `http.max_downstream_connections` and `_upstream_` of them per
+ * worker. */
+size_t
+mp_proxy_down_size(void);
+size_t
+mp_proxy_up_size(void);
 
 /* ---------------------------------------------------------------------------------------- */
 /* Data path                                                                                 */

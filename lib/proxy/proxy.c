@@ -64,6 +64,18 @@ px_table_routes(const struct mp_conf *conf, unsigned int t)
 	return RTE_MIN(n, (unsigned int)MP_PROXY_MAX_ROUTE_STATS);
 }
 
+size_t
+mp_proxy_down_size(void)
+{
+	return sizeof(struct px_down);
+}
+
+size_t
+mp_proxy_up_size(void)
+{
+	return sizeof(struct px_up);
+}
+
 void
 mp_proxy_free(struct mp_proxy_worker *pw)
 {
