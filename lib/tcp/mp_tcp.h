@@ -178,6 +178,7 @@ struct mp_tcp_params {
 	X(TLP_RECOVERIES, "tail_loss_repairs")      \
 	X(FAST_RETRANS, "fast_retransmits")         \
 	X(SACK_RECOVERY, "sack_recoveries")         \
+	X(LOST_RETRANS, "lost_retransmits")         \
 	X(PERSIST_PROBES, "zero_window_probes")     \
 	X(KEEPALIVE_PROBES, "keepalive_probes")     \
 	X(DELAYED_ACKS, "delayed_acks")             \

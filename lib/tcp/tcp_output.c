@@ -538,6 +538,8 @@ tcp_output(struct mp_tcp_conn *c)
 				len = RTE_MIN(hole, room);
 				if (tcp_send_segment(c, seq, len, 0) < 0)
 					break;
+				if (seq == c->snd_una)
+					tcp_rxt_una_mark(c);
 				c->high_rxt = seq + len;
 				tcp_stat(s, MP_TCP_ST_RETRANS_SEGS, 1);
 				tcp_stat(s, MP_TCP_ST_RETRANS_BYTES, len);

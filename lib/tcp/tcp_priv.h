@@ -135,6 +135,8 @@ struct mp_tcp_conn {
 	uint32_t tlp_seq;  /* first sequence of the probe sent (TLP_OUT) */
 	uint32_t tlp_end;  /* RFC 8985 TLP.end_seq: snd_max after the probe */
 	uint32_t lost_end; /* unSACKed bytes below are lost: the probe above them arrived */
+	uint32_t rxt_una;  /* in recovery: snd_una when the hole there was last (re)sent, */
+	uint32_t rxt_mark; /* and snd_max then: a SACK above it while the hole stays, lost */
 
 	/* receive sequence space */
 	uint32_t irs;
@@ -378,6 +380,8 @@ tcp_tlp_ack(struct mp_tcp_conn *c, const struct tcp_seg *sg, uint32_t flight);
 bool
 tcp_sack_next_hole(const struct mp_tcp_conn *c, uint32_t from, bool any, uint32_t *start,
                    uint32_t *len);
+void
+tcp_rxt_una_mark(struct mp_tcp_conn *c);
 
 /* tcp_ooo.c */
 bool

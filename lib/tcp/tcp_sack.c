@@ -218,6 +218,32 @@ tcp_sack_pipe(const struct mp_tcp_conn *c)
 	return pipe;
 }
 
+/* The hole at snd_una was (re)sent now: data sent from here on will show whether it arrived. */
+void
+tcp_rxt_una_mark(struct mp_tcp_conn *c)
+{
+	c->rxt_una = c->snd_una;
+	c->rxt_mark = c->snd_max;
+}
+
+/*
+ * A lost retransmission, found the way RACK finds losses (RFC 8985 6.2, by sequence rather than
+ * by time): the peer SACKed data that was first sent after the hole at snd_una was resent, and
+ * the hole is still there. RFC 6675 alone resends a hole once, and only the RTO would try it
+ * again: at 1 % loss that was an RTO in one recovery of fifty, hundreds of milliseconds each.
+ * Reordering deeper than the flight sent since the retransmission costs a spurious resend.
+ */
+static void
+tcp_sack_lost_rxt(struct mp_tcp_conn *c)
+{
+	if (c->rxt_una != c->snd_una || !SEQ_LT(c->snd_una, c->high_rxt) ||
+	    !SEQ_GT(tcp_sack_fack(c), c->rxt_mark))
+		return;
+	c->high_rxt = c->snd_una; /* NextSeg sends the lost holes again, from the first */
+	c->rxt_mark = c->snd_max; /* and only new evidence repeats this */
+	tcp_stat(c->stack, MP_TCP_ST_LOST_RETRANS, 1);
+}
+
 /* Retransmit one segment at snd_una (fast retransmit, partial ACK). */
 static void
 tcp_retransmit_una(struct mp_tcp_conn *c)
@@ -229,6 +255,7 @@ tcp_retransmit_una(struct mp_tcp_conn *c)
 		return;
 	if (tcp_send_segment(c, c->snd_una, len, 0) < 0)
 		return;
+	tcp_rxt_una_mark(c);
 	if (SEQ_LT(c->high_rxt, c->snd_una + len))
 		c->high_rxt = c->snd_una + len;
 	c->flags &= ~TF_RTT;
@@ -266,10 +293,15 @@ tcp_ack_recovery(struct mp_tcp_conn *c, const struct tcp_seg *sg, uint32_t acked
 					c->inflate += c->cc.mss;
 			} else if (SEQ_LT(c->high_rxt, c->snd_una)) {
 				c->high_rxt = c->snd_una;
+			} else if (SEQ_LT(c->snd_una, c->high_rxt)) {
+				/* The new first hole was resent before: watch it from now on. */
+				tcp_rxt_una_mark(c);
 			}
 		} else if (dup && !sack) {
 			c->inflate += c->cc.mss; /* RFC 5681 3.2 (4) */
 		}
+		if (sack)
+			tcp_sack_lost_rxt(c);
 		return;
 	}
 	/* A delivered tail loss probe showed the data below lost_end lost: recover it now. */

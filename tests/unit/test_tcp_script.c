@@ -1003,6 +1003,7 @@ test_tcp_script_run(void)
 	        SCRIPT("syn_retrans.pkt"),
 	        SCRIPT("fast_retransmit.pkt"),
 	        SCRIPT("sack_recovery.pkt"),
+	        SCRIPT("lost_retransmit.pkt"),
 	        SCRIPT("zero_window.pkt"),
 	        SCRIPT("fin_simultaneous.pkt"),
 	        SCRIPT("half_close.pkt"),
