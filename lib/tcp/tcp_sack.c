@@ -324,8 +324,13 @@ tcp_ack_recovery(struct mp_tcp_conn *c, const struct tcp_seg *sg, uint32_t acked
 		if (c->dupacks < TCP_DUPTHRESH && !(sack && tcp_sack_is_lost(c, c->snd_una)))
 			return;
 	}
-	/* RFC 6582 3.2 (1)/(2): only when the ACK covers more than the last recovery point. */
-	if (!SEQ_GT(sg->ack, c->recover))
+	/*
+	 * RFC 6582 3.2 (1)/(2): not while the ACK is below the last recovery point (recover is
+	 * snd_max as it was then, one past the highest byte sent). An ACK at recover itself
+	 * reports a hole in data sent after that episode, a new loss: refusing it left the loss
+	 * of the first segment sent during a recovery to the RTO.
+	 */
+	if (SEQ_LT(sg->ack, c->recover))
 		return;
 	c->recover = c->snd_max;
 	c->flags |= TF_RECOVERY;

@@ -1004,6 +1004,8 @@ test_tcp_script_run(void)
 	        SCRIPT("fast_retransmit.pkt"),
 	        SCRIPT("sack_recovery.pkt"),
 	        SCRIPT("lost_retransmit.pkt"),
+	        SCRIPT("sack_window_change.pkt"),
+	        SCRIPT("recovery_point.pkt"),
 	        SCRIPT("zero_window.pkt"),
 	        SCRIPT("fin_simultaneous.pkt"),
 	        SCRIPT("half_close.pkt"),
