@@ -314,7 +314,13 @@ tcp_ack_recovery(struct mp_tcp_conn *c, const struct tcp_seg *sg, uint32_t acked
 			c->recover = c->snd_una - 1;
 		if (SEQ_LT(c->lost_end, c->snd_una))
 			c->lost_end = c->snd_una;
-		if (!probed)
+		/*
+		 * A cumulative ACK can also show the new first hole lost (IsLost: more than
+		 * DupThresh - 1 segments SACKed above it), when the duplicates that came before
+		 * it were lost or never sent. No duplicate may follow: recover now (Linux checks
+		 * its scoreboard on every ACK too), not after a probe and an RTO.
+		 */
+		if (!probed && !(sack && tcp_sack_is_lost(c, c->snd_una)))
 			return;
 	} else {
 		if (!dup && !probed)

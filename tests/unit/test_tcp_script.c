@@ -1006,6 +1006,7 @@ test_tcp_script_run(void)
 	        SCRIPT("lost_retransmit.pkt"),
 	        SCRIPT("sack_window_change.pkt"),
 	        SCRIPT("recovery_point.pkt"),
+	        SCRIPT("lost_after_ack.pkt"),
 	        SCRIPT("zero_window.pkt"),
 	        SCRIPT("fin_simultaneous.pkt"),
 	        SCRIPT("half_close.pkt"),
