@@ -33,6 +33,12 @@ static const char *const px_err_names[] = {
 #undef PX_NAME
 };
 
+static const char *const px_timeout_names[] = {
+#define PX_NAME(sym, name) name,
+        MP_PROXY_TIMEOUT_LIST(PX_NAME)
+#undef PX_NAME
+};
+
 const char *
 mp_proxy_cnt_name(enum mp_proxy_cnt c)
 {
@@ -49,6 +55,12 @@ const char *
 mp_proxy_err_name(enum mp_proxy_err e)
 {
 	return (unsigned int)e < MP_PROXY_E_MAX ? px_err_names[e] : "?";
+}
+
+const char *
+mp_proxy_timeout_name(enum mp_proxy_timeout t)
+{
+	return (unsigned int)t < MP_PROXY_TO_MAX ? px_timeout_names[t] : "?";
 }
 
 /* Routes of table t in the config (their ids run over every virtual host of the table). */

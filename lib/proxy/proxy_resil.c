@@ -30,18 +30,6 @@
 #include "mp_proxy_key.h"
 #include "proxy_priv.h"
 
-static const char *const px_timeout_names[] = {
-#define PX_NAME(sym, name) name,
-        MP_PROXY_TIMEOUT_LIST(PX_NAME)
-#undef PX_NAME
-};
-
-const char *
-mp_proxy_timeout_name(enum mp_proxy_timeout t)
-{
-	return (unsigned int)t < MP_PROXY_TO_MAX ? px_timeout_names[t] : "?";
-}
-
 static inline uint64_t
 px_now_ns(const struct mp_proxy_worker *pw)
 {
