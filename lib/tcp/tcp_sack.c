@@ -331,10 +331,11 @@ tcp_ack_recovery(struct mp_tcp_conn *c, const struct tcp_seg *sg, uint32_t acked
 			return;
 	}
 	/*
-	 * RFC 6582 3.2 (1)/(2): not while the ACK is below the last recovery point (recover is
-	 * snd_max as it was then, one past the highest byte sent). An ACK at recover itself
-	 * reports a hole in data sent after that episode, a new loss: refusing it left the loss
-	 * of the first segment sent during a recovery to the RTO.
+	 * RFC 6582 3.2 (1)/(2), RFC 6675 5.1: no new episode until HighACK >= RecoveryPoint
+	 * (recover: snd_max when the last episode or RTO began, one past the highest byte then
+	 * sent). An ACK at recover itself reports a hole in data sent after that point, a new
+	 * loss: refusing it (> instead of >=) left the loss of the first segment sent during a
+	 * recovery to the RTO.
 	 */
 	if (SEQ_LT(sg->ack, c->recover))
 		return;
