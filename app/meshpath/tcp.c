@@ -51,6 +51,7 @@ tcp_params(struct mp_tcp_params *p, const struct mp_conf_tcp *t)
 	p->nagle = t->nagle != 0;
 	p->sack = t->sack != 0;
 	p->tlp = t->tlp != 0;
+	p->rack = t->rack != 0;
 	p->timestamps = t->timestamps != 0;
 	p->window_scaling = t->window_scaling != 0;
 	p->syn_cookies = t->syn_cookies != 0;

@@ -60,6 +60,7 @@ static const struct conf_key conf_tcp_keys[] = {
         TCP_KEY("nagle", nagle, 0, 1, 0),
         TCP_KEY("sack", sack, 0, 1, 1),
         TCP_KEY("tail_loss_probes", tlp, 0, 1, 1),
+        TCP_KEY("reordering_window", rack, 0, 1, 1),
         TCP_KEY("timestamps", timestamps, 0, 1, 1),
         TCP_KEY("window_scaling", window_scaling, 0, 1, 1),
         TCP_KEY("syn_cookies", syn_cookies, 0, 1, 1),

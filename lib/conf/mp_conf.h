@@ -302,6 +302,7 @@ struct mp_conf_tcp {
 	uint32_t nagle;             /**< `nagle`: 0 or 1 */
 	uint32_t sack;              /**< `sack`: 0 or 1 */
 	uint32_t tlp;               /**< `tail_loss_probes`: 0 or 1 */
+	uint32_t rack;              /**< `reordering_window`: 0 or 1 */
 	uint32_t timestamps;        /**< `timestamps`: 0 or 1 */
 	uint32_t window_scaling;    /**< `window_scaling`: 0 or 1 */
 	uint32_t syn_cookies;       /**< `syn_cookies`: 0 or 1 */

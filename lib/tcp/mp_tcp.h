@@ -129,6 +129,7 @@ struct mp_tcp_params {
 	bool delayed_ack;           /**< delay ACKs (true) */
 	bool sack;                  /**< offer and use SACK (true) */
 	bool tlp;                   /**< tail loss probes, RFC 8985 7 (true; needs SACK) */
+	bool rack;                  /**< RACK's reordering window, RFC 8985 6.2 (true; SACK) */
 	bool timestamps;            /**< offer and use timestamps (true) */
 	bool window_scaling;        /**< offer window scaling (true) */
 	bool nagle;                 /**< Nagle's algorithm (false) */
@@ -179,6 +180,7 @@ struct mp_tcp_params {
 	X(FAST_RETRANS, "fast_retransmits")         \
 	X(SACK_RECOVERY, "sack_recoveries")         \
 	X(LOST_RETRANS, "lost_retransmits")         \
+	X(REO_LOSSES, "reordering_window_losses")   \
 	X(PERSIST_PROBES, "zero_window_probes")     \
 	X(KEEPALIVE_PROBES, "keepalive_probes")     \
 	X(DELAYED_ACKS, "delayed_acks")             \

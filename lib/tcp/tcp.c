@@ -83,6 +83,7 @@ mp_tcp_params_default(struct mp_tcp_params *p)
 	p->cc_algo = MP_TCP_CC_CUBIC;
 	p->delayed_ack = true;
 	p->tlp = true;
+	p->rack = true;
 	p->sack = true;
 	p->timestamps = true;
 	p->window_scaling = true;

@@ -575,6 +575,9 @@ tcp_output(struct mp_tcp_conn *c)
 		if (SEQ_LT(seq, c->snd_max)) {
 			tcp_stat(s, MP_TCP_ST_RETRANS_SEGS, 1);
 			tcp_stat(s, MP_TCP_ST_RETRANS_BYTES, len);
+			/* Going back after an RTO (tcp_sack_rto): watched like a resent hole. */
+			if ((c->flags & TF_LOSS) && SEQ_LT(c->high_rxt, seq + len))
+				c->high_rxt = seq + len;
 		} else if (!(c->flags & TF_RTT) && len > 0) {
 			/* Karn: time only segments sent once. */
 			c->flags |= TF_RTT;
@@ -582,13 +585,15 @@ tcp_output(struct mp_tcp_conn *c)
 			c->rtt_start_us = tcp_now_us(s);
 		}
 		c->snd_nxt = seq + len + !!(flags & TH_FIN);
+		if ((c->flags & TF_LOSS) && seq == c->snd_una)
+			tcp_rxt_una_mark(c);
 		if (flags & TH_FIN)
 			c->flags |= TF_FIN_SENT;
 		if (SEQ_GT(c->snd_nxt, c->snd_max))
 			c->snd_max = c->snd_nxt;
 		/* The RTO keeps its deadline; a probe timer restarts with every send (RFC 8985
 		 * 7.2). */
-		if (c->timer_kind != TCP_T_RTO)
+		if (c->timer_kind != TCP_T_RTO && c->timer_kind != TCP_T_REO)
 			tcp_timer_arm_loss(c);
 		if (flags & TH_FIN)
 			break;

@@ -49,6 +49,7 @@
 #define TCP_DELACK_SEGS 2 /* RFC 5681 4.2: ACK at least every second full segment */
 #define TCP_REAP_MAX    64
 #define TCP_PTO_MIN_US  10000  /* PTO floor: RTT samples from timestamps have 1 ms granules */
+#define TCP_REO_MIN_US  2000   /* reordering window floor: twice the timestamps' granule */
 #define TCP_WCDELACK_US 200000 /* RFC 8985 WCDelAckT: the peer's worst-case delayed ACK */
 
 /* Connection flags. */
@@ -68,6 +69,7 @@
 #define TF_RECOVERY   (1u << 13) /* in fast recovery (NewReno or SACK) */
 #define TF_PERSIST    (1u << 14) /* the retransmission timer runs as the persist timer */
 #define TF_IN_TW_LIST (1u << 15)
+#define TF_LOSS       (1u << 16) /* the recovery episode an RTO began (with TF_RECOVERY) */
 
 /* Tail loss probe state (struct mp_tcp_conn tlp). */
 #define TLP_OUT    0x01 /* a probe is out: no other until the ACK passes tlp_end or an RTO */
@@ -78,6 +80,7 @@ enum tcp_timer_kind {
 	TCP_T_NONE = 0,
 	TCP_T_RTO,       /* data, SYN or FIN outstanding */
 	TCP_T_TLP,       /* data outstanding, the tail loss probe first (RFC 8985 7) */
+	TCP_T_REO,       /* SACKed data above a hole: the reordering window (RFC 8985 6.2) */
 	TCP_T_PERSIST,   /* zero window: probe */
 	TCP_T_KEEPALIVE, /* idle connection */
 	TCP_T_FIN_WAIT2, /* the application closed and the peer never sends FIN */
@@ -108,7 +111,7 @@ struct mp_tcp_conn {
 	uint8_t timer_kind;
 	uint8_t snd_wscale; /* the peer's shift: applies to windows it sends */
 	uint8_t rcv_wscale; /* ours */
-	uint16_t flags;
+	uint32_t flags;
 	uint16_t port; /* ingress port of the last segment (IPv6 link-local output) */
 	uint16_t mss;  /* payload bytes per segment we send (options not counted) */
 	uint8_t backoff;
@@ -118,6 +121,8 @@ struct mp_tcp_conn {
 	uint8_t unacked_segs; /* full segments received since our last ACK */
 	uint8_t probes;       /* keepalive probes sent */
 	uint8_t tlp;          /* TLP_* : the tail loss probe of this flight */
+	uint8_t reo_mult;     /* RFC 8985 6.2 reo_wnd_mult, less one: grown by D-SACKs */
+	uint8_t reo_persist;  /* recoveries left before reo_mult resets (reo_wnd_persist) */
 
 	/* send sequence space */
 	uint32_t iss;
@@ -136,7 +141,8 @@ struct mp_tcp_conn {
 	uint32_t tlp_end;  /* RFC 8985 TLP.end_seq: snd_max after the probe */
 	uint32_t lost_end; /* unSACKed bytes below are lost: the probe above them arrived */
 	uint32_t rxt_una;  /* in recovery: snd_una when the hole there was last (re)sent, */
-	uint32_t rxt_mark; /* and snd_max then: a SACK above it while the hole stays, lost */
+	uint32_t rxt_mark; /* and snd_nxt then: a SACK above it while the hole stays, lost */
+	uint32_t reo_seq;  /* snd_max when reo_mult last grew: once per flight */
 
 	/* receive sequence space */
 	uint32_t irs;
@@ -382,6 +388,14 @@ tcp_sack_next_hole(const struct mp_tcp_conn *c, uint32_t from, bool any, uint32_
                    uint32_t *len);
 void
 tcp_rxt_una_mark(struct mp_tcp_conn *c);
+void
+tcp_sack_rto(struct mp_tcp_conn *c);
+bool
+tcp_sack_reo_wanted(const struct mp_tcp_conn *c);
+uint32_t
+tcp_sack_reo_wnd(const struct mp_tcp_conn *c);
+void
+tcp_sack_reo_fire(struct mp_tcp_conn *c);
 
 /* tcp_ooo.c */
 bool

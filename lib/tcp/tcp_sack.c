@@ -73,9 +73,37 @@ tcp_sack_add(struct mp_tcp_conn *c, uint32_t start, uint32_t end)
 	c->n_sack = (uint8_t)n;
 }
 
+/*
+ * RFC 8985 6.2 step 4: a D-SACK (RFC 2883: the first block lies below the ACK or inside the
+ * second) says data was resent that had arrived, so the reordering window was too short: widen
+ * it, once per flight, and keep it wide for 16 recoveries.
+ */
+static void
+tcp_sack_dsack(struct mp_tcp_conn *c, const struct tcp_seg *sg)
+{
+	const struct tcp_sack_block *b = sg->sack;
+
+	if (!(SEQ_LEQ(b[0].end, sg->ack) ||
+	      (sg->n_sack > 1 && SEQ_GEQ(b[0].start, b[1].start) && SEQ_LEQ(b[0].end, b[1].end))))
+		return;
+	c->reo_persist = 16;
+	if ((c->reo_mult > 0 && SEQ_LT(c->snd_una, c->reo_seq)) || c->reo_mult >= 3)
+		return;
+	c->reo_mult++;
+	c->reo_seq = c->snd_max;
+}
+
+/* RFC 8985 6.2 RACK.reo_wnd: (reo_wnd_mult / 4) of the RTT, at most the RTT, with a floor. */
+uint32_t
+tcp_sack_reo_wnd(const struct mp_tcp_conn *c)
+{
+	return RTE_MAX(c->srtt_us / 4 * (c->reo_mult + 1u), (uint32_t)TCP_REO_MIN_US);
+}
+
 void
 tcp_sack_update(struct mp_tcp_conn *c, const struct tcp_seg *sg)
 {
+	tcp_sack_dsack(c, sg);
 	for (unsigned int i = 0; i < sg->n_sack; i++) {
 		uint32_t start = sg->sack[i].start, end = sg->sack[i].end;
 
@@ -193,7 +221,8 @@ uint32_t
 tcp_sack_pipe(const struct mp_tcp_conn *c)
 {
 	uint32_t fack = tcp_sack_fack(c);
-	uint32_t pipe = SEQ_GT(c->snd_max, fack) ? c->snd_max - fack : 0;
+	/* snd_nxt, not snd_max: after an RTO what lies above snd_nxt is lost (tcp_sack_rto). */
+	uint32_t pipe = SEQ_GT(c->snd_nxt, fack) ? c->snd_nxt - fack : 0;
 	uint32_t a = c->snd_una;
 
 	for (unsigned int i = 0; i < c->n_sack; i++) {
@@ -223,7 +252,28 @@ void
 tcp_rxt_una_mark(struct mp_tcp_conn *c)
 {
 	c->rxt_una = c->snd_una;
-	c->rxt_mark = c->snd_max;
+	c->rxt_mark = c->snd_nxt;
+}
+
+/*
+ * An RTO on a SACK connection begins a recovery episode of its own (TF_LOSS), up to recover =
+ * snd_max, in which every byte neither acknowledged nor SACKed counts as lost (RFC 8985 6.3
+ * marks them so on an RTO; Linux's Loss state). The holes below the highest SACK go first
+ * (NextSeg, lost_end), then what lies above it, from snd_nxt as in go-back-N; the window grows
+ * from one segment by slow start (tcp_ack_recovery). What used to follow an RTO (the
+ * scoreboard cleared, everything resent, no recovery until recover) left a retransmission lost
+ * again to a second RTO, backed off; within the episode tcp_sack_lost_rxt() finds it.
+ */
+void
+tcp_sack_rto(struct mp_tcp_conn *c)
+{
+	uint32_t fack = tcp_sack_fack(c);
+
+	c->flags |= TF_RECOVERY | TF_LOSS;
+	c->lost_end = fack;
+	c->snd_nxt = fack;
+	c->high_rxt = c->snd_una;
+	c->rxt_una = c->snd_una - 1; /* no retransmission of the first hole yet */
 }
 
 /*
@@ -263,6 +313,58 @@ tcp_retransmit_una(struct mp_tcp_conn *c)
 	tcp_stat(s, MP_TCP_ST_RETRANS_BYTES, len);
 }
 
+/* Fast retransmit: a recovery episode begins (RFC 5681 3.2, RFC 6582 3.2, RFC 6675 5). */
+static void
+tcp_recovery_enter(struct mp_tcp_conn *c, uint32_t flight)
+{
+	struct mp_tcp_stack *s = c->stack;
+	bool sack = c->flags & TF_SACK;
+
+	c->recover = c->snd_max;
+	c->flags |= TF_RECOVERY;
+	c->high_rxt = c->snd_una;
+	mp_tcp_cc_on_congestion(&c->cc, flight, s->now_us);
+	tcp_stat(s, MP_TCP_ST_FAST_RETRANS, 1);
+	if (sack)
+		tcp_stat(s, MP_TCP_ST_SACK_RECOVERY, 1);
+	tcp_retransmit_una(c);
+	if (!sack)
+		c->inflate = TCP_DUPTHRESH * (uint32_t)c->cc.mss;
+	tcp_timer_rearm(c);
+}
+
+/*
+ * RACK's reordering window (RFC 8985 6.2), from what the scoreboard knows: data above the hole
+ * at snd_una was SACKed, and all of it was first sent after that hole (no recovery runs, so
+ * nothing below was resent since). With fewer than DupThresh segments behind the hole (a
+ * small window, or the duplicates lost) RFC 6675 never calls it lost, and the tail loss probe
+ * may be lost too: the RTO was the repair, 200 ms or more. RACK calls the hole lost once it
+ * has been missing a reordering window longer than data sent after it; the timer measures the
+ * window from the first SACK above it, later than RACK would (the SACKed data left later).
+ */
+bool
+tcp_sack_reo_wanted(const struct mp_tcp_conn *c)
+{
+	return (c->flags & TF_SACK) && !(c->flags & TF_RECOVERY) && c->stack->p.rack &&
+	       c->srtt_us != 0 && SEQ_GT(tcp_sack_fack(c), c->snd_una) &&
+	       SEQ_GEQ(c->snd_una, c->recover);
+}
+
+/* The window passed and the hole is still there: it is lost, and every hole below the
+ * highest SACK with it (all were sent before the SACKed data). */
+void
+tcp_sack_reo_fire(struct mp_tcp_conn *c)
+{
+	if (!tcp_sack_reo_wanted(c)) {
+		tcp_timer_rearm(c);
+		return;
+	}
+	tcp_stat(c->stack, MP_TCP_ST_REO_LOSSES, 1);
+	c->lost_end = tcp_sack_fack(c);
+	tcp_recovery_enter(c, tcp_flight(c));
+	tcp_output(c);
+}
+
 /*
  * The ACK-driven half of loss recovery, after snd_una moved by acked bytes (0 for a
  * duplicate ACK, dup says whether it counts as one per RFC 5681 2).
@@ -277,13 +379,19 @@ tcp_ack_recovery(struct mp_tcp_conn *c, const struct tcp_seg *sg, uint32_t acked
 	tcp_sack_trim(c);
 	tcp_sack_recount(c);
 	if (c->flags & TF_RECOVERY) {
+		/* After an RTO the window grows by slow start through the episode. */
+		if (c->flags & TF_LOSS)
+			mp_tcp_cc_on_ack(&c->cc, acked, flight, s->now_us, c->srtt_us);
 		if (SEQ_GEQ(c->snd_una, c->recover)) {
 			/* Full ACK: the episode is over (RFC 6582 3.2 (3), RFC 6675 5 (2)). */
-			c->flags &= ~TF_RECOVERY;
+			if (!(c->flags & TF_LOSS))
+				mp_tcp_cc_on_recovery_end(&c->cc);
+			if (c->reo_persist > 0 && --c->reo_persist == 0)
+				c->reo_mult = 0;
+			c->flags &= ~(TF_RECOVERY | TF_LOSS);
 			c->inflate = 0;
 			c->dupacks = 0;
 			c->lost_end = c->snd_una;
-			mp_tcp_cc_on_recovery_end(&c->cc);
 		} else if (acked > 0) {
 			/* Partial ACK: the next hole is lost too (RFC 6582 3.2 (5)). */
 			if (!sack) {
@@ -321,14 +429,17 @@ tcp_ack_recovery(struct mp_tcp_conn *c, const struct tcp_seg *sg, uint32_t acked
 		 * its scoreboard on every ACK too), not after a probe and an RTO.
 		 */
 		if (!probed && !(sack && tcp_sack_is_lost(c, c->snd_una)))
-			return;
+			return; /* tcp_timer_rearm() follows, and may start the reordering window */
 	} else {
 		if (!dup && !probed)
 			return;
 		if (dup && c->dupacks < UINT8_MAX)
 			c->dupacks++;
-		if (c->dupacks < TCP_DUPTHRESH && !(sack && tcp_sack_is_lost(c, c->snd_una)))
+		if (c->dupacks < TCP_DUPTHRESH && !(sack && tcp_sack_is_lost(c, c->snd_una))) {
+			if (c->timer_kind != TCP_T_REO && tcp_sack_reo_wanted(c))
+				tcp_timer_arm_loss(c);
 			return;
+		}
 	}
 	/*
 	 * RFC 6582 3.2 (1)/(2), RFC 6675 5.1: no new episode until HighACK >= RecoveryPoint
@@ -339,15 +450,5 @@ tcp_ack_recovery(struct mp_tcp_conn *c, const struct tcp_seg *sg, uint32_t acked
 	 */
 	if (SEQ_LT(sg->ack, c->recover))
 		return;
-	c->recover = c->snd_max;
-	c->flags |= TF_RECOVERY;
-	c->high_rxt = c->snd_una;
-	mp_tcp_cc_on_congestion(&c->cc, flight, s->now_us);
-	tcp_stat(s, MP_TCP_ST_FAST_RETRANS, 1);
-	if (sack)
-		tcp_stat(s, MP_TCP_ST_SACK_RECOVERY, 1);
-	tcp_retransmit_una(c);
-	if (!sack)
-		c->inflate = TCP_DUPTHRESH * (uint32_t)c->cc.mss;
-	tcp_timer_rearm(c);
+	tcp_recovery_enter(c, flight);
 }

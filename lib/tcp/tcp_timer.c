@@ -79,7 +79,11 @@ tcp_pto(const struct mp_tcp_conn *c)
 void
 tcp_timer_arm_loss(struct mp_tcp_conn *c)
 {
-	if (tcp_tlp_allowed(c))
+	if (tcp_sack_reo_wanted(c)) {
+		/* Kept when it already runs: it counts from the first SACK above the hole. */
+		if (c->timer_kind != TCP_T_REO)
+			tcp_timer_set(c, TCP_T_REO, tcp_sack_reo_wnd(c));
+	} else if (tcp_tlp_allowed(c))
 		tcp_timer_set(c, TCP_T_TLP, tcp_pto(c));
 	else
 		tcp_timer_set(c, TCP_T_RTO, tcp_rto_cur(c));
@@ -174,17 +178,25 @@ tcp_rto_fire(struct mp_tcp_conn *c)
 		return;
 	}
 	mp_tcp_cc_on_rto(&c->cc, tcp_flight(c), s->now_us, c->backoff == 0);
-	c->backoff++;
-	/* RFC 6582 3.2 (4) / RFC 6675 5.1: leave recovery, go back to snd_una. */
-	c->flags &= ~TF_RECOVERY;
+	/* RFC 6582 3.2 (4) / RFC 6675 5.1: no new recovery below what has been sent. */
+	c->flags &= ~(TF_RECOVERY | TF_LOSS);
 	c->inflate = 0;
 	c->recover = c->snd_max;
 	c->high_rxt = c->snd_una;
 	c->dupacks = 0;
 	c->tlp = 0; /* RFC 8985 7.3: the RTO ends the probe's episode */
 	c->lost_end = c->snd_una;
-	tcp_sack_clear(c);
+	/*
+	 * A second RTO in a row may mean the peer dropped data it had SACKed (reneging, RFC 2018
+	 * 8): forget the scoreboard then. After a first one, keep it (RFC 6675 5.1 and its
+	 * erratum 1610 allow this, as Linux does) and resend only what it shows missing.
+	 */
+	if (c->backoff > 0 || !(c->flags & TF_SACK))
+		tcp_sack_clear(c);
+	c->backoff++;
 	c->snd_nxt = c->snd_una;
+	if (c->flags & TF_SACK)
+		tcp_sack_rto(c);
 	tcp_output(c);
 	if (c->state != MP_TCP_CLOSED && c->timer_kind == TCP_T_NONE && c->snd_max != c->snd_una)
 		tcp_timer_set(c, TCP_T_RTO, tcp_rto_cur(c));
@@ -250,6 +262,10 @@ tcp_rtx_fire(struct mp_timer *t, uint64_t now)
 		break;
 	case TCP_T_TLP:
 		tcp_tlp_fire(c);
+		break;
+	case TCP_T_REO:
+		c->timer_kind = TCP_T_NONE;
+		tcp_sack_reo_fire(c);
 		break;
 	case TCP_T_PERSIST:
 		tcp_stat(s, MP_TCP_ST_PERSIST_PROBES, 1);

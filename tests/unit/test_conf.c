@@ -1230,12 +1230,13 @@ test_tcp_section_and_services(void **state)
 	assert_int_equal(conf.tcp.keepalive, 0);
 	assert_int_equal(conf.tcp.nagle, 0);
 	assert_int_equal(conf.tcp.tlp, 1);
+	assert_int_equal(conf.tcp.rack, 1);
 	assert_int_equal(conf.tcp.cc, 0);
 	reset_errs();
 
 	assert_valid(load(L4HEAD "tcp = { max_connections = 1000; send_buffer = 65536;\n"
 	                         "  delayed_ack = 0; keepalive = 1; keepalive_idle_s = 30;\n"
-	                         "  tail_loss_probes = 0;\n"
+	                         "  tail_loss_probes = 0; reordering_window = 0;\n"
 	                         "  congestion_control = \"newreno\"; time_wait_ms = 0; };\n"));
 	assert_int_equal(conf.tcp.max_conns, 1000);
 	assert_int_equal(conf.tcp.sndbuf, 65536);
@@ -1243,6 +1244,7 @@ test_tcp_section_and_services(void **state)
 	assert_int_equal(conf.tcp.keepalive, 1);
 	assert_int_equal(conf.tcp.keepalive_idle_s, 30);
 	assert_int_equal(conf.tcp.tlp, 0);
+	assert_int_equal(conf.tcp.rack, 0);
 	assert_int_equal(conf.tcp.cc, 1);
 	assert_int_equal(conf.tcp.time_wait_ms, 0);
 	reset_errs();

@@ -750,6 +750,7 @@ set_config(const char *k, const char *v)
 	NUM(delayed_ack)
 	NUM(sack)
 	NUM(tlp)
+	NUM(rack)
 	NUM(timestamps)
 	NUM(window_scaling)
 	NUM(nagle)
@@ -1007,6 +1008,9 @@ test_tcp_script_run(void)
 	        SCRIPT("sack_window_change.pkt"),
 	        SCRIPT("recovery_point.pkt"),
 	        SCRIPT("lost_after_ack.pkt"),
+	        SCRIPT("reo_window.pkt"),
+	        SCRIPT("rto_sack_kept.pkt"),
+	        SCRIPT("reo_dsack.pkt"),
 	        SCRIPT("zero_window.pkt"),
 	        SCRIPT("fin_simultaneous.pkt"),
 	        SCRIPT("half_close.pkt"),
