@@ -7,9 +7,11 @@
 # Asserts: a GET retried after an upstream reset, a 503 or a refused connect succeeds on the
 # other endpoint, a POST is not retried; 504 from a slow upstream within first_byte_ms,
 # request_ms and idle_ms; 408 for a client
-# too slow sending its body; 504 for a connect timeout within connect_ms; an endpoint answering
-# 500 ejected after consecutive_5xx and back after base_ejection_ms; max_requests answering 503
-# with x-meshpath-overflow while another cluster keeps serving; round robin even, least request
+# too slow sending its body; 504 for a connect timeout within
+# connect_ms; an endpoint answering 500 ejected after consecutive_5xx and back after
+# base_ejection_ms; max_requests answering 503 with x-meshpath-overflow while another cluster
+# keeps serving, max_connections and max_pending_requests too, and max_retries answering 503
+# in place of a failure whose retry it refuses; round robin even, least request
 # honouring weights, ring hash sticky by header and by cookie (same key, same endpoint; keys
 # spread); the counters in /meshpath/http/clusters and the Prometheus text.
 #
@@ -85,6 +87,8 @@ clusters = (
 	{ name = "ring"; policy = "ring_hash"; endpoints = ( $(ep 1), $(ep 2), $(ep 3) ); },
 	{ name = "mg"; policy = "maglev"; maglev_size = 307; endpoints = ( $(ep 1), $(ep 2), $(ep 3) ); },
 	{ name = "tightc"; endpoints = ( $(ep 3) ); circuit_breakers = { max_connections = $WORKERS; }; },
+	{ name = "rbrk"; policy = "round_robin"; endpoints = ( $(ep 6), $(ep 3) );
+	  circuit_breakers = { max_retries = $WORKERS; }; },
 	{ name = "deadp"; endpoints = ( { address = "10.41.0.9"; port = 80; } );
 	  circuit_breakers = { max_pending_requests = $WORKERS; }; },
 	{ name = "dead"; endpoints = ( { address = "10.41.0.9"; port = 80; } ); }
@@ -111,6 +115,8 @@ route_tables = ( {
 		  retry = { num_retries = 0; }; },
 		{ match = { prefix = "/tightc/"; }; prefix_rewrite = "/"; clusters = ( { name = "tightc"; } );
 		  retry = { num_retries = 0; }; },
+		{ match = { prefix = "/rbrk/"; }; prefix_rewrite = "/"; clusters = ( { name = "rbrk"; } );
+		  retry = { num_retries = 1; backoff_base_ms = 1; backoff_max_ms = 1; }; },
 		{ match = { prefix = "/pend"; }; clusters = ( { name = "deadp"; } );
 		  timeouts = { connect_ms = 1000; }; retry = { num_retries = 0; }; },
 		{ match = { prefix = "/mg"; }; clusters = ( { name = "mg"; } ); hash = { source_address = true; }; },
@@ -264,6 +270,24 @@ n504=$(nfiles -l '^HTTP/1.1 504' "$E2E_DIR"/pend*.h)
 check "max_pending_requests: requests beyond the connects pending get 503 ($n503 of 3, header $nhdr; 504 $n504)" \
 	all '[ "$n503" -ge 1 ]' '[ "$nhdr" -eq "$n503" ]' '[ $((n503 + n504)) -eq 3 ]'
 
+# max_retries ($WORKERS, one per worker): requests that meet e503 first want a retry; while
+# one retry is in flight (u3 takes 1.5 s), the others are refused and answered 503 naming
+# the breaker, not with e503's own 503.
+rb_pids=()
+for i in 1 2 3 4 5 6 7 8; do
+	c -D "$E2E_DIR/rb$i.h" -o "$E2E_DIR/rb$i.b" "http://$VIP/rbrk/slow?ms=1500" &
+	rb_pids+=($!)
+done
+wait "${rb_pids[@]}"
+n503=$(nfiles -l '^HTTP/1.1 503' "$E2E_DIR"/rb*.h)
+nhdr=$(nfiles -il '^x-meshpath-overflow: max_retries' "$E2E_DIR"/rb*.h)
+n200=$(nfiles -l '^HTTP/1.1 200' "$E2E_DIR"/rb*.h)
+nbody=$(nfiles -lx 'upstream overflow' "$E2E_DIR"/rb*.b)
+check "max_retries: a refused retry answers 503 with x-meshpath-overflow: max_retries ($n503 of 8, header $nhdr, body $nbody; 200 $n200)" \
+	all '[ "$n503" -ge 1 ]' '[ "$nhdr" -eq "$n503" ]' '[ "$nbody" -eq "$n503" ]' '[ $((n503 + n200)) -eq 8 ]'
+check "max_retries: overflow counted ($(clu rbrk overflow_max_retries)), gauge back to 0 ($(clu rbrk active_max_retries))" \
+	all '[ "$(clu rbrk overflow_max_retries)" -eq "$n503" ]' '[ "$(clu rbrk active_max_retries)" = 0 ]'
+
 # ---- L7 load balancing ----
 t=$(tally /rr 60)
 check "round robin: 60 requests even over 3 endpoints ($(jq "$t" 'j["names"]'))" \
@@ -343,11 +367,15 @@ some("ejection: 500s from e500 on /eject", lambda l: p(l) == "/eject" and l["sta
 some("breaker: 503 circuit_breaker_overflow on /tight/, no upstream tried",
      lambda l: p(l).startswith("/tight/") and l["status"] == 503
      and l["local_reason"] == "circuit_breaker_overflow" and l["upstream"] == "-")
+some("max_retries: 503 circuit_breaker_overflow on /rbrk/, after the attempt on e503, no retry",
+     lambda l: p(l).startswith("/rbrk/") and l["status"] == 503
+     and l["local_reason"] == "circuit_breaker_overflow" and l["upstream"] == "10.41.0.6:8080"
+     and l["retries"] == 0)
 some("ring hash: /ringh lines from the ring cluster", lambda l: p(l) == "/ringh"
      and l["cluster"] == "ring" and l["status"] == 200)
 PYCHECK
 while read -r verdict what; do
 	check "access log: $what" [ "$verdict" = ok ]
 done <"$E2E_DIR/alog.out"
-check "access log: the checker ran ($(wc -l <"$E2E_DIR/alog.out") checks)" [ "$(grep -c '^ok\|^FAIL' "$E2E_DIR/alog.out")" -eq 11 ]
+check "access log: the checker ran ($(wc -l <"$E2E_DIR/alog.out") checks)" [ "$(grep -c '^ok\|^FAIL' "$E2E_DIR/alog.out")" -eq 12 ]
 e2e_done
