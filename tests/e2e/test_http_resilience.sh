@@ -7,7 +7,8 @@
 # Asserts: a GET retried after an upstream reset, a 503 or a refused connect succeeds on the
 # other endpoint, a POST is not retried; 504 from a slow upstream within first_byte_ms,
 # request_ms and idle_ms; 408 for a client
-# too slow sending its body; 504 for a connect timeout within
+# too slow sending its body, and for one too slow sending its head (http.downstream_idle_ms),
+# while idle keep-alive connections are closed without a byte; 504 for a connect timeout within
 # connect_ms; an endpoint answering 500 ejected after consecutive_5xx and back after
 # base_ejection_ms; max_requests answering 503 with x-meshpath-overflow while another cluster
 # keeps serving, max_connections and max_pending_requests too, and max_retries answering 503
@@ -61,7 +62,7 @@ cat >"$E2E_DIR/r.conf" <<CONF
 eal = { args = ["--no-pci", "--no-huge", "-m", "512", "--no-shconf"]; };
 workers = { lcores = [$lcores]; cpus = [$cpus]; };
 mempool = { mbufs = 16383; };
-http = { connect_timeout_ms = 5000; };
+http = { connect_timeout_ms = 5000; downstream_idle_ms = 1500; };
 admin = { port = $ADMIN_PORT; };
 access_log = { path = "$E2E_DIR/access.log"; };
 ports = (
@@ -198,6 +199,55 @@ check "idle_ms 400: 504 when no byte moves for 400 ms ($r)" \
 r=$(printf 'POST /whole/x HTTP/1.1\\r\\nHost: r.test\\r\\nContent-Length: 100\\r\\n\\r\\nabc' |
 	ip netns exec "$NSC" $PY "$HERE/http_raw.py" "$VIP" 80 3 | head -1 | tr -d '\r')
 check "request_ms 700: a client that sends 3 of 100 body bytes gets 408 ($r)" [ "${r:0:12}" = "HTTP/1.1 408" ]
+# Slow heads: each connection's time to the proxy's close and what it sent (http_idle.py-like,
+# inline): a head begun and stalled gets 408 once downstream_idle_ms (1.5 s) is over; an idle
+# keep-alive connection, one that never sent a byte, and one that sent only the empty line a
+# client may add after a request are closed then without a byte.
+ip netns exec "$NSC" $PY - "$VIP" >"$E2E_DIR/idle.json" <<'PYIDLE'
+import json, socket, sys, threading, time
+GET = b"GET /rr HTTP/1.1\r\nHost: r.test\r\n\r\n"
+cases = {"partial": b"GET / HTTP/1.1\r\nHost: x\r\n", "idle": GET, "empty": b"", "crlf": GET + b"\r\n"}
+out = {}
+def run(name, data):
+    s = socket.create_connection((sys.argv[1], 80), timeout=6)
+    t0 = time.monotonic()
+    s.sendall(data)
+    got, eof = b"", False
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                eof = True
+                break
+            got += b
+    except OSError:
+        pass
+    secs = time.monotonic() - t0
+    head, _, body = got.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    cl = [int(l.split(":", 1)[1]) for l in lines[1:] if l.lower().startswith("content-length:")]
+    out[name] = {"status": lines[0], "body": body[:cl[0]].decode("latin-1") if cl else "",
+                 "extra": len(body) - cl[0] if cl else len(got), "eof": eof, "secs": round(secs, 2)}
+ts = [threading.Thread(target=run, args=kv) for kv in cases.items()]
+for t in ts: t.start()
+for t in ts: t.join()
+print(json.dumps(out))
+PYIDLE
+idle=$(cat "$E2E_DIR/idle.json")
+echo "     slow heads: $idle"
+# ij CASE KEY: a value of the slow heads' JSON.
+ij() { jq "$idle" "j[\"$1\"][\"$2\"]"; }
+check "a head begun and stalled: 408 naming the cause, then closed, after downstream_idle_ms ($(ij partial status), $(ij partial secs) s)" \
+	all '[ "$(ij partial status | cut -c1-12)" = "HTTP/1.1 408" ]' '[ "$(ij partial body)" = "request timeout" ]' \
+	'[ "$(ij partial eof)" = True ]' "$PY -c 'import sys; sys.exit(not 1.2 < float(sys.argv[1]) < 3.5)' $(ij partial secs)"
+check "idle keep-alive connection after a 200: closed after downstream_idle_ms without a byte ($(ij idle status), $(ij idle extra) bytes more, $(ij idle secs) s)" \
+	all '[ "$(ij idle status | cut -c1-12)" = "HTTP/1.1 200" ]' '[ "$(ij idle extra)" = 0 ]' '[ "$(ij idle eof)" = True ]' \
+	"$PY -c 'import sys; sys.exit(not 1.2 < float(sys.argv[1]) < 3.5)' $(ij idle secs)"
+check "a connection that never sent a byte: closed without one ($(ij empty extra) bytes, $(ij empty secs) s)" \
+	all '[ "$(ij empty extra)" = 0 ]' '[ "$(ij empty eof)" = True ]' \
+	"$PY -c 'import sys; sys.exit(not 1.2 < float(sys.argv[1]) < 3.5)' $(ij empty secs)"
+check "an empty line after a request is no request begun: closed without a 408 ($(ij crlf status), $(ij crlf extra) bytes more)" \
+	all '[ "$(ij crlf status | cut -c1-12)" = "HTTP/1.1 200" ]' '[ "$(ij crlf extra)" = 0 ]' '[ "$(ij crlf eof)" = True ]'
 r=$(c -o /dev/null -w '%{http_code} %{time_total}' "http://$VIP/dead")
 check "connect_ms 300: 504 when the endpoint never answers ($r)" \
 	all '[ "${r% *}" = 504 ]' "$PY -c 'import sys; sys.exit(not float(sys.argv[1]) < 1.5)' ${r#* }"
@@ -362,6 +412,9 @@ some("connect_ms: 504 upstream_connect_timeout on /dead naming the endpoint trie
      and l["local_reason"] == "upstream_connect_timeout" and l["upstream"] == "10.41.0.9:80")
 some("slow client: 408 request_timeout", lambda l: l["status"] == 408
      and l["local_reason"] == "request_timeout")
+some("slow head: 408 request_timeout, no method or path (the head never came whole), no route",
+     lambda l: l["status"] == 408 and l["local_reason"] == "request_timeout"
+     and l["method"] == "" and l["path"] == "" and l["route"] is None and l["upstream"] == "-")
 some("ejection: 500s from e500 on /eject", lambda l: p(l) == "/eject" and l["status"] == 500
      and l["upstream"] == "10.41.0.5:8080")
 some("breaker: 503 circuit_breaker_overflow on /tight/, no upstream tried",
@@ -377,5 +430,5 @@ PYCHECK
 while read -r verdict what; do
 	check "access log: $what" [ "$verdict" = ok ]
 done <"$E2E_DIR/alog.out"
-check "access log: the checker ran ($(wc -l <"$E2E_DIR/alog.out") checks)" [ "$(grep -c '^ok\|^FAIL' "$E2E_DIR/alog.out")" -eq 12 ]
+check "access log: the checker ran ($(wc -l <"$E2E_DIR/alog.out") checks)" [ "$(grep -c '^ok\|^FAIL' "$E2E_DIR/alog.out")" -eq 13 ]
 e2e_done
