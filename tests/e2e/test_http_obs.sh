@@ -10,8 +10,9 @@
 # kind: forwarded 200s, a 404 without a route, a direct response, a 502 for a refused connect
 # and one for an upstream reset, a hostile request id and a path too long for the record: each
 # line's fields, its timings in order (upstream connect <= upstream first byte <= downstream
-# first byte <= total). Then wrk against a ring of 64 records: every request is a record
-# queued (and written) or dropped and counted.
+# first byte <= total). The Prometheus text: one TYPE line per family, and every
+# meshpath_http_* family named in conf/README.md. Then wrk against a ring of 64 records: every
+# request is a record queued (and written) or dropped and counted.
 #
 # usage: test_http_obs.sh MESHPATH_BINARY      (as root)
 source "$(dirname "$0")/lib.sh"
@@ -250,6 +251,12 @@ check "  every family has HELP and TYPE" all \
 	'grep -q "^# TYPE meshpath_http_request_seconds histogram" "$E2E_DIR/metrics.txt"' \
 	'grep -q "^# TYPE meshpath_http_proxy_seconds histogram" "$E2E_DIR/metrics.txt"' \
 	'grep -q "^# TYPE meshpath_http_upstream_response_seconds histogram" "$E2E_DIR/metrics.txt"'
+dups=$(grep '^# TYPE ' "$E2E_DIR/metrics.txt" | awk '{print $3}' | sort | uniq -d | tr '\n' ' ')
+check "  every family has one TYPE line (repeated: ${dups:-none})" [ -z "$dups" ]
+fams=$(grep '^# TYPE meshpath_http_' "$E2E_DIR/metrics.txt" | awk '{print $3}' | sort -u)
+undoc=$(for f in $fams; do grep -qF "\`$f\`" "$HERE/../../conf/README.md" || echo "$f"; done | tr '\n' ' ')
+check "  every meshpath_http_* family served ($(echo $fams | wc -w)) is named in conf/README.md (missing: ${undoc:-none})" \
+	all "[ $(echo $fams | wc -w) -ge 20 ]" '[ -z "$undoc" ]'
 
 # ---- Under load a full ring drops records and counts them; the worker never waits ----
 ev() { counter /meshpath/events "access_log_records_$1"; }
