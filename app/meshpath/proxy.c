@@ -617,11 +617,6 @@ proxy_prom(const struct mp_stats_source *src, FILE *f, void *arg)
 
 	(void)arg;
 	proxy_sum_wide(&s);
-	fprintf(f, "# HELP meshpath_http_local_responses_total HTTP responses meshpath made "
-	           "itself, by reason\n# TYPE meshpath_http_local_responses_total counter\n");
-	for (unsigned int i = 0; i < MP_PROXY_L_MAX; i++)
-		fprintf(f, "meshpath_http_local_responses_total{reason=\"%s\"} %" PRIu64 "\n",
-		        mp_proxy_local_name((enum mp_proxy_lreason)i), s.local[i]);
 	fprintf(f, "# HELP meshpath_http_errors_total HTTP proxy events and errors, by reason\n"
 	           "# TYPE meshpath_http_errors_total counter\n");
 	for (unsigned int i = 0; i < MP_PROXY_E_MAX; i++)
@@ -650,14 +645,19 @@ proxy_prom(const struct mp_stats_source *src, FILE *f, void *arg)
 		return;
 	proxy_prom_resil(src, f);
 	proxy_prom_lat(conf, f);
-	/* One family per counter, its samples together: per cluster, then per route. */
+	/* One family per counter, its samples together: per cluster, then per route. The
+	 * responses meshpath made itself are also counted by reason, proxy-wide: in the same
+	 * family (a name has one TYPE line and its samples in one group). */
 	for (unsigned int i = 0; i < MP_PROXY_C_MAX; i++) {
 		const char *name = mp_proxy_cnt_name((enum mp_proxy_cnt)i);
 
 		fprintf(f,
-		        "# HELP meshpath_http_%s_total HTTP proxy %s, per cluster and per route\n"
+		        "# HELP meshpath_http_%s_total HTTP proxy %s, per cluster and per route%s\n"
 		        "# TYPE meshpath_http_%s_total counter\n",
-		        name, name, name);
+		        name, name, i == MP_PROXY_C_LOCAL ? ", and by reason" : "", name);
+		for (unsigned int l = 0; i == MP_PROXY_C_LOCAL && l < MP_PROXY_L_MAX; l++)
+			fprintf(f, "meshpath_http_%s_total{reason=\"%s\"} %" PRIu64 "\n", name,
+			        mp_proxy_local_name((enum mp_proxy_lreason)l), s.local[l]);
 		for (unsigned int c = 0; c < conf->n_clusters; c++) {
 			struct mp_proxy_counters sum;
 

@@ -91,13 +91,14 @@ struct mp_alog_http {
 	uint8_t client[16];   /**< IPv4 in the first 4 bytes */
 	uint8_t upstream[16]; /**< the endpoint of the last attempt */
 	uint64_t start_tsc;
-	uint64_t connect;        /**< upstream connection ready (new or pooled) */
-	uint64_t first_byte;     /**< the upstream's first response byte in */
-	uint64_t total;          /**< the response's end (or the request's abandon) */
-	uint64_t proxy_request;  /**< the proxy's own time before the first byte out upstream */
-	uint64_t proxy_response; /**< first response byte in to first byte out to the client */
-	uint64_t bytes_in;       /**< request head and body from the client */
-	uint64_t bytes_out;      /**< response head and body to the client */
+	uint64_t connect;         /**< upstream connection ready (new or pooled) */
+	uint64_t first_byte;      /**< the upstream's first response byte in */
+	uint64_t down_first_byte; /**< the first response byte out to the client (local too) */
+	uint64_t total;           /**< the response's end (or the request's abandon) */
+	uint64_t proxy_request;   /**< the proxy's own time before the first byte out upstream */
+	uint64_t proxy_response;  /**< first response byte in to first byte out to the client */
+	uint64_t bytes_in;        /**< request head and body from the client */
+	uint64_t bytes_out;       /**< response head and body to the client */
 	rte_be16_t client_port;
 	rte_be16_t upstream_port;
 	uint16_t status;     /**< sent to the client; 0: none */

@@ -412,6 +412,19 @@ px_down_request(struct px_down *d, const uint8_t *head)
 	px_down_forward(d, head, cluster, (uint16_t)ep, rq.path, rq.query);
 }
 
+/*
+ * A request answered before its head was whole (unparsable, too slow): not routed, so counted
+ * proxy-wide, not on the last request's route; answered as to an HTTP/1.1 GET.
+ */
+static void
+px_down_unrouted(struct px_down *d)
+{
+	d->route = NULL;
+	d->has_cluster = false;
+	d->method = MP_HTTP_M_GET;
+	d->minor = 1;
+}
+
 /* A request that could not be parsed: the parser's status, its reason as the body, close. */
 static void
 px_down_bad_request(struct px_down *d)
@@ -469,12 +482,7 @@ px_down_process(struct px_down *d)
 			mp_timer_cancel(pw->wheel, &d->timer);
 			d->hscan = 0; /* the next head starts after this message */
 			if (ev == MP_HTTP_ERROR) {
-				/* Not routed: counted proxy-wide, not on the last request's route.
-				 */
-				d->route = NULL;
-				d->has_cluster = false;
-				d->method = MP_HTTP_M_GET;
-				d->minor = 1;
+				px_down_unrouted(d);
 				px_down_bad_request(d);
 				return;
 			}
@@ -541,6 +549,25 @@ px_down_process(struct px_down *d)
 
 /* --- TCP callbacks ------------------------------------------------------------------------ */
 
+/* Whether q holds a byte of a request head: more than the empty lines that may precede one. */
+static bool
+px_down_head_started(const struct px_q *q)
+{
+	for (const struct rte_mbuf *m = q->head; m != NULL; m = m->next) {
+		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+
+		for (uint16_t i = 0; i < m->data_len; i++)
+			if (p[i] != '\r' && p[i] != '\n')
+				return true;
+	}
+	return false;
+}
+
+/*
+ * downstream_idle_ms with no whole request head: a client idle between requests is closed
+ * silently (it may be about to reuse the connection and must see a close, not a response it
+ * did not ask for); one whose request has started is too slow sending it and gets 408.
+ */
 static void
 px_down_idle_fire(struct mp_timer *t, uint64_t now)
 {
@@ -550,6 +577,11 @@ px_down_idle_fire(struct mp_timer *t, uint64_t now)
 	if (d->c == NULL || d->state != PX_D_HEAD)
 		return;
 	d->pw->st.err[MP_PROXY_E_DOWN_IDLE_TIMEOUT]++;
+	if (px_down_head_started(&d->in)) {
+		px_down_unrouted(d);
+		px_down_local(d, MP_PROXY_L_REQUEST_TIMEOUT, 0, NULL, 0, NULL, 0, true);
+		return;
+	}
 	px_down_closing(d);
 	px_down_flush(d);
 }

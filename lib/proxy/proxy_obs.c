@@ -256,6 +256,7 @@ px_obs_finish(struct mp_proxy_worker *pw, const struct px_obs *o, struct mp_alog
 		h->start_tsc = o->t_start;
 		h->connect = px_obs_since(o->t_start, o->t_ready);
 		h->first_byte = px_obs_since(o->t_start, o->t_up_first);
+		h->down_first_byte = px_obs_since(o->t_start, o->t_down_sent);
 		h->total = total;
 		h->proxy_request = hop_req;
 		h->proxy_response = hop_resp;

@@ -339,14 +339,16 @@ void
 px_resil_touch(struct px_down *d);
 /*
  * A final response head on u: report it to outlier detection; a retriable 5xx is consumed
- * (u aborted) and retried. True when it was (u is detached, nothing to relay).
+ * (u aborted) and retried, or answered 503 when the max_retries breaker refuses the retry.
+ * True when it was (u is detached, nothing to relay).
  */
 bool
 px_resil_response(struct px_up *u);
 /*
  * An attempt of d's request on endpoint ep of its cluster failed before a whole response head
  * (connect: the connection never came up). Reports it, and retries it when the route allows.
- * True when a retry is scheduled (the caller answers nothing).
+ * True when the caller answers nothing: a retry is scheduled, or the max_retries breaker
+ * refused the retry due and the request was answered 503 (x-meshpath-overflow).
  */
 bool
 px_resil_failed(struct px_down *d, uint16_t ep, bool connect, bool report);

@@ -21,7 +21,8 @@
  * Breakers, per worker (its share of each limit): max_requests is held from the pick to the
  * request's end, max_retries while a request is being retried, max_pending_requests while its
  * new upstream connection is being opened, max_connections while a connection is open.
- * Overflow is answered 503 with x-meshpath-overflow naming the breaker.
+ * Overflow is answered 503 with x-meshpath-overflow naming the breaker; for max_retries, a
+ * retry refused answers 503 in place of the failure it was due for.
  */
 #include <string.h>
 
@@ -341,8 +342,15 @@ px_idempotent(uint8_t m)
 	}
 }
 
+/* What px_retry() decided. */
+enum px_retry_do {
+	PX_RETRY_NO,        /* the failure goes to the client as it is */
+	PX_RETRY_SCHEDULED, /* sent again after its back-off */
+	PX_RETRY_OVERFLOW,  /* due, but max_retries is full: d->overflow names it for the 503 */
+};
+
 /* Decide on a retry of d's request after an attempt on ep ended; schedule it. */
-static bool
+static enum px_retry_do
 px_retry(struct px_down *d, uint16_t ep, enum mp_lb_attempt_end end, uint16_t status)
 {
 	struct mp_proxy_worker *pw = d->pw;
@@ -356,7 +364,7 @@ px_retry(struct px_down *d, uint16_t ep, enum mp_lb_attempt_end end, uint16_t st
 
 	if (r == NULL || d->c == NULL || !d->has_cluster || !px_cluster_ok(pw, d->cluster) ||
 	    d->rtimer.fn == NULL || d->state == PX_D_TUNNEL)
-		return false;
+		return PX_RETRY_NO;
 	p = r->retry;
 	p.budget_percent = pw->v.conf->clusters[d->cluster].retry_budget_percent;
 	p.min_retry_concurrency = pw->v.conf->clusters[d->cluster].retry_budget_min;
@@ -371,15 +379,22 @@ px_retry(struct px_down *d, uint16_t ep, enum mp_lb_attempt_end end, uint16_t st
 	if (v == MP_LB_RETRY_RETRY && !held) {
 		/* A body went to the failed upstream and is not kept: counted apart. */
 		pw->st.err[MP_PROXY_E_RETRY_BODY]++;
-		return false;
+		return PX_RETRY_NO;
 	}
 	rs->retry.verdicts[v]++;
 	if (v != MP_LB_RETRY_RETRY)
-		return false;
+		return PX_RETRY_NO;
 	if (!(d->brk & MP_LB_BRK_BIT(MP_LB_BRK_RETRIES))) {
-		if (mp_lb_breaker_acquire(&rs->brk, MP_LB_BRK_BIT(MP_LB_BRK_RETRIES)) !=
-		    MP_LB_BRK_NONE)
-			return false; /* counted in the breaker's overflow */
+		enum mp_lb_breaker_kind k =
+		        mp_lb_breaker_acquire(&rs->brk, MP_LB_BRK_BIT(MP_LB_BRK_RETRIES));
+
+		if (k != MP_LB_BRK_NONE) {
+			/* Counted in the breaker's overflow. A retry is due only while no response
+			 * byte went out (the verdict's NO_STARTED), so the 503 can still be sent.
+			 */
+			px_overflow(d, k);
+			return PX_RETRY_OVERFLOW;
+		}
 		d->brk |= MP_LB_BRK_BIT(MP_LB_BRK_RETRIES);
 	}
 	wait = mp_lb_retry_backoff(&p, d->retries, px_rand(pw));
@@ -390,7 +405,7 @@ px_retry(struct px_down *d, uint16_t ep, enum mp_lb_attempt_end end, uint16_t st
 	mp_timer_arm(pw->wheel, &d->btimer,
 	             pw->net->now + wait / MP_LB_NS_PER_MS * (pw->hz / 1000) +
 	                     wait % MP_LB_NS_PER_MS * (pw->hz / 1000) / MP_LB_NS_PER_MS);
-	return true;
+	return PX_RETRY_SCHEDULED;
 }
 
 /* The back-off is over: the request goes to an endpoint again. */
@@ -437,18 +452,22 @@ px_resil_response(struct px_up *u)
 	struct px_down *d = u->down;
 	uint16_t status = u->resp.msg.status;
 	uint16_t ep = u->ep;
+	enum px_retry_do what;
 
 	d->t_first_byte = 0;
 	if (status < 200)
 		return false;
 	px_report(pw, u->cluster, ep, status >= 500 ? MP_LB_OUTCOME_5XX : MP_LB_OUTCOME_SUCCESS);
-	if (!px_retry(d, ep, MP_LB_END_RESPONSE, status)) {
+	what = px_retry(d, ep, MP_LB_END_RESPONSE, status);
+	if (what == PX_RETRY_NO) {
 		px_q_free(&d->retry);
 		return false;
 	}
 	/* Not relayed: the connection goes, with whatever of this response it still sends. */
 	u->keep = false;
 	px_up_abort(u);
+	if (what == PX_RETRY_OVERFLOW)
+		px_down_upstream_failed(d, MP_PROXY_L_BREAKER);
 	return true;
 }
 
@@ -460,7 +479,15 @@ px_resil_failed(struct px_down *d, uint16_t ep, bool connect, bool report)
 	if (report && px_cluster_ok(pw, d->cluster))
 		px_report(pw, d->cluster, ep,
 		          connect ? MP_LB_OUTCOME_CONNECT_FAILURE : MP_LB_OUTCOME_5XX);
-	return px_retry(d, ep, connect ? MP_LB_END_CONNECT_FAILURE : MP_LB_END_RESET, 0);
+	switch (px_retry(d, ep, connect ? MP_LB_END_CONNECT_FAILURE : MP_LB_END_RESET, 0)) {
+	case PX_RETRY_SCHEDULED:
+		return true;
+	case PX_RETRY_OVERFLOW:
+		px_down_upstream_failed(d, MP_PROXY_L_BREAKER);
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* --- connection breakers ------------------------------------------------------------------- */

@@ -212,7 +212,7 @@ mp_alog_format_http(const struct mp_alog_rec *r, const struct mp_alog_clock *clk
 	char time[32], client[INET6_ADDRSTRLEN + 12], up[INET6_ADDRSTRLEN + 12];
 	char method[6 * MP_ALOG_METHOD_MAX + 8], host[6 * MP_ALOG_HOST_MAX + 8];
 	char path[6 * MP_ALOG_PATH_MAX + 8], rid[6 * MP_ALOG_RID_MAX + 8];
-	char n[6][2 * MP_NAME_LEN + 8], t[5][24], rt[16];
+	char n[6][2 * MP_NAME_LEN + 8], t[6][24], rt[16];
 	const char *name[6] = {names->listener, names->table, names->vhost,
 	                       names->cluster,  names->local, names->error};
 	unsigned int i;
@@ -246,22 +246,24 @@ mp_alog_format_http(const struct mp_alog_rec *r, const struct mp_alog_clock *clk
 		snprintf(rt, sizeof(rt), "%u", h->route);
 	alog_us(clk, h->connect, t[0], sizeof(t[0]));
 	alog_us(clk, h->first_byte, t[1], sizeof(t[1]));
-	alog_us(clk, h->total, t[2], sizeof(t[2]));
-	alog_us(clk, h->proxy_request, t[3], sizeof(t[3]));
-	alog_us(clk, h->proxy_response, t[4], sizeof(t[4]));
+	alog_us(clk, h->down_first_byte, t[2], sizeof(t[2]));
+	alog_us(clk, h->total, t[3], sizeof(t[3]));
+	alog_us(clk, h->proxy_request, t[4], sizeof(t[4]));
+	alog_us(clk, h->proxy_response, t[5], sizeof(t[5]));
 	k = snprintf(out, len,
 	             "{\"time\":\"%s\",\"type\":\"http\",\"listener\":%s,\"client\":%s,"
 	             "\"method\":%s,\"host\":%s,\"path\":%s,\"protocol\":\"HTTP/1.%u\","
 	             "\"status\":%u,\"bytes_in\":%lu,\"bytes_out\":%lu,\"upstream\":%s,"
 	             "\"table\":%s,\"vhost\":%s,\"route\":%s,\"cluster\":%s,\"retries\":%u,"
 	             "\"local_reason\":%s,\"error\":%s,\"request_id\":%s,"
-	             "\"upstream_connect_us\":%s,\"upstream_first_byte_us\":%s,\"total_us\":%s,"
-	             "\"proxy_request_us\":%s,\"proxy_response_us\":%s,\"worker\":%u}\n",
+	             "\"upstream_connect_us\":%s,\"upstream_first_byte_us\":%s,"
+	             "\"downstream_first_byte_us\":%s,\"total_us\":%s,\"proxy_request_us\":%s,"
+	             "\"proxy_response_us\":%s,\"worker\":%u}\n",
 	             time, n[0], client, method, host, path, h->minor, h->status,
 	             (unsigned long)h->bytes_in, (unsigned long)h->bytes_out, up, n[1], n[2], rt,
 	             n[3], h->retries, n[4],
 	             (h->flags & MP_ALOG_F_CLIENT_GONE) ? "\"client_closed\"" : n[5], rid, t[0],
-	             t[1], t[2], t[3], t[4], r->worker);
+	             t[1], t[2], t[3], t[4], t[5], r->worker);
 	return k < 0 || (size_t)k >= len ? -1 : k;
 }
 

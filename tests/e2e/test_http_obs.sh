@@ -8,9 +8,11 @@
 # is http_upstream.py (answers with what it received; /echo/reset resets without answering);
 # one address in the server namespace has no listener on its port (refused). Requests of every
 # kind: forwarded 200s, a 404 without a route, a direct response, a 502 for a refused connect
-# and one for an upstream reset, a hostile request id and a path too long for the record. Then
-# wrk against a ring of 64 records: every request is a record queued (and written) or dropped
-# and counted.
+# and one for an upstream reset, a hostile request id and a path too long for the record: each
+# line's fields, its timings in order (upstream connect <= upstream first byte <= downstream
+# first byte <= total). The Prometheus text: one TYPE line per family, and every
+# meshpath_http_* family named in conf/README.md. Then wrk against a ring of 64 records: every
+# request is a record queued (and written) or dropped and counted.
 #
 # usage: test_http_obs.sh MESHPATH_BINARY      (as root)
 source "$(dirname "$0")/lib.sh"
@@ -147,16 +149,18 @@ check("forwarded: bytes_out %d = curl's head + body %d" % (f["bytes_out"], hdr_s
 check("forwarded: a generated request id (%s)" % f["request_id"], len(f["request_id"] or "") == 36)
 check("forwarded: retries 0, no local reason, no error", (f["retries"], f["local_reason"], f["error"]) == (0, None, None))
 for r in ok:
-    t = (r["upstream_connect_us"], r["upstream_first_byte_us"], r["total_us"])
-    if not (None not in t and 0 <= t[0] <= t[1] <= t[2] and r["proxy_request_us"] is not None and r["proxy_response_us"] is not None):
+    t = (r["upstream_connect_us"], r["upstream_first_byte_us"], r["downstream_first_byte_us"], r["total_us"])
+    if not (None not in t and 0 <= t[0] <= t[1] <= t[2] <= t[3] and r["proxy_request_us"] is not None and r["proxy_response_us"] is not None):
         check("timings ordered for %s: %s" % (r["path"], t), False)
         break
 else:
-    check("forwarded: timings ordered, connect <= first byte <= total, hop times present", True)
+    check("forwarded: timings ordered, connect <= upstream first byte <= downstream first byte <= total, hop times present", True)
+check("forwarded: the downstream first byte is the upstream's plus the proxy's response time", all(abs(r["downstream_first_byte_us"] - r["upstream_first_byte_us"] - r["proxy_response_us"]) <= 1 for r in ok))
 check("forwarded: the proxy's own time is within the total", all(r["proxy_request_us"] + r["proxy_response_us"] <= r["total_us"] for r in ok))
 n4 = by("/other")[0]
 check("404: status, no route, no upstream, local reason no_route", (n4["status"], n4["route"], n4["cluster"], n4["upstream"], n4["local_reason"], n4["host"]) == (404, None, None, "-", "no_route", "api.test"))
 check("404: upstream timings null, total present", (n4["upstream_connect_us"], n4["upstream_first_byte_us"], n4["proxy_request_us"]) == (None, None, None) and n4["total_us"] >= 0)
+check("404: the local response's first byte out, within the total (%s <= %s)" % (n4["downstream_first_byte_us"], n4["total_us"]), n4["downstream_first_byte_us"] is not None and 0 <= n4["downstream_first_byte_us"] <= n4["total_us"])
 d = by("/direct")[0]
 check("direct: 418, route 1, local reason direct_response, no upstream", (d["status"], d["route"], d["local_reason"], d["upstream"], d["request_id"]) == (418, 1, "direct_response", "-", None))
 check("direct: bytes_out is head and body (%d)" % d["bytes_out"], d["bytes_out"] > len("teapot\n"))
@@ -164,6 +168,7 @@ e = by("/refused")[0]
 check("refused: 502 upstream_connect_failed naming the endpoint it tried (%s)" % e["upstream"], (e["status"], e["local_reason"], e["upstream"], e["cluster"]) == (502, "upstream_connect_failed", "10.51.0.1:8081", "refused"))
 rs = by("/echo/reset")[0]
 check("reset: 502 upstream_reset, endpoint, connect time, no first byte", (rs["status"], rs["local_reason"], rs["upstream"], rs["upstream_first_byte_us"]) == (502, "upstream_reset", "10.51.0.1:8080", None) and rs["upstream_connect_us"] is not None)
+check("reset: its 502 went out after the failed attempts (downstream first byte %s >= connect %s)" % (rs["downstream_first_byte_us"], rs["upstream_connect_us"]), rs["downstream_first_byte_us"] is not None and rs["upstream_connect_us"] <= rs["downstream_first_byte_us"] <= rs["total_us"])
 # The pooled connection reset without a byte: sent once more on a new one (a retry), which
 # resets too; then the route's default retry policy (reset in retry_on, num_retries 1) tries once
 # more: two retries in the record.
@@ -246,6 +251,12 @@ check "  every family has HELP and TYPE" all \
 	'grep -q "^# TYPE meshpath_http_request_seconds histogram" "$E2E_DIR/metrics.txt"' \
 	'grep -q "^# TYPE meshpath_http_proxy_seconds histogram" "$E2E_DIR/metrics.txt"' \
 	'grep -q "^# TYPE meshpath_http_upstream_response_seconds histogram" "$E2E_DIR/metrics.txt"'
+dups=$(grep '^# TYPE ' "$E2E_DIR/metrics.txt" | awk '{print $3}' | sort | uniq -d | tr '\n' ' ')
+check "  every family has one TYPE line (repeated: ${dups:-none})" [ -z "$dups" ]
+fams=$(grep '^# TYPE meshpath_http_' "$E2E_DIR/metrics.txt" | awk '{print $3}' | sort -u)
+undoc=$(for f in $fams; do grep -qF "\`$f\`" "$HERE/../../conf/README.md" || echo "$f"; done | tr '\n' ' ')
+check "  every meshpath_http_* family served ($(echo $fams | wc -w)) is named in conf/README.md (missing: ${undoc:-none})" \
+	all "[ $(echo $fams | wc -w) -ge 20 ]" '[ -z "$undoc" ]'
 
 # ---- Under load a full ring drops records and counts them; the worker never waits ----
 ev() { counter /meshpath/events "access_log_records_$1"; }

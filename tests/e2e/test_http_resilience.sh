@@ -7,9 +7,12 @@
 # Asserts: a GET retried after an upstream reset, a 503 or a refused connect succeeds on the
 # other endpoint, a POST is not retried; 504 from a slow upstream within first_byte_ms,
 # request_ms and idle_ms; 408 for a client
-# too slow sending its body; 504 for a connect timeout within connect_ms; an endpoint answering
-# 500 ejected after consecutive_5xx and back after base_ejection_ms; max_requests answering 503
-# with x-meshpath-overflow while another cluster keeps serving; round robin even, least request
+# too slow sending its body, and for one too slow sending its head (http.downstream_idle_ms),
+# while idle keep-alive connections are closed without a byte; 504 for a connect timeout within
+# connect_ms; an endpoint answering 500 ejected after consecutive_5xx and back after
+# base_ejection_ms; max_requests answering 503 with x-meshpath-overflow while another cluster
+# keeps serving, max_connections and max_pending_requests too, and max_retries answering 503
+# in place of a failure whose retry it refuses; round robin even, least request
 # honouring weights, ring hash sticky by header and by cookie (same key, same endpoint; keys
 # spread); the counters in /meshpath/http/clusters and the Prometheus text.
 #
@@ -59,7 +62,7 @@ cat >"$E2E_DIR/r.conf" <<CONF
 eal = { args = ["--no-pci", "--no-huge", "-m", "512", "--no-shconf"]; };
 workers = { lcores = [$lcores]; cpus = [$cpus]; };
 mempool = { mbufs = 16383; };
-http = { connect_timeout_ms = 5000; };
+http = { connect_timeout_ms = 5000; downstream_idle_ms = 1500; };
 admin = { port = $ADMIN_PORT; };
 access_log = { path = "$E2E_DIR/access.log"; };
 ports = (
@@ -85,6 +88,8 @@ clusters = (
 	{ name = "ring"; policy = "ring_hash"; endpoints = ( $(ep 1), $(ep 2), $(ep 3) ); },
 	{ name = "mg"; policy = "maglev"; maglev_size = 307; endpoints = ( $(ep 1), $(ep 2), $(ep 3) ); },
 	{ name = "tightc"; endpoints = ( $(ep 3) ); circuit_breakers = { max_connections = $WORKERS; }; },
+	{ name = "rbrk"; policy = "round_robin"; endpoints = ( $(ep 6), $(ep 3) );
+	  circuit_breakers = { max_retries = $WORKERS; }; },
 	{ name = "deadp"; endpoints = ( { address = "10.41.0.9"; port = 80; } );
 	  circuit_breakers = { max_pending_requests = $WORKERS; }; },
 	{ name = "dead"; endpoints = ( { address = "10.41.0.9"; port = 80; } ); }
@@ -111,6 +116,8 @@ route_tables = ( {
 		  retry = { num_retries = 0; }; },
 		{ match = { prefix = "/tightc/"; }; prefix_rewrite = "/"; clusters = ( { name = "tightc"; } );
 		  retry = { num_retries = 0; }; },
+		{ match = { prefix = "/rbrk/"; }; prefix_rewrite = "/"; clusters = ( { name = "rbrk"; } );
+		  retry = { num_retries = 1; backoff_base_ms = 1; backoff_max_ms = 1; }; },
 		{ match = { prefix = "/pend"; }; clusters = ( { name = "deadp"; } );
 		  timeouts = { connect_ms = 1000; }; retry = { num_retries = 0; }; },
 		{ match = { prefix = "/mg"; }; clusters = ( { name = "mg"; } ); hash = { source_address = true; }; },
@@ -192,6 +199,55 @@ check "idle_ms 400: 504 when no byte moves for 400 ms ($r)" \
 r=$(printf 'POST /whole/x HTTP/1.1\\r\\nHost: r.test\\r\\nContent-Length: 100\\r\\n\\r\\nabc' |
 	ip netns exec "$NSC" $PY "$HERE/http_raw.py" "$VIP" 80 3 | head -1 | tr -d '\r')
 check "request_ms 700: a client that sends 3 of 100 body bytes gets 408 ($r)" [ "${r:0:12}" = "HTTP/1.1 408" ]
+# Slow heads, four connections at once: each one's time to the proxy's close and what it sent
+# (the first 40 bytes of a body): a head begun and stalled gets 408 once downstream_idle_ms
+# (1.5 s) is over; an idle keep-alive connection, one that never sent a byte, and one that sent
+# only the empty line a client may add after a request are closed then without a byte.
+ip netns exec "$NSC" $PY - "$VIP" >"$E2E_DIR/idle.json" <<'PYIDLE'
+import json, socket, sys, threading, time
+GET = b"GET /rr HTTP/1.1\r\nHost: r.test\r\n\r\n"
+cases = {"partial": b"GET / HTTP/1.1\r\nHost: x\r\n", "idle": GET, "empty": b"", "crlf": GET + b"\r\n"}
+out = {}
+def run(name, data):
+    s = socket.create_connection((sys.argv[1], 80), timeout=6)
+    t0 = time.monotonic()
+    s.sendall(data)
+    got, eof = b"", False
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                eof = True
+                break
+            got += b
+    except OSError:
+        pass
+    secs = time.monotonic() - t0
+    head, _, body = got.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    cl = [int(l.split(":", 1)[1]) for l in lines[1:] if l.lower().startswith("content-length:")]
+    out[name] = {"status": lines[0], "body": body[:min(cl[0], 40)].decode("latin-1") if cl else "",
+                 "extra": len(body) - cl[0] if cl else len(got), "eof": eof, "secs": round(secs, 2)}
+ts = [threading.Thread(target=run, args=kv) for kv in cases.items()]
+for t in ts: t.start()
+for t in ts: t.join()
+print(json.dumps(out))
+PYIDLE
+idle=$(cat "$E2E_DIR/idle.json")
+echo "     slow heads: $idle"
+# ij CASE KEY: a value of the slow heads' JSON.
+ij() { jq "$idle" "j[\"$1\"][\"$2\"]"; }
+check "a head begun and stalled: 408 naming the cause, then closed, after downstream_idle_ms ($(ij partial status), $(ij partial secs) s)" \
+	all '[ "$(ij partial status | cut -c1-12)" = "HTTP/1.1 408" ]' '[ "$(ij partial body)" = "request timeout" ]' \
+	'[ "$(ij partial eof)" = True ]' "$PY -c 'import sys; sys.exit(not 1.2 < float(sys.argv[1]) < 3.5)' $(ij partial secs)"
+check "idle keep-alive connection after a 200: closed after downstream_idle_ms without a byte ($(ij idle status), $(ij idle extra) bytes more, $(ij idle secs) s)" \
+	all '[ "$(ij idle status | cut -c1-12)" = "HTTP/1.1 200" ]' '[ "$(ij idle extra)" = 0 ]' '[ "$(ij idle eof)" = True ]' \
+	"$PY -c 'import sys; sys.exit(not 1.2 < float(sys.argv[1]) < 3.5)' $(ij idle secs)"
+check "a connection that never sent a byte: closed without one ($(ij empty extra) bytes, $(ij empty secs) s)" \
+	all '[ "$(ij empty extra)" = 0 ]' '[ "$(ij empty eof)" = True ]' \
+	"$PY -c 'import sys; sys.exit(not 1.2 < float(sys.argv[1]) < 3.5)' $(ij empty secs)"
+check "an empty line after a request is no request begun: closed without a 408 ($(ij crlf status), $(ij crlf extra) bytes more)" \
+	all '[ "$(ij crlf status | cut -c1-12)" = "HTTP/1.1 200" ]' '[ "$(ij crlf extra)" = 0 ]' '[ "$(ij crlf eof)" = True ]'
 r=$(c -o /dev/null -w '%{http_code} %{time_total}' "http://$VIP/dead")
 check "connect_ms 300: 504 when the endpoint never answers ($r)" \
 	all '[ "${r% *}" = 504 ]' "$PY -c 'import sys; sys.exit(not float(sys.argv[1]) < 1.5)' ${r#* }"
@@ -263,6 +319,24 @@ nhdr=$(nfiles -il '^x-meshpath-overflow: max_pending_requests' "$E2E_DIR"/pend*.
 n504=$(nfiles -l '^HTTP/1.1 504' "$E2E_DIR"/pend*.h)
 check "max_pending_requests: requests beyond the connects pending get 503 ($n503 of 3, header $nhdr; 504 $n504)" \
 	all '[ "$n503" -ge 1 ]' '[ "$nhdr" -eq "$n503" ]' '[ $((n503 + n504)) -eq 3 ]'
+
+# max_retries ($WORKERS, one per worker): requests that meet e503 first want a retry; while
+# one retry is in flight (u3 takes 1.5 s), the others are refused and answered 503 naming
+# the breaker, not with e503's own 503.
+rb_pids=()
+for i in 1 2 3 4 5 6 7 8; do
+	c -D "$E2E_DIR/rb$i.h" -o "$E2E_DIR/rb$i.b" "http://$VIP/rbrk/slow?ms=1500" &
+	rb_pids+=($!)
+done
+wait "${rb_pids[@]}"
+n503=$(nfiles -l '^HTTP/1.1 503' "$E2E_DIR"/rb*.h)
+nhdr=$(nfiles -il '^x-meshpath-overflow: max_retries' "$E2E_DIR"/rb*.h)
+n200=$(nfiles -l '^HTTP/1.1 200' "$E2E_DIR"/rb*.h)
+nbody=$(nfiles -lx 'upstream overflow' "$E2E_DIR"/rb*.b)
+check "max_retries: a refused retry answers 503 with x-meshpath-overflow: max_retries ($n503 of 8, header $nhdr, body $nbody; 200 $n200)" \
+	all '[ "$n503" -ge 1 ]' '[ "$nhdr" -eq "$n503" ]' '[ "$nbody" -eq "$n503" ]' '[ $((n503 + n200)) -eq 8 ]'
+check "max_retries: overflow counted ($(clu rbrk overflow_max_retries)), gauge back to 0 ($(clu rbrk active_max_retries))" \
+	all '[ "$(clu rbrk overflow_max_retries)" -eq "$n503" ]' '[ "$(clu rbrk active_max_retries)" = 0 ]'
 
 # ---- L7 load balancing ----
 t=$(tally /rr 60)
@@ -338,16 +412,23 @@ some("connect_ms: 504 upstream_connect_timeout on /dead naming the endpoint trie
      and l["local_reason"] == "upstream_connect_timeout" and l["upstream"] == "10.41.0.9:80")
 some("slow client: 408 request_timeout", lambda l: l["status"] == 408
      and l["local_reason"] == "request_timeout")
+some("slow head: 408 request_timeout, no method or path (the head never came whole), no route",
+     lambda l: l["status"] == 408 and l["local_reason"] == "request_timeout"
+     and l["method"] == "" and l["path"] == "" and l["route"] is None and l["upstream"] == "-")
 some("ejection: 500s from e500 on /eject", lambda l: p(l) == "/eject" and l["status"] == 500
      and l["upstream"] == "10.41.0.5:8080")
 some("breaker: 503 circuit_breaker_overflow on /tight/, no upstream tried",
      lambda l: p(l).startswith("/tight/") and l["status"] == 503
      and l["local_reason"] == "circuit_breaker_overflow" and l["upstream"] == "-")
+some("max_retries: 503 circuit_breaker_overflow on /rbrk/, after the attempt on e503, no retry",
+     lambda l: p(l).startswith("/rbrk/") and l["status"] == 503
+     and l["local_reason"] == "circuit_breaker_overflow" and l["upstream"] == "10.41.0.6:8080"
+     and l["retries"] == 0)
 some("ring hash: /ringh lines from the ring cluster", lambda l: p(l) == "/ringh"
      and l["cluster"] == "ring" and l["status"] == 200)
 PYCHECK
 while read -r verdict what; do
 	check "access log: $what" [ "$verdict" = ok ]
 done <"$E2E_DIR/alog.out"
-check "access log: the checker ran ($(wc -l <"$E2E_DIR/alog.out") checks)" [ "$(grep -c '^ok\|^FAIL' "$E2E_DIR/alog.out")" -eq 11 ]
+check "access log: the checker ran ($(wc -l <"$E2E_DIR/alog.out") checks)" [ "$(grep -c '^ok\|^FAIL' "$E2E_DIR/alog.out")" -eq 13 ]
 e2e_done

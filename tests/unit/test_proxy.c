@@ -285,6 +285,7 @@ main(void)
 	        cmocka_unit_test(test_head_ready),
 	        cmocka_unit_test(test_obs_forwarded),
 	        cmocka_unit_test(test_obs_local_and_retry),
+	        cmocka_unit_test(test_obs_first_byte_out),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);

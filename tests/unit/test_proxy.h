@@ -8,5 +8,7 @@ void
 test_obs_forwarded(void **st);
 void
 test_obs_local_and_retry(void **st);
+void
+test_obs_first_byte_out(void **st);
 
 #endif /* TEST_PROXY_H */

@@ -4,8 +4,9 @@
  * receive stamps take the iteration's start, send stamps its end (the next start); the proxy's
  * own time leaves out a new connection's handshake and is not sampled for a retried request;
  * histograms per cluster and per direction get exactly the samples due; the access-log record
- * carries the times, the status, the local reason and the bytes; requests beyond what one
- * iteration can hold are finished at once and counted.
+ * carries the times (the first response byte out to the client included, for local responses
+ * too), the status, the local reason and the bytes; requests beyond what one iteration can
+ * hold are finished at once and counted.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -59,6 +60,26 @@ obs_fix_free(struct obs_fix *f)
 	free(f);
 }
 
+/* The access log on, over a ring of 64 records counted in cnt. */
+static struct rte_ring *
+obs_alog(struct obs_fix *f, struct mp_counters *cnt, unsigned int id)
+{
+	struct rte_ring *ring = mp_alog_ring_create(id, 64, SOCKET_ID_ANY);
+
+	assert_non_null(ring);
+	assert_int_equal(mp_proxy_access_log(f->pw, ring, cnt), 0);
+	return ring;
+}
+
+/* A request's first byte at now, its head parsed. */
+static void
+obs_request(struct obs_fix *f, uint64_t now)
+{
+	f->net.now = now;
+	px_obs_start(&f->d);
+	f->d.obs.parsed = true;
+}
+
 /* Iteration boundary at now. */
 static void
 obs_loop(struct obs_fix *f, uint64_t now)
@@ -75,9 +96,7 @@ test_obs_forwarded(void **st)
 	const struct mp_proxy_obs_stats *s = mp_proxy_obs_stats(f->pw);
 
 	(void)st;
-	f->net.now = 1000;
-	px_obs_start(d);
-	d->obs.parsed = true;
+	obs_request(f, 1000);
 	d->has_cluster = true;
 	d->cluster = 1;
 	f->u.state = PX_U_CONNECTING; /* a new connection: its handshake is not the proxy's */
@@ -120,16 +139,12 @@ test_obs_local_and_retry(void **st)
 	struct px_down *d = &f->d;
 	const struct mp_proxy_obs_stats *s = mp_proxy_obs_stats(f->pw);
 	struct mp_counters cnt = {0};
-	struct rte_ring *ring = mp_alog_ring_create(77, 64, SOCKET_ID_ANY);
+	struct rte_ring *ring = obs_alog(f, &cnt, 77);
 	struct mp_alog_rec r;
 
 	(void)st;
-	assert_non_null(ring);
-	assert_int_equal(mp_proxy_access_log(f->pw, ring, &cnt), 0);
 	/* Answered here within one iteration: its length is the request's time. */
-	f->net.now = 20000;
-	px_obs_start(d);
-	d->obs.parsed = true;
+	obs_request(f, 20000);
 	d->out.total += 100;
 	px_obs_local(d, MP_PROXY_L_NO_ROUTE, 404);
 	obs_loop(f, 20050);
@@ -139,6 +154,7 @@ test_obs_local_and_retry(void **st)
 	assert_int_equal(r.http.local, MP_PROXY_L_NO_ROUTE + 1);
 	assert_int_equal(r.http.bytes_out, 100);
 	assert_int_equal(r.http.total, 50);
+	assert_int_equal(r.http.down_first_byte, 50); /* a local response's first byte too */
 	assert_true(r.http.connect == MP_ALOG_NO_TIME && r.http.first_byte == MP_ALOG_NO_TIME &&
 	            r.http.proxy_request == MP_ALOG_NO_TIME);
 	assert_int_equal(r.http.cluster, MP_ALOG_NO_INDEX);
@@ -146,9 +162,7 @@ test_obs_local_and_retry(void **st)
 	                 0);
 
 	/* From the pool, sent, reset, tried again: retried requests are not sampled inbound. */
-	f->net.now = 30000;
-	px_obs_start(d);
-	d->obs.parsed = true;
+	obs_request(f, 30000);
 	f->u.state = PX_U_ACTIVE;
 	px_obs_attach(d, &f->u);
 	px_obs_up_sent(d);
@@ -171,6 +185,7 @@ test_obs_local_and_retry(void **st)
 	assert_int_equal(r.http.retries, 1);
 	assert_int_equal(r.http.connect, 30500 - 30000); /* the last attempt's */
 	assert_int_equal(r.http.first_byte, 31000 - 30000);
+	assert_int_equal(r.http.down_first_byte, 31100 - 30000);
 	assert_int_equal(r.http.total, 31100 - 30000);
 	assert_true(r.http.proxy_request == MP_ALOG_NO_TIME);
 	assert_int_equal(r.http.proxy_response, 31100 - 31000);
@@ -189,6 +204,56 @@ test_obs_local_and_retry(void **st)
 	obs_loop(f, 40001);
 	assert_int_equal(cnt.events[MP_EV_ALOG_QUEUED] + cnt.events[MP_EV_ALOG_DROPPED],
 	                 2 + PX_OBS_DONE + 3);
+	rte_ring_free(ring);
+	obs_fix_free(f);
+}
+
+void
+test_obs_first_byte_out(void **st)
+{
+	struct obs_fix *f = obs_fix();
+	struct px_down *d = &f->d;
+	struct mp_counters cnt = {0};
+	struct rte_ring *ring = obs_alog(f, &cnt, 78);
+	struct mp_alog_rec r;
+
+	(void)st;
+	/* The response head goes out in one iteration, its body ends in a later one. */
+	obs_request(f, 50000);
+	f->u.state = PX_U_ACTIVE;
+	px_obs_attach(d, &f->u);
+	px_obs_up_sent(d);
+	obs_loop(f, 50010);
+	f->net.now = 51000;
+	px_obs_up_first(d);
+	d->resp_started = true;
+	d->out.total += 100;
+	px_obs_down_sent(d);
+	obs_loop(f, 51020); /* the head left at the end of that iteration */
+	f->net.now = 52000;
+	d->out.total += 900;
+	px_obs_down_sent(d); /* later bytes move nothing */
+	d->obs.status = 200;
+	px_obs_end(d, 0);
+	obs_loop(f, 52030);
+	assert_int_equal(rte_ring_sc_dequeue_elem(ring, &r, sizeof(r)), 0);
+	assert_int_equal(r.http.first_byte, 51000 - 50000);
+	assert_int_equal(r.http.down_first_byte, 51020 - 50000);
+	assert_int_equal(r.http.total, 52030 - 50000);
+	assert_int_equal(r.http.proxy_response, 51020 - 51000);
+
+	/* The client left before any response byte: no first byte out. */
+	d->resp_started = false;
+	obs_request(f, 60000);
+	px_obs_attach(d, &f->u);
+	px_obs_up_sent(d);
+	obs_loop(f, 60010);
+	px_obs_closed(d);
+	obs_loop(f, 60500);
+	assert_int_equal(rte_ring_sc_dequeue_elem(ring, &r, sizeof(r)), 0);
+	assert_true(r.http.down_first_byte == MP_ALOG_NO_TIME);
+	assert_true(r.http.first_byte == MP_ALOG_NO_TIME);
+	assert_int_equal(r.http.total, 60500 - 60000);
 	rte_ring_free(ring);
 	obs_fix_free(f);
 }

@@ -40,6 +40,7 @@ rec_http(struct mp_alog_rec *r, const char *host, const char *path)
 	h->start_tsc = 123000000; /* 0.123 s after T0 */
 	h->connect = 200000;
 	h->first_byte = 900999;
+	h->down_first_byte = 901500;
 	h->total = 1500000;
 	h->proxy_request = 3000;
 	h->proxy_response = 2999;
@@ -84,8 +85,9 @@ test_http_line_forwarded(void **st)
 	        "\"route\":7,\"cluster\":\"api\",\"retries\":0,\"local_reason\":null,\"error\":"
 	        "null,"
 	        "\"request_id\":\"rid-1\",\"upstream_connect_us\":200,"
-	        "\"upstream_first_byte_us\":900,\"total_us\":1500,\"proxy_request_us\":3,"
-	        "\"proxy_response_us\":2,\"worker\":1}\n");
+	        "\"upstream_first_byte_us\":900,\"downstream_first_byte_us\":901,"
+	        "\"total_us\":1500,\"proxy_request_us\":3,\"proxy_response_us\":2,"
+	        "\"worker\":1}\n");
 	assert_int_equal(n, (int)strlen(line));
 	/* Too small a buffer: an error, not a cut line. */
 	assert_true(mp_alog_format_http(&r, &clk, &names, line, 100) < 0);
@@ -102,7 +104,8 @@ test_http_line_local(void **st)
 	(void)st;
 	rec_http(&r, "api.test", "/other");
 	h->upstream_family = 0;
-	h->connect = h->first_byte = h->proxy_request = h->proxy_response = MP_ALOG_NO_TIME;
+	h->connect = h->first_byte = h->down_first_byte = h->proxy_request = h->proxy_response =
+	        MP_ALOG_NO_TIME;
 	h->status = 404;
 	h->route = h->vhost = h->table = h->cluster = MP_ALOG_NO_INDEX;
 	h->rid_len = 0;
@@ -114,7 +117,8 @@ test_http_line_local(void **st)
 	                             "\"route\":null,\"cluster\":null,"));
 	assert_non_null(strstr(line, "\"local_reason\":\"no_route\",\"error\":\"client_closed\","
 	                             "\"request_id\":null,\"upstream_connect_us\":null,"
-	                             "\"upstream_first_byte_us\":null,\"total_us\":1500,"
+	                             "\"upstream_first_byte_us\":null,"
+	                             "\"downstream_first_byte_us\":null,\"total_us\":1500,"
 	                             "\"proxy_request_us\":null,\"proxy_response_us\":null,"));
 	/* An IPv6 client. */
 	h->client_family = AF_INET6;
