@@ -2,7 +2,7 @@
 """An HTTP/1.1 upstream for the proxy's end-to-end tests: it answers every request with what it
 received, so a test can see what the proxy forwarded.
 
-usage: http_upstream.py ADDRESS PORT NAME LOGFILE [MODE]
+usage: http_upstream.py ADDRESS PORT NAME LOGFILE [MODE [HEALTHFILE]]
 
 Every request is answered 200 with a JSON body: the server's NAME, the request line, the header
 fields in order, the body's length and sha256, the connection's number and the request's number
@@ -19,7 +19,11 @@ chunked are read; "Expect: 100-continue" is answered with a 100 first. Special p
 
 MODE (the resilience tests' misbehaving upstreams) applies to every request: "ok" (default),
 "reset" (reset without a response, as /reset), a status code such as "500" (that status, as
-/status/500).
+/status/500), "delay=MS" (every answer after MS milliseconds, as /slow?ms=MS).
+
+With HEALTHFILE, GET /health answers the status written in that file, read at each request
+(200 when it is missing or empty), whatever MODE says: a test fails and restores an upstream's
+health checks while its other requests go on as MODE has them.
 
 One line per request goes to LOGFILE ("NAME METHOD TARGET"), flushed at once: a test counts
 what reached the upstream (a smuggled second request would show as a line).
@@ -33,8 +37,17 @@ import sys
 
 ADDR, PORT, NAME, LOG = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 MODE = sys.argv[5] if len(sys.argv) > 5 else "ok"
+HEALTH = sys.argv[6] if len(sys.argv) > 6 else None
 log = open(LOG, "a", buffering=1)
 conn_seq = 0
+
+
+def health_status():
+    try:
+        with open(HEALTH) as f:
+            return f.read().strip() or "200"
+    except FileNotFoundError:
+        return "200"
 
 
 async def read_head(reader):
@@ -102,21 +115,18 @@ async def serve(reader, writer):
             body = json.dumps({"name": NAME, "method": method, "target": target,
                                "version": version, "headers": fields, "body_len": n,
                                "body_sha256": sha, "conn": conn, "req": req_no}).encode() + b"\n"
-            if MODE == "reset":
+            if HEALTH is not None and path == "/health":
+                path = "/status/" + health_status()
+            elif MODE == "reset":
                 path = "/reset"
             elif MODE.isdigit():
                 path = "/status/" + MODE
+            elif MODE.startswith("delay="):
+                await asyncio.sleep(int(MODE[len("delay="):]) / 1000)
             if path == "/slow":
                 ms = int(dict(kv.split("=", 1) for kv in target.split("?", 1)[1].split("&")
                               if "=" in kv).get("ms", "0")) if "?" in target else 0
                 await asyncio.sleep(ms / 1000)
-            if path.startswith("/status/"):
-                code = int(path[len("/status/"):])
-                text = f"{NAME} status {code}\n".encode()
-                writer.write(b"HTTP/1.1 %d X\r\nContent-Length: %d\r\n\r\n%s"
-                             % (code, len(text), b"" if method == "HEAD" else text))
-                await writer.drain()
-                continue
             if path == "/reset":
                 sock = writer.get_extra_info("socket")
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -124,7 +134,12 @@ async def serve(reader, writer):
                 return
             if path == "/early":
                 writer.write(b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n")
-            if path == "/notmod":
+            if path.startswith("/status/"):
+                code = int(path[len("/status/"):])
+                text = f"{NAME} status {code}\n".encode()
+                writer.write(b"HTTP/1.1 %d X\r\nContent-Length: %d\r\n\r\n%s"
+                             % (code, len(text), b"" if method == "HEAD" else text))
+            elif path == "/notmod":
                 writer.write(b"HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\n")
             elif path == "/chunked":
                 third = len(body) // 3
