@@ -188,7 +188,7 @@ check "the second request reused the pooled upstream connection ($before -> $aft
 sleep 0.5
 conns=$(cut -d' ' -f1 "$E2E_DIR/nginx1.access" | sort -u | wc -l)
 check "nginx saw both requests on one connection ($(wc -l <"$E2E_DIR/nginx1.access") lines)" \
-	[ "$(wc -l <"$E2E_DIR/nginx1.access")" -eq 2 ] && [ "$conns" -eq 1 ]
+	[ "$(wc -l <"$E2E_DIR/nginx1.access") $conns" = "2 1" ]
 fwd=$(curl_c -H 'Connection: keep-alive, x-hop' -H 'x-hop: 1' "http://$VIP/post/head?q=1")
 check "the forwarded request keeps its target" grep -q "^GET /post/head?q=1" <<<"$fwd"
 check "  gets Via" grep -qi "^via: 1.1 meshpath" <<<"$fwd"
@@ -199,7 +199,7 @@ check "  loses its Connection field" bash -c '! grep -qi "^connection: keep-aliv
 out=$(curl_c "http://$VIP/post/once/1" "http://$VIP/post/once/2" | grep -c '^GET /post/once')
 retries=$(counter_in /meshpath/http errors stale_connection_retries)
 check "a request on a pooled connection closed under it is retried once ($retries retries)" \
-	[ "$out" = "2" ] && [ "$retries" -ge 1 ]
+	[ "$out $((retries >= 1))" = "2 1" ]
 resp=$(curl_c -s -w ' %{http_code}' "http://$VIP/refused")
 check "connection refused by the endpoint: 502 naming the cause ($resp)" \
 	[ "$resp" = "upstream connect failed 502" ]
