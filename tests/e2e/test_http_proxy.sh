@@ -22,8 +22,9 @@
 # the connection closed and nothing forwarded; an upstream connection closed after its
 # max_requests_per_connection and after upstream_idle_ms in its pool (the upstream sees the
 # closes); the route and cluster counters (responses by class, connections opened and reused,
-# bytes in and out) equal to what curl sent and received; and a client that reads nothing of a
-# 100 MB response for a while holds meshpath to a bounded number of packet buffers.
+# bytes in and out) equal to what curl sent and received, also for a response pipelined behind
+# a 100 MB one; and a client that reads nothing of a 100 MB response, or of the answers to 20000
+# pipelined requests, for a while holds meshpath to a bounded number of packet buffers.
 #
 # usage: test_http_proxy.sh MESHPATH_BINARY      (as root)
 source "$(dirname "$0")/lib.sh"
@@ -562,6 +563,36 @@ after=$(counter /meshpath/stats mbufs_in_use)
 check "after it, the buffers are back to the pool ($after in use, $base before)" [ "$after" -le $((base + 64)) ]
 check "no buffer ran out ($(tel /meshpath/http "j['errors']['mbuf_exhausted']") mbuf_exhausted)" \
 	[ "$(tel /meshpath/http "j['errors']['mbuf_exhausted']")" = 0 ]
+
+# Pipelined behind the 100 MB response, a request for the direct response: answered once the
+# big one is queued whole, while its last part may still wait for room in TCP. The bytes out
+# are counted for the request they answer.
+big0=$(counters routes l/2 | cut -d' ' -f9)
+tea0=$(counters routes l/1 | cut -d' ' -f9)
+reader - 'GET /big.bin HTTP/1.1\r\nHost: www.test\r\n\r\n' \
+	'GET /teapot HTTP/1.1\r\nHost: www.test\r\nConnection: close\r\n\r\n' >"$E2E_DIR/pipe2.out" 2>&1 || true
+read -r code1 n1 sha1 code2 n2 _ <<<"$(grep -v sent "$E2E_DIR/pipe2.out" | tr '\n' ' ')"
+check "a direct response pipelined behind the 100 MB one follows it ($code1 $code2)" \
+	[ "$code1 $sha1 $code2" = "200 $big_sha 418" ]
+big1=$(counters routes l/2 | cut -d' ' -f9)
+tea1=$(counters routes l/1 | cut -d' ' -f9)
+check "  bytes_out of route l/2 grew by the big response ($((big1 - big0)), received $n1)" \
+	[ $((big1 - big0)) = "$n1" ]
+check "  bytes_out of route l/1 by the direct response ($((tea1 - tea0)), received $n2)" \
+	[ $((tea1 - tea0)) = "$n2" ]
+
+# 20000 pipelined requests meshpath answers itself, from a client that reads nothing for a
+# while: the answers wait in TCP's send buffer, the requests after them in the receive window.
+base=$(counter /meshpath/stats mbufs_in_use)
+reader "$E2E_DIR/pipe3.go" '19999*GET /teapot HTTP/1.1\r\nHost: www.test\r\n\r\n' \
+	'GET /teapot HTTP/1.1\r\nHost: www.test\r\nConnection: close\r\n\r\n' >"$E2E_DIR/pipe3.out" 2>&1 &
+pipe3=$!
+peak=$(stalled "$E2E_DIR/pipe3.out")
+touch "$E2E_DIR/pipe3.go"
+wait "$pipe3" || true
+check "20000 pipelined requests for the direct response, the client not reading: $((peak - base)) more mbufs in use" \
+	[ $((peak - base)) -lt 8000 ]
+check "  then it reads all 20000 answers" [ "$(grep -c '^418 ' "$E2E_DIR/pipe3.out")" = 20000 ]
 check "second run: SIGTERM, meshpath exits with status 0" meshpath_stop
 
 e2e_done
