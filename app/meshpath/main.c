@@ -298,6 +298,7 @@ run(struct mp_conf *conf, const char *prog, int n_extra, char **extra)
 		goto out;
 	}
 	rc = setup_pool(&mp);
+	mp.stats.pool = mp.pool;
 	if (rc == 0)
 		rc = setup_ports(&mp);
 	i = 0;

@@ -4,8 +4,10 @@
  * arrive (a head is parsed again from its first byte at each arrival until it is complete, so
  * no parser state spans connections and the field array is shared by the worker), routed, and
  * either answered here or forwarded over an upstream connection (proxy_up.c). While a request
- * is in flight, the bytes of the next ones (pipelining) wait unparsed in `in`: responses go
- * out in request order. The receive window is what `in` and the queues in flight hold.
+ * is in flight, and until TCP took its response whole, the bytes of the next ones (pipelining)
+ * wait unparsed in `in`: responses go out in request order, and a client that does not read
+ * holds at most one response beyond TCP's send buffer. The receive window is what `in` and the
+ * queues in flight hold.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -459,6 +461,12 @@ px_down_process(struct px_down *d)
 				}
 				return;
 			}
+			/* The next request waits until TCP took the previous response whole
+			 * (`writable` goes on): a client that sends requests and reads nothing
+			 * must not fill the pool with their answers, and the bytes sent are
+			 * counted for the request they answer. */
+			if (!px_q_empty(&d->out))
+				return;
 			px_obs_start(d);
 			/* The first look parses at once (a head in one segment: the usual case);
 			 * after an incomplete one, only an empty line in new bytes parses again. */
@@ -638,6 +646,9 @@ px_down_writable(struct mp_tcp_conn *c, uint32_t space, void *arg)
 	(void)c;
 	(void)space;
 	px_down_flush(d);
+	/* Pipelined requests held while the previous response was queued (px_down_process). */
+	if (d->c != NULL && d->state == PX_D_HEAD && px_q_empty(&d->out) && !px_q_empty(&d->in))
+		px_down_process(d);
 }
 
 static void

@@ -11,6 +11,8 @@
 #include <pthread.h>
 #include <stdio.h>
 
+#include <rte_mempool.h>
+
 #include "mp_accesslog.h"
 #include "mp_base.h"
 #include "mp_counters.h"
@@ -35,6 +37,7 @@ struct mp_stats_source {
 	uint16_t port_id[MP_MAX_PORTS];
 	char port_name[MP_MAX_PORTS][MP_NAME_LEN];
 	const struct mp_alog_writer *alog; /**< the access log's writer (alog->f NULL: none) */
+	const struct rte_mempool *pool;    /**< the packet buffers (NULL: not reported) */
 	/**
 	 * More metrics from modules built after this one (the HTTP proxy): called at the end of
 	 * mp_stats_prometheus() with src->lock held. NULL: none.

@@ -104,6 +104,13 @@ prom_counters(const struct mp_stats_source *src, FILE *f)
 	prom_head(f, "meshpath_tsc_hz", "gauge",
 	          "TSC cycles per second (to read the cycle counts).");
 	fprintf(f, "meshpath_tsc_hz %lu\n", (unsigned long)rte_get_tsc_hz());
+	if (src->pool != NULL) {
+		prom_head(f, "meshpath_mbufs", "gauge", "Packet buffers in the pool.");
+		fprintf(f, "meshpath_mbufs %u\n", src->pool->size);
+		prom_head(f, "meshpath_mbufs_in_use", "gauge",
+		          "Packet buffers held (not free in the pool or an lcore's cache).");
+		fprintf(f, "meshpath_mbufs_in_use %u\n", rte_mempool_in_use_count(src->pool));
+	}
 	mp_stats_neigh_sum(src, &ns);
 	prom_head(f, "meshpath_neighbour_events_total", "counter",
 	          "Neighbour table (ARP/NDP) events, by event.");

@@ -45,6 +45,13 @@ tel_summary(const char *cmd __rte_unused, const char *params __rte_unused, struc
 	rte_tel_data_add_dict_u64(d, "idle_polls", sum.idle_polls);
 	rte_tel_data_add_dict_u64(d, "busy_cycles_per_rx_pkt", rx ? sum.busy_cycles / rx : 0);
 	rte_tel_data_add_dict_u64(d, "tsc_hz", rte_get_tsc_hz());
+	/* The packet buffers, and those held (device rings, TCP and proxy queues; not free ones in
+	 * the lcores' caches): read without a lock, a snapshot. */
+	if (mp_stats_src->pool != NULL) {
+		rte_tel_data_add_dict_u64(d, "mbufs", mp_stats_src->pool->size);
+		rte_tel_data_add_dict_u64(d, "mbufs_in_use",
+		                          rte_mempool_in_use_count(mp_stats_src->pool));
+	}
 	return 0;
 }
 

@@ -25,8 +25,9 @@ With HEALTHFILE, GET /health answers the status written in that file, read at ea
 (200 when it is missing or empty), whatever MODE says: a test fails and restores an upstream's
 health checks while its other requests go on as MODE has them.
 
-One line per request goes to LOGFILE ("NAME METHOD TARGET"), flushed at once: a test counts
-what reached the upstream (a smuggled second request would show as a line).
+One line per request goes to LOGFILE ("NAME METHOD TARGET conn=N"), flushed at once: a test counts
+what reached the upstream (a smuggled second request would show as a line) and on which of the
+server's connections. When a client closes a connection, "closed conn=N" goes to stdout.
 """
 import asyncio
 import hashlib
@@ -107,9 +108,11 @@ async def serve(reader, writer):
             try:
                 method, target, version, fields = await read_head(reader)
             except (asyncio.IncompleteReadError, ConnectionError):
+                print(f"closed conn={conn}", flush=True)
+                writer.close()
                 return
             req_no += 1
-            log.write(f"{NAME} {method} {target}\n")
+            log.write(f"{NAME} {method} {target} conn={conn}\n")
             n, sha = await read_body(reader, writer, fields)
             path = target.split("?")[0]
             body = json.dumps({"name": NAME, "method": method, "target": target,

@@ -10,7 +10,7 @@
 # endpoint that refuses, 404 for no route, the direct response, the redirect, a 100 MB
 # download with the same sha256, chunked and sized POSTs whose bodies arrive whole, a request
 # with Content-Length and Transfer-Encoding answered 400 without reaching an upstream; the
-# counters in telemetry and Prometheus; and that meshpath exits cleanly.
+# counters in telemetry and Prometheus (with the packet buffers); and that meshpath exits cleanly.
 #
 # usage: test_http.sh MESHPATH_BINARY      (as root)
 source "$(dirname "$0")/lib.sh"
@@ -188,7 +188,7 @@ check "the second request reused the pooled upstream connection ($before -> $aft
 sleep 0.5
 conns=$(cut -d' ' -f1 "$E2E_DIR/nginx1.access" | sort -u | wc -l)
 check "nginx saw both requests on one connection ($(wc -l <"$E2E_DIR/nginx1.access") lines)" \
-	[ "$(wc -l <"$E2E_DIR/nginx1.access")" -eq 2 ] && [ "$conns" -eq 1 ]
+	[ "$(wc -l <"$E2E_DIR/nginx1.access") $conns" = "2 1" ]
 fwd=$(curl_c -H 'Connection: keep-alive, x-hop' -H 'x-hop: 1' "http://$VIP/post/head?q=1")
 check "the forwarded request keeps its target" grep -q "^GET /post/head?q=1" <<<"$fwd"
 check "  gets Via" grep -qi "^via: 1.1 meshpath" <<<"$fwd"
@@ -199,7 +199,7 @@ check "  loses its Connection field" bash -c '! grep -qi "^connection: keep-aliv
 out=$(curl_c "http://$VIP/post/once/1" "http://$VIP/post/once/2" | grep -c '^GET /post/once')
 retries=$(counter_in /meshpath/http errors stale_connection_retries)
 check "a request on a pooled connection closed under it is retried once ($retries retries)" \
-	[ "$out" = "2" ] && [ "$retries" -ge 1 ]
+	[ "$out $((retries >= 1))" = "2 1" ]
 resp=$(curl_c -s -w ' %{http_code}' "http://$VIP/refused")
 check "connection refused by the endpoint: 502 naming the cause ($resp)" \
 	[ "$resp" = "upstream connect failed 502" ]
@@ -245,11 +245,14 @@ curl -s "http://127.0.0.1:$ADMIN_PORT/metrics" >"$E2E_DIR/metrics.txt"
 prom=$($PY "$(dirname "$0")/prom_check.py" "$E2E_DIR/metrics.txt" \
 	'meshpath_http_local_responses_total{reason="no_route"}' \
 	'meshpath_http_upstream_connections_reused_total{cluster="one"}' \
-	'meshpath_http_requests_total{route="7",table="main"}' 2>&1) || true
+	'meshpath_http_requests_total{route="7",table="main"}' \
+	'meshpath_mbufs{}' 'meshpath_mbufs_in_use{}' 2>&1) || true
 echo "     metrics: $(echo $prom)"
-read -r p404 preused proute <<<"$(echo $prom)"
+read -r p404 preused proute pmbufs pinuse <<<"$(echo $prom)"
 check "Prometheus text parses and counts the 404" [ "${p404:-0}" = "1" ]
 check "  the reused upstream connections" [ "${preused:-0}" -ge 1 ]
 check "  the requests of route main/7 (path /)" [ "${proute:-0}" -ge 3 ]
+check "  the packet buffers: $pmbufs in the pool (mempool.mbufs), $pinuse in use" \
+	[ "${pmbufs:-0} $((${pinuse:-99999} < 32767))" = "32767 1" ]
 check "meshpath exits cleanly" meshpath_stop
 e2e_done

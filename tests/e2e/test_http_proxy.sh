@@ -11,10 +11,20 @@
 # proxy's fields and the route's rewrites and no hop-by-hop fields; keep-alive on both sides and
 # pipelining (responses in order); a chunked upload, Expect: 100-continue, a 100 MB download with
 # equal sha256; HEAD, 304, 1xx, chunked and close-delimited responses (dechunked for HTTP/1.0);
+# HTTP/1.0 requests closed after their response, or kept open with "Connection: keep-alive";
 # a WebSocket echo through Upgrade; a CONNECT tunnel; smuggling attempts answered 400 that never
-# reach an upstream; 502/503 when no upstream answers; wrk under load with no errors; and the
-# access-log line of each of these (pipelined in order, the 101, the big transfers' bytes, the
-# 400s, 502s).
+# reach an upstream; 502 when the upstream resets, 504 when it does not answer; wrk under load
+# with no errors; and the access-log line of each of these (pipelined in order, the 101, the big
+# transfers' bytes, the 400s, 502s).
+#
+# Then meshpath again with small `http` limits and a short upstream pool: a request line, a
+# header section, a field count and a body over their limits answered 414, 431, 431 and 413,
+# the connection closed and nothing forwarded; an upstream connection closed after its
+# max_requests_per_connection and after upstream_idle_ms in its pool (the upstream sees the
+# closes); the route and cluster counters (responses by class, connections opened and reused,
+# bytes in and out) equal to what curl sent and received, also for a response pipelined behind
+# a 100 MB one; and a client that reads nothing of a 100 MB response, or of the answers to 20000
+# pipelined requests, for a while holds meshpath to a bounded number of packet buffers.
 #
 # usage: test_http_proxy.sh MESHPATH_BINARY      (as root)
 source "$(dirname "$0")/lib.sh"
@@ -164,8 +174,9 @@ get() { local h=$1 p=$2; shift 2; c -H "Host: $h" "$@" "http://$VIP$p"; }
 status() { local h=$1 p=$2; shift 2; c -o /dev/null -w '%{http_code}' -H "Host: $h" "$@" "http://$VIP$p"; }
 # json FILE EXPR: a value from the upstream's JSON answer (j is the object).
 json() { $PY -c 'import sys, json; j = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
-# raw [IDLE]: bytes from stdin ("\r\n" written literally) to the VIP, the reply on stdout.
-raw() { ip netns exec "$NSC" $PY "$HERE/http_raw.py" "$VIP" 80 "${1:-2}"; }
+# raw [IDLE [end]]: bytes from stdin ("\r\n" written literally) to the VIP, the reply on stdout;
+# with "end", a last line says how it ended ("[end: closed]", "[end: idle]", "[end: reset]").
+raw() { ip netns exec "$NSC" $PY "$HERE/http_raw.py" "$VIP" 80 "${1:-2}" ${2:+"$2"}; }
 # all CONDITION...: every condition (a shell command line, evaluated) holds.
 all() { local cond; for cond in "$@"; do eval "$cond" || return 1; done; }
 # not COMMAND...: the command fails.
@@ -279,6 +290,37 @@ check "chunked response forwarded (valid JSON)" [ "$(json "$E2E_DIR/ch.json" "j[
 c -0 -D "$E2E_DIR/ch10.hdr" -o "$E2E_DIR/ch10.json" -H "Host: www.test" "http://$VIP/echo/chunked"
 check "HTTP/1.0 client: chunked response decoded, no Transfer-Encoding" \
 	all '[ "$(json "$E2E_DIR/ch10.json" "j[\"target\"]")" = "/chunked" ]' '! grep -qi "^transfer-encoding" "$E2E_DIR/ch10.hdr"'
+# HTTP/1.0 (RFC 9112 9.3): without Connection the connection ends with the response; with
+# "Connection: keep-alive" the response says keep-alive and the connection takes another request.
+printf '%s' 'GET /echo/ten HTTP/1.0\r\nHost: www.test\r\n\r\n' | raw 3 end >"$E2E_DIR/ten.out"
+check "HTTP/1.0 request without Connection: answered 200" grep -q '^HTTP/1.1 200' "$E2E_DIR/ten.out"
+check "  with no Connection: keep-alive, and meshpath closed the connection after it" \
+	all '! grep -qi "^connection: keep-alive" "$E2E_DIR/ten.out"' 'grep -qxF "[end: closed]" "$E2E_DIR/ten.out"'
+cat >"$E2E_DIR/ka10.py" <<'PYEOF'
+import json, socket, sys
+
+s = socket.create_connection((sys.argv[1], 80), timeout=5)
+buf = b""
+for path in ("/echo/ka10-1", "/echo/ka10-2"):
+    s.sendall(b"GET %s HTTP/1.0\r\nHost: www.test\r\nConnection: keep-alive\r\n\r\n" % path.encode())
+    while b"\r\n\r\n" not in buf:
+        buf += s.recv(65536)
+    head, _, buf = buf.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    fields = {k.strip().lower(): v.strip() for k, _, v in (l.partition(":") for l in lines[1:])}
+    while len(buf) < int(fields.get("content-length", "0")):
+        buf += s.recv(65536)
+    body, buf = buf[:int(fields["content-length"])], buf[int(fields["content-length"]):]
+    print(lines[0].split(" ")[1], fields.get("connection", "-"), json.loads(body)["target"])
+s.settimeout(1.5)
+try:
+    print("closed" if s.recv(1) == b"" else "data")
+except socket.timeout:
+    print("open")
+PYEOF
+ka=$(ip netns exec "$NSC" $PY "$E2E_DIR/ka10.py" "$VIP" 2>&1 | tr '\n' ' ' || true)
+check "HTTP/1.0 with Connection: keep-alive: two requests on one socket, each answered keep-alive, the connection left open ($ka)" \
+	[ "$ka" = "200 keep-alive /ka10-1 200 keep-alive /ka10-2 open " ]
 c -o "$E2E_DIR/cl.json" -H "Host: www.test" "http://$VIP/echo/close"
 check "response delimited by close forwarded whole" [ "$(json "$E2E_DIR/cl.json" "j['target']")" = "/close" ]
 
@@ -312,9 +354,9 @@ check "no smuggled request ever reached an upstream" not upstream_saw smuggled
 
 # ---- No upstream ----
 s=$(status www.test /dead)
-check "cluster whose endpoint does not answer -> 502, 503 or 504 ($s)" between "$s" 502 504
+check "cluster whose endpoint does not answer: the connect timeout answered 504 ($s)" [ "$s" = 504 ]
 body=$(get www.test /dead)
-check "the error body names the cause ($body)" [ -n "$body" ]
+check "the error body names the cause ($body)" [ "$body" = "upstream connect timeout" ]
 s=$(status www.test /echo/reset)
 check "upstream resets before responding -> 502 ($s)" [ "$s" = 502 ]
 check "after errors, the proxy still serves" [ "$(get www.test /exact)" = "upstream-a GET /exact" ]
@@ -349,4 +391,208 @@ check "access log: the redirect and the 404 answered locally" \
 	alog 'any(r["status"] == 302 and r["local_reason"] == "redirect" for r in L) and any(r["status"] == 404 and r["local_reason"] == "no_route" and r["route"] is None for r in L)'
 
 check "SIGTERM: meshpath exits with status 0" meshpath_stop
+
+# ==== Second run: small request limits, a short upstream pool, counters from zero ====
+# meshpath again on the same namespaces and upstreams: requests over the `http` limits are
+# answered 414/431/413 and never forwarded; an upstream connection carries 3 requests at most
+# and is closed after 2 s idle in its pool; every request below is known, so the counters of
+# /meshpath/http/routes and /clusters must equal what the client sent and received; and a
+# client that stops reading a 100 MB response holds meshpath to a bounded number of buffers.
+cat >"$E2E_DIR/limits.conf" <<CONF
+eal = { args = ["--no-pci", "--no-huge", "-m", "1024", "--no-shconf"]; };
+workers = { lcores = [$lcores]; cpus = [$cpus]; };
+mempool = { mbufs = 32767; };
+ports = (
+	{ name = "cli"; device = "net_af_packet0,iface=$VC,qpairs=$WORKERS";
+	  addresses = ["10.30.0.254/24"]; },
+	{ name = "srv"; device = "net_af_packet1,iface=$VS,qpairs=$WORKERS";
+	  addresses = ["10.40.0.254/24"]; }
+);
+http = { max_request_line = 256; max_header_bytes = 1024; max_headers = 16; max_body = 4096;
+	 max_requests_per_connection = 3; upstream_idle_ms = 2000; };
+clusters = (
+	{ name = "echo"; endpoints = ( { address = "10.40.0.3"; port = 8080; } ); },
+	{ name = "count"; endpoints = ( { address = "10.40.0.4"; port = 8080; } ); },
+	{ name = "a"; endpoints = ( { address = "10.40.0.1"; port = 80; } ); }
+);
+route_tables = ( {
+	name = "l";
+	virtual_hosts = ( { name = "any"; domains = ["*"]; routes = (
+		{ match = { prefix = "/count/"; }; prefix_rewrite = "/"; clusters = ( { name = "count"; } ); },
+		{ match = { prefix = "/teapot"; }; direct_response = { status = 418; body = "teapot\n"; }; },
+		{ match = { path = "/big.bin"; }; clusters = ( { name = "a"; } ); },
+		{ match = { prefix = "/"; }; clusters = ( { name = "echo"; } ); }
+	); } );
+} );
+listeners = (
+	{ name = "web"; protocol = "http"; address = "$VIP"; port = 80; routes = "l"; }
+);
+CONF
+"$BIN" --check "$E2E_DIR/limits.conf" >/dev/null || die "second test config rejected"
+meshpath_start "$BIN" "$E2E_DIR/limits.conf"
+# tel CMD EXPR: EXPR over telemetry CMD's JSON (j).
+tel() { telemetry "$1" | $PY -c 'import sys, json; j = json.load(sys.stdin); print(eval(sys.argv[1]))' "$2"; }
+check "second run: the proxy serves" [ "$(get www.test /x | json /dev/stdin "j['target']")" = "/x" ]
+
+# ---- Limits: each answered by meshpath with its status, the connection closed, nothing forwarded
+limit() { # NAME STATUS REQUEST
+	local name=$1 want=$2 req=$3 before after
+	before=$(wc -l <"$E2E_DIR/upstream.log")
+	printf '%s' "$req" | raw 3 end >"$E2E_DIR/limit.out"
+	sleep 0.2
+	after=$(wc -l <"$E2E_DIR/upstream.log")
+	check "$name: answered $want ($(head -1 "$E2E_DIR/limit.out" | tr -d '\r'))" \
+		grep -q "^HTTP/1.1 $want " "$E2E_DIR/limit.out"
+	check "$name: the connection closed after the response" grep -qxF '[end: closed]' "$E2E_DIR/limit.out"
+	check "$name: nothing reached an upstream" [ "$after" -eq "$before" ]
+}
+fill() { head -c "$2" /dev/zero | tr '\0' "$1"; } # CHAR N: N times CHAR
+fields() { for i in $(seq "$1"); do printf 'X-F%d: v\\r\\n' "$i"; done; } # N header fields
+limit "request line of 300 bytes (max_request_line 256)" 414 \
+	"GET /echo/$(fill a 300) HTTP/1.1\r\nHost: www.test\r\n\r\n"
+limit "header section over 1024 bytes (max_header_bytes)" 431 \
+	"GET /echo/hb HTTP/1.1\r\nHost: www.test\r\nX-Big: $(fill b 1100)\r\n\r\n"
+limit "17 header fields (max_headers 16)" 431 \
+	"GET /echo/hc HTTP/1.1\r\nHost: www.test\r\n$(fields 16)\r\n"
+limit "Content-Length 4097 (max_body 4096)" 413 \
+	"POST /echo/cl HTTP/1.1\r\nHost: www.test\r\nContent-Length: 4097\r\n\r\n$(fill c 4097)"
+check "the limit errors counted: 4 parse errors, 4 bad_request local responses" \
+	[ "$(tel /meshpath/http "(j['errors']['request_parse_errors'], j['local_responses']['bad_request'])")" = "(4, 4)" ]
+printf '%s' "GET /echo/hc16 HTTP/1.1\r\nHost: www.test\r\n$(fields 15)\r\n" | raw 1 >"$E2E_DIR/limit.out"
+check "16 header fields: forwarded" grep -q '"target": "/echo/hc16"' "$E2E_DIR/limit.out"
+head -c 4096 /dev/urandom >"$E2E_DIR/b4096"
+c -o "$E2E_DIR/b4096.json" -H "Host: www.test" --data-binary "@$E2E_DIR/b4096" "http://$VIP/echo/b4096"
+check "a body of 4096 bytes (the limit): forwarded whole" \
+	[ "$(json "$E2E_DIR/b4096.json" "j['body_len']")" = 4096 ]
+# A chunked body is streamed: its head is forwarded before the body's size is known, the
+# chunk that goes over the limit ends it.
+printf '%s' "POST /echo/ch HTTP/1.1\r\nHost: www.test\r\nTransfer-Encoding: chunked\r\n\r\n1001\r\n$(fill d 4097)\r\n0\r\n\r\n" |
+	raw 3 end >"$E2E_DIR/limit.out"
+check "chunked body over max_body: 413" grep -q '^HTTP/1.1 413 ' "$E2E_DIR/limit.out"
+check "  and the connection closed after it" grep -qxF '[end: closed]' "$E2E_DIR/limit.out"
+
+# ---- Upstream pool: max_requests_per_connection 3, upstream_idle_ms 2000 ----
+# Nine requests in one curl run: one client connection, one worker, one endpoint ("count" is
+# echo-b alone); statuses and sizes are known, so the route's and the cluster's counters are too.
+head -c 3000 /dev/urandom >"$E2E_DIR/b3000"
+# curl's bytes: sent (request heads and bodies), received (response heads, bodies).
+fmt='%{http_code} %{num_connects} %{size_request} %{size_header} %{size_download}\n'
+args=()
+for p in ok1 status/404 ok2 status/500 ok3 status/404 ok4 status/500; do
+	args+=(-o /dev/null "http://$VIP/count/$p")
+done
+c -H "Host: count.test" -w "$fmt" "${args[@]}" --next -s -m 10 -H "Host: count.test" -w "$fmt" \
+	-o /dev/null --data-binary "@$E2E_DIR/b3000" "http://$VIP/count/post" >"$E2E_DIR/count.w"
+check "nine requests on one client connection: 200 404 200 500 200 404 200 500 200 ($(cut -d' ' -f1,2 "$E2E_DIR/count.w" | tr '\n' ' '))" \
+	[ "$(cut -d' ' -f1,2 "$E2E_DIR/count.w" | tr '\n' ' ')" = "200 1 404 0 200 0 500 0 200 0 404 0 200 0 500 0 200 0 " ]
+conns=$(grep '^echo-b ' "$E2E_DIR/upstream.log" | tail -9 | sed 's/.*conn=//' | tr '\n' ' ')
+check "the upstream got them on 3 connections, 3 requests each ($conns)" \
+	$PY -c 'import sys; c = sys.argv[1].split(); sys.exit(not (len(c) == 9 and len(set(c)) == 3 and c == sorted(c, key=int) and all(c.count(x) == 3 for x in c)))' "$conns"
+sleep 2.5 # the closes reach the upstream; every pool of the earlier checks has timed out
+check "meshpath closed each of them after its third request (the upstream saw the closes)" \
+	all "$(for n in $(tr ' ' '\n' <<<"$conns" | sort -u); do printf 'grep -qx "closed conn=%s" "$E2E_DIR/echo-b.out" ' "$n"; done | sed 's/ grep/ \&\& grep/g')"
+sent=$(awk '{ n += $3 } END { print n }' "$E2E_DIR/count.w")
+got=$(awk '{ n += $4 + $5 } END { print n }' "$E2E_DIR/count.w")
+want="9 5 2 2 0 3 6 $sent $got"
+keys="['requests'], j['responses_2xx'], j['responses_4xx'], j['responses_5xx'], j['local_responses'], j['upstream_connections_opened'], j['upstream_connections_reused'], j['bytes_in'], j['bytes_out']"
+# counters KIND NAME: the counters above in that order, of cluster NAME (KIND clusters) or of
+# route NAME ("l/0", KIND routes)
+counters() {
+	tel "/meshpath/http/$1" "' '.join(str(x) for x in (lambda j: (j$keys))(next(v for k, v in j.items() if k == '$2' or v.get('name') == '$2')))"
+}
+check "cluster count: requests, 2xx 4xx 5xx, local, connections opened and reused, bytes in and out = $want ($(counters clusters count))" \
+	[ "$(counters clusters count)" = "$want" ]
+check "route l/0 (/count/): the same ($(counters routes l/0))" [ "$(counters routes l/0)" = "$want" ]
+c -H "Host: count.test" -w "$fmt" -o /dev/null "http://$VIP/teapot" -o /dev/null "http://$VIP/teapot" >"$E2E_DIR/teapot.w"
+sent=$(awk '{ n += $3 } END { print n }' "$E2E_DIR/teapot.w")
+got=$(awk '{ n += $4 + $5 } END { print n }' "$E2E_DIR/teapot.w")
+check "route l/1 (direct response 418, twice): $(counters routes l/1)" \
+	[ "$(counters routes l/1)" = "2 0 2 0 2 0 0 $sent $got" ]
+
+# Idle expiry: one request leaves its connection in the pool; 2 s later meshpath closes it.
+idle0=$(tel /meshpath/http "j['errors']['upstream_idle_timeouts']")
+c -o "$E2E_DIR/idle1.json" -H "Host: count.test" "http://$VIP/count/idle1"
+conn1=$(json "$E2E_DIR/idle1.json" "j['conn']")
+idle=$(tel /meshpath/http "j['upstream_idle']")
+check "one request: its upstream connection waits in the pool ($idle idle)" [ "$idle" = 1 ]
+sleep 3
+check "after upstream_idle_ms the pool is empty, one idle timeout counted" \
+	[ "$(tel /meshpath/http "(j['upstream_idle'], j['errors']['upstream_idle_timeouts'] - $idle0)")" = "(0, 1)" ]
+check "  and the upstream saw meshpath close the connection" grep -qx "closed conn=$conn1" "$E2E_DIR/echo-b.out"
+c -o "$E2E_DIR/idle2.json" -H "Host: count.test" "http://$VIP/count/idle2"
+check "the next request goes on a new upstream connection" \
+	[ "$(json "$E2E_DIR/idle2.json" "j['conn'] > $conn1 and j['req'] == 1")" = True ]
+check "cluster count: 5 upstream connections opened, still 6 reused" \
+	[ "$(counters clusters count | cut -d' ' -f6,7)" = "5 6" ]
+
+# ---- Bounded buffering: a client that stops reading a 100 MB response ----
+# Its socket takes 64 KiB; meshpath may hold what the client's window, its own send buffer and
+# the upstream connection's receive window allow (256 KiB each by default), not the response.
+# reader GO REQUEST...: http_reader.py from the client namespace (reads once GO exists)
+reader() { local go=$1; shift; ip netns exec "$NSC" $PY "$HERE/http_reader.py" "$VIP" 80 "$go" "$@"; }
+# stalled OUT: once OUT says "sent", the most mbufs in use over 2 s (the windows filled first)
+stalled() {
+	local n peak=0
+	for _ in $(seq 100); do grep -q sent "$1" && break; sleep 0.1; done
+	sleep 1.5
+	for _ in 1 2 3 4; do
+		n=$(counter /meshpath/stats mbufs_in_use)
+		[ "$n" -gt "$peak" ] && peak=$n
+		sleep 0.5
+	done
+	echo "$peak"
+}
+base=$(counter /meshpath/stats mbufs_in_use)
+reader "$E2E_DIR/slow.go" 'GET /big.bin HTTP/1.1\r\nHost: www.test\r\n\r\n' >"$E2E_DIR/slow.out" 2>&1 &
+slow=$!
+peak=$(stalled "$E2E_DIR/slow.out")
+stalled_out=$(counters routes l/2 | cut -d' ' -f9)
+touch "$E2E_DIR/slow.go"
+wait "$slow" || true
+read -r code len sha <<<"$(tail -1 "$E2E_DIR/slow.out")"
+echo "     mbufs in use: $base before, $peak at most while the client did not read; $stalled_out bytes sent to it by then"
+check "while the client does not read, meshpath sent it a bounded part of the response ($stalled_out bytes)" \
+	[ "$stalled_out" -lt $((4 << 20)) ]
+check "  and holds a bounded number of buffers: $((peak - base)) more than before (2 KiB each; the response is 100 MiB)" \
+	[ $((peak - base)) -lt 2048 ]
+check "then the client reads it all: 200, 100 MiB, equal sha256 ($code $len)" \
+	all '[ "$code $sha" = "200 $big_sha" ]' '[ "$len" -gt $((100 << 20)) ]'
+check "  and bytes_out of its route is all it received" [ "$(counters routes l/2 | cut -d' ' -f9)" = "$len" ]
+sleep 0.5
+after=$(counter /meshpath/stats mbufs_in_use)
+check "after it, the buffers are back to the pool ($after in use, $base before)" [ "$after" -le $((base + 64)) ]
+check "no buffer ran out ($(tel /meshpath/http "j['errors']['mbuf_exhausted']") mbuf_exhausted)" \
+	[ "$(tel /meshpath/http "j['errors']['mbuf_exhausted']")" = 0 ]
+
+# Pipelined behind the 100 MB response, a request for the direct response: answered once the
+# big one is queued whole, while its last part may still wait for room in TCP. The bytes out
+# are counted for the request they answer.
+big0=$(counters routes l/2 | cut -d' ' -f9)
+tea0=$(counters routes l/1 | cut -d' ' -f9)
+reader - 'GET /big.bin HTTP/1.1\r\nHost: www.test\r\n\r\n' \
+	'GET /teapot HTTP/1.1\r\nHost: www.test\r\nConnection: close\r\n\r\n' >"$E2E_DIR/pipe2.out" 2>&1 || true
+read -r code1 n1 sha1 code2 n2 _ <<<"$(grep -v sent "$E2E_DIR/pipe2.out" | tr '\n' ' ')"
+check "a direct response pipelined behind the 100 MB one follows it ($code1 $code2)" \
+	[ "$code1 $sha1 $code2" = "200 $big_sha 418" ]
+big1=$(counters routes l/2 | cut -d' ' -f9)
+tea1=$(counters routes l/1 | cut -d' ' -f9)
+check "  bytes_out of route l/2 grew by the big response ($((big1 - big0)), received $n1)" \
+	[ $((big1 - big0)) = "$n1" ]
+check "  bytes_out of route l/1 by the direct response ($((tea1 - tea0)), received $n2)" \
+	[ $((tea1 - tea0)) = "$n2" ]
+
+# 20000 pipelined requests meshpath answers itself, from a client that reads nothing for a
+# while: the answers wait in TCP's send buffer, the requests after them in the receive window.
+base=$(counter /meshpath/stats mbufs_in_use)
+reader "$E2E_DIR/pipe3.go" '19999*GET /teapot HTTP/1.1\r\nHost: www.test\r\n\r\n' \
+	'GET /teapot HTTP/1.1\r\nHost: www.test\r\nConnection: close\r\n\r\n' >"$E2E_DIR/pipe3.out" 2>&1 &
+pipe3=$!
+peak=$(stalled "$E2E_DIR/pipe3.out")
+touch "$E2E_DIR/pipe3.go"
+wait "$pipe3" || true
+check "20000 pipelined requests for the direct response, the client not reading: $((peak - base)) more mbufs in use" \
+	[ $((peak - base)) -lt 8000 ]
+check "  then it reads all 20000 answers" [ "$(grep -c '^418 ' "$E2E_DIR/pipe3.out")" = 20000 ]
+check "second run: SIGTERM, meshpath exits with status 0" meshpath_stop
+
 e2e_done
