@@ -493,7 +493,11 @@ proxy_prom_resil(const struct mp_stats_source *src, FILE *f)
 	free(r);
 }
 
-/* /meshpath/http/clusters: the counters of every cluster, by name. */
+/*
+ * /meshpath/http/clusters: the counters of every cluster, by name; ",NAME" for one. A reply
+ * holds 16 KiB at most (DPDK's telemetry drops what does not fit), a few dozen clusters:
+ * beyond that, ask for each by name, or read Prometheus.
+ */
 static int
 proxy_tel_clusters(const char *cmd, const char *params, struct rte_tel_data *d)
 {
@@ -501,7 +505,6 @@ proxy_tel_clusters(const char *cmd, const char *params, struct rte_tel_data *d)
 	char key[MP_NAME_LEN];
 
 	(void)cmd;
-	(void)params;
 	rte_tel_data_start_dict(d);
 	pthread_mutex_lock(&proxy_mp->lock);
 	conf = proxy_mp->snap->conf;
@@ -509,6 +512,9 @@ proxy_tel_clusters(const char *cmd, const char *params, struct rte_tel_data *d)
 		struct mp_proxy_counters sum;
 		struct rte_tel_data *t;
 
+		if (params != NULL && *params != '\0' &&
+		    strcmp(params, conf->clusters[c].name) != 0)
+			continue;
 		proxy_sum_counters(-1, c, &sum);
 		t = proxy_tel_counters(&sum, proxy_merge_lat(-1, c));
 		if (t != NULL)

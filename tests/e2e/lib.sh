@@ -134,9 +134,10 @@ telemetry() {
 	echo "$1" | /usr/bin/python3 /usr/bin/dpdk-telemetry.py -f "$E2E_PREFIX" 2>/dev/null |
 		/usr/bin/python3 -c 'import sys, json
 text = sys.stdin.read()
-start = text.index("{\"" + sys.argv[1])
+key = sys.argv[1].split(",")[0]  # the reply names the command without its parameters
+start = text.index("{\"" + key)
 obj, _ = json.JSONDecoder().raw_decode(text[start:])
-print(json.dumps(obj[sys.argv[1]]))' "$1"
+print(json.dumps(obj[key]))' "$1"
 }
 
 # counter CMD KEY: one number from a telemetry dict.
