@@ -10,6 +10,9 @@
  *                               meshpath's discard service does); after each of the first COUNT
  *                               connections that carried data, print "bytes seconds MiB/s"
  *                               (accept to EOF); runs until killed (COUNT 0: print nothing)
+ *   echo ADDRESS PORT           listen; send every connection's bytes back until it shuts its
+ *                               write side, then shut ours and close (what meshpath's echo
+ *                               service does), one connection at a time; runs until killed
  *   conns ADDRESS PORT SECONDS THREADS
  *                               THREADS loops of connect, shut the write side, wait for the
  *                               peer's close, close; prints "connections seconds per-second
@@ -284,6 +287,64 @@ cmd_conns(double seconds, int threads)
 	return 0;
 }
 
+/* Write all of n bytes. */
+static void
+write_all(int fd, const char *buf, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = send(fd, buf, n, MSG_NOSIGNAL);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			die("send");
+		}
+		buf += w;
+		n -= (size_t)w;
+	}
+}
+
+static _Noreturn void
+cmd_echo(void)
+{
+	char *buf = malloc(PEER_BUF);
+	int one = 1, lfd;
+
+	if (buf == NULL)
+		die("malloc");
+	lfd = socket(peer_addr.ss_family, SOCK_STREAM, 0);
+	if (lfd < 0)
+		die("socket");
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(lfd, (struct sockaddr *)&peer_addr, peer_addr_len) < 0)
+		die("bind");
+	if (listen(lfd, PEER_BACKLOG) < 0)
+		die("listen");
+	printf("listening\n");
+	fflush(stdout);
+	for (;;) {
+		int c = accept(lfd, NULL, NULL);
+		ssize_t r;
+
+		if (c < 0) {
+			if (errno == EINTR)
+				continue;
+			die("accept");
+		}
+		/* The client reads while it writes (or the echo would stall on a full window). */
+		while ((r = recv(c, buf, PEER_BUF, 0)) != 0) {
+			if (r < 0) {
+				if (errno == EINTR)
+					continue;
+				die("recv");
+			}
+			write_all(c, buf, (size_t)r);
+		}
+		shutdown(c, SHUT_WR);
+		close(c);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -295,12 +356,17 @@ main(int argc, char **argv)
 		parse_addr(argv[2], argv[3]);
 		cmd_sink(argc >= 5 ? atol(argv[4]) : 0);
 	}
+	if (argc >= 4 && strcmp(argv[1], "echo") == 0) {
+		parse_addr(argv[2], argv[3]);
+		cmd_echo();
+	}
 	if (argc >= 6 && strcmp(argv[1], "conns") == 0) {
 		parse_addr(argv[2], argv[3]);
 		return cmd_conns(atof(argv[4]), atoi(argv[5]));
 	}
 	fprintf(stderr, "usage: meshpath-tcp-peer send ADDRESS PORT MIB\n"
 	                "       meshpath-tcp-peer sink ADDRESS PORT [COUNT]\n"
+	                "       meshpath-tcp-peer echo ADDRESS PORT\n"
 	                "       meshpath-tcp-peer conns ADDRESS PORT SECONDS THREADS\n");
 	return 2;
 }
