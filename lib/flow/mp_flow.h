@@ -168,9 +168,11 @@ enum mp_flow_state {
  * them in the callbacks); everything else belongs to the table and is read-only outside it.
  */
 struct mp_flow {
-	/* Line 0: per packet. */
+	/* Line 0: per packet (the caller's indexes too: its per-packet counters need them). */
 	uint64_t last_tsc;  /**< last packet that refreshed the timeout, or the state's entry */
-	uint64_t armed_tsc; /**< deadline the timer is armed for */
+	uint32_t endpoint;  /**< caller's: endpoint index */
+	uint16_t listener;  /**< caller's: listener index */
+	uint16_t cluster;   /**< caller's: cluster index */
 	uint64_t pkts[2];   /**< by direction */
 	uint64_t bytes[2];  /**< by direction; IP header and payload */
 	rte_be16_t port[4]; /**< by enum mp_flow_end, network order */
@@ -188,9 +190,7 @@ struct mp_flow {
 	struct mp_timer timer;
 	struct mp_flow_table *table;
 	uint32_t seq_end[2]; /**< by direction: sequence number after its last SYN or FIN */
-	uint32_t endpoint;   /**< caller's: endpoint index */
-	uint16_t listener;   /**< caller's: listener index */
-	uint16_t cluster;    /**< caller's: cluster index */
+	uint64_t armed_tsc;  /**< deadline the timer is armed for */
 	uint64_t created_tsc;
 } __rte_cache_aligned;
 
