@@ -595,7 +595,11 @@ tcp_input_conn(struct mp_tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *sg, ui
 			return;
 		}
 		if (!(sg->flags & TH_RST)) {
-			tcp_send_ack(c);
+			/* Data wholly below rcv_nxt arrived again: say so (D-SACK). */
+			if (sg->len > 0 && SEQ_LEQ(sg->seq + sg->len, c->rcv_nxt))
+				tcp_send_dsack(c, sg->seq, sg->seq + sg->len);
+			else
+				tcp_send_ack(c);
 			if (c->state == MP_TCP_TIME_WAIT && (sg->flags & TH_FIN))
 				tcp_timer_set(c, TCP_T_TIME_WAIT,
 				              (uint64_t)s->p.time_wait_ms * 1000);

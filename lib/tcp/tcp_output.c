@@ -110,20 +110,31 @@ opt_syn(uint8_t *o, uint16_t mss, bool sack, bool ts, uint32_t tsval, uint32_t t
 	return n;
 }
 
-/* Options of a non-SYN segment of c: timestamps, then the SACK blocks we report. */
+/*
+ * Options of a non-SYN segment of c: timestamps, then the SACK blocks we report, after a
+ * D-SACK block when the stack has one for this ACK (tcp_send_dsack(); the last block gives
+ * way, the option holds three beside timestamps).
+ */
 static uint32_t
 opt_conn(const struct mp_tcp_conn *c, uint8_t *o)
 {
+	const struct mp_tcp_stack *s = c->stack;
+	unsigned int nd = s->dsack, nb = RTE_MIN(c->n_sack_tx, (unsigned int)TCP_SACK_TX - nd);
 	uint32_t n = 0;
 
 	if (c->flags & TF_TS)
-		n += opt_ts(o, tcp_ts_now(c->stack), c->ts_recent);
-	if ((c->flags & TF_SACK) && c->n_sack_tx > 0) {
+		n += opt_ts(o, tcp_ts_now(s), c->ts_recent);
+	if ((c->flags & TF_SACK) && nd + nb > 0) {
 		o[n++] = OPT_NOP;
 		o[n++] = OPT_NOP;
 		o[n++] = OPT_SACK;
-		o[n++] = (uint8_t)(2 + 8 * c->n_sack_tx);
-		for (unsigned int i = 0; i < c->n_sack_tx; i++) {
+		o[n++] = (uint8_t)(2 + 8 * (nd + nb));
+		if (nd > 0) {
+			wr32(o + n, s->dsack_blk.start);
+			wr32(o + n + 4, s->dsack_blk.end);
+			n += 8;
+		}
+		for (unsigned int i = 0; i < nb; i++) {
 			wr32(o + n, c->sack_tx[i].start);
 			wr32(o + n + 4, c->sack_tx[i].end);
 			n += 8;
@@ -339,6 +350,23 @@ tcp_send_ack(struct mp_tcp_conn *c)
 	uint32_t wnd_end = c->snd_una + c->snd_wnd;
 
 	tcp_send_segment(c, SEQ_LEQ(c->snd_max, wnd_end) ? c->snd_max : wnd_end, 0, 0);
+}
+
+/*
+ * An ACK reporting [start, end), data that arrived again, as a D-SACK (RFC 2883): the sender
+ * learns that its retransmission was spurious (Linux undoes the window reduction and widens
+ * its reordering window, as tcp_sack.c does for D-SACKs it receives).
+ */
+void
+tcp_send_dsack(struct mp_tcp_conn *c, uint32_t start, uint32_t end)
+{
+	struct mp_tcp_stack *s = c->stack;
+
+	s->dsack = (c->flags & TF_SACK) && SEQ_LT(start, end);
+	s->dsack_blk.start = start;
+	s->dsack_blk.end = end;
+	tcp_send_ack(c);
+	s->dsack = false;
 }
 
 /* SYN (active open) or SYN-ACK (passive), with our ISN; starts the retransmission timer. */

@@ -259,6 +259,9 @@ struct mp_tcp_stack {
 	uint16_t next_port; /* ephemeral port cursor */
 	uint16_t rss_next;  /* cursor of the RSS choice: a slot among the % rule's ports */
 	uint16_t n_listeners;
+	/* A D-SACK (RFC 2883) for the ACK being sent now: a duplicate segment's range. */
+	bool dsack;
+	struct tcp_sack_block dsack_blk;
 	struct mp_tcp_secret secret;
 	struct mp_tcp_listener listeners[TCP_LISTENERS];
 	struct mp_tcp_stats stats;
@@ -390,6 +393,8 @@ void
 tcp_rxt_una_mark(struct mp_tcp_conn *c);
 void
 tcp_sack_rto(struct mp_tcp_conn *c);
+void
+tcp_send_dsack(struct mp_tcp_conn *c, uint32_t start, uint32_t end);
 bool
 tcp_sack_reo_wanted(const struct mp_tcp_conn *c);
 uint32_t
