@@ -703,9 +703,9 @@ mp_app_proxy_telemetry(struct meshpath *mp)
 	                                "by reason, summed over the workers");
 	if (rc == 0)
 		rc = rte_telemetry_register_cmd("/meshpath/http/clusters", proxy_tel_clusters,
-		                                "HTTP proxy: per-cluster requests, responses by "
-		                                "class, upstream connections opened and reused, "
-		                                "bytes");
+		                                "HTTP proxy: per-cluster requests, responses, "
+		                                "upstream connections, bytes. Optional "
+		                                "parameter: a cluster's name");
 	if (rc == 0)
 		rc = rte_telemetry_register_cmd("/meshpath/http/routes", proxy_tel_routes,
 		                                "HTTP proxy: per-route counters (routes that saw "

@@ -141,9 +141,9 @@ tel_l4_connect_quantiles(const struct mp_stats_source *src, unsigned int cluster
 		        (uint64_t)((double)mp_hist_quantile(&sum, qs[i].q) * us_per_tsc + 0.5));
 }
 
+/* Every cluster, or with ",NAME" that one: a reply holds 16 KiB, which many endpoints fill. */
 static int
-tel_l4_clusters_locked(const char *cmd __rte_unused, const char *params __rte_unused,
-                       struct rte_tel_data *d)
+tel_l4_clusters_locked(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
 {
 	const struct mp_stats_source *src = mp_stats_src;
 	const struct mp_conf *conf = src->conf;
@@ -153,8 +153,11 @@ tel_l4_clusters_locked(const char *cmd __rte_unused, const char *params __rte_un
 	rte_tel_data_start_dict(d);
 	for (i = 0; i < conf->n_clusters; i++) {
 		const struct mp_conf_cluster *cc = &conf->clusters[i];
-		struct rte_tel_data *t = rte_tel_data_alloc();
+		struct rte_tel_data *t;
 
+		if (params != NULL && *params != '\0' && strcmp(params, cc->name) != 0)
+			continue;
+		t = rte_tel_data_alloc();
 		if (t == NULL)
 			return -ENOMEM;
 		rte_tel_data_start_dict(t);
@@ -226,7 +229,8 @@ mp_stats_l4_init(void)
 	if (rc == 0)
 		rc = rte_telemetry_register_cmd(
 		        "/meshpath/l4/clusters", tel_l4_clusters,
-		        "Per-cluster endpoints: health, active flows, bytes. No parameters.");
+		        "Per-cluster endpoints: health, active flows, bytes. Optional parameter: a "
+		        "cluster's name.");
 	if (rc == 0)
 		rc = rte_telemetry_register_cmd(
 		        "/meshpath/l4/flows", tel_l4_flows,

@@ -340,6 +340,8 @@ print(sum(v["flows"] for k, v in c.items() if isinstance(v, dict)))' "$E2E_DIR/c
 check "listener web-vip counted its flows ($lflows >= 20)" [ "$lflows" -ge 20 ]
 check "endpoints of web counted the same flows ($eflows)" [ "$eflows" -eq "$lflows" ]
 check "endpoint health reported" grep -q '"health": "up"' "$E2E_DIR/clusters.json"
+check "/meshpath/l4/clusters,web answers that cluster alone (a full reply is cut at 16 KiB)" \
+	[ "$(telemetry /meshpath/l4/clusters,web | $PY -c 'import json, sys; print(list(json.load(sys.stdin)))')" = "['web']" ]
 check "flow tables report active flows" [ "$(counter /meshpath/l4/flows flows_created)" -ge "$REQUESTS" ]
 
 # The Prometheus endpoint: parses with a real parser, and says what telemetry says.
