@@ -107,7 +107,12 @@ meshpath_start() {
 	MESHPATH_PID=$!
 	E2E_PIDS+=("$MESHPATH_PID")
 	for _ in $(seq 100); do
-		grep -q "meshpath: running" "$E2E_DIR/meshpath.log" && return 0
+		if grep -q "meshpath: running" "$E2E_DIR/meshpath.log"; then
+			# A command DPDK refused (e.g. help text over 128 bytes) drops the ones after it.
+			grep -q "telemetry commands not registered" "$E2E_DIR/meshpath.log" &&
+				die "meshpath: $(grep "telemetry commands not registered" "$E2E_DIR/meshpath.log")"
+			return 0
+		fi
 		kill -0 "$MESHPATH_PID" 2>/dev/null || break
 		sleep 0.1
 	done
@@ -148,7 +153,7 @@ counter() {
 # endpoint_field CLUSTER INDEX FIELD: FIELD of endpoint INDEX (1-based) of the cluster, as
 # telemetry's /meshpath/l4/clusters reports it.
 endpoint_field() {
-	telemetry /meshpath/l4/clusters | /usr/bin/python3 -c 'import json, sys
+	telemetry "/meshpath/l4/clusters,$1" | /usr/bin/python3 -c 'import json, sys
 print(json.load(sys.stdin)[sys.argv[1]]["endpoint%d" % (int(sys.argv[2]) - 1)][sys.argv[3]])' \
 		"$1" "$2" "$3"
 }
