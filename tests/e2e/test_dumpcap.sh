@@ -46,11 +46,26 @@ ip -n "$NS" link set "$TAP" up
 
 # Only ICMP, so the kernel's own chatter on the tap (IPv6 router solicitations, MLD) does not
 # fill the count.
-timeout 30 stdbuf -oL -eL dpdk-dumpcap --file-prefix "$PREFIX" -i net_tap0 -f icmp -c 4 \
-	-w "$E2E_DIR/cap.pcapng" >"$E2E_DIR/dumpcap.out" 2>&1 &
-cap_pid=$!
-E2E_PIDS+=("$cap_pid")
-for _ in $(seq 100); do grep -q "Capturing on" "$E2E_DIR/dumpcap.out" && break; sleep 0.1; done
+# dpdk-dumpcap is a DPDK secondary process: it maps the primary's memory at the primary's
+# addresses, which the mappings of an ASan-built primary can occupy on its side; it then dies
+# (SIGSEGV) before attaching, once in a few runs. An attempt that dies so is made again, twice
+# at most; one that attached is the one checked.
+for attempt in 1 2 3; do
+	: >"$E2E_DIR/dumpcap.out"
+	timeout 30 stdbuf -oL -eL dpdk-dumpcap --file-prefix "$PREFIX" -i net_tap0 -f icmp -c 4 \
+		-w "$E2E_DIR/cap.pcapng" >"$E2E_DIR/dumpcap.out" 2>&1 &
+	cap_pid=$!
+	E2E_PIDS+=("$cap_pid")
+	for _ in $(seq 100); do
+		grep -q "Capturing on" "$E2E_DIR/dumpcap.out" && break
+		kill -0 "$cap_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	grep -q "Capturing on" "$E2E_DIR/dumpcap.out" && break
+	rc=0
+	wait "$cap_pid" || rc=$?
+	echo "     dpdk-dumpcap attempt $attempt did not attach (status $rc)"
+done
 check "dpdk-dumpcap attached" grep -q "Capturing on 'net_tap0'" "$E2E_DIR/dumpcap.out"
 check "pings answered while capturing" \
 	quiet ip netns exec "$NS" ping -q -c 4 -i 0.2 -W 2 10.13.0.254
