@@ -95,6 +95,22 @@ peer_connect(void)
 	return fd;
 }
 
+/* A listening socket on peer_addr (type flags: SOCK_NONBLOCK or 0). */
+static int
+peer_listen(int flags)
+{
+	int one = 1, fd = socket(peer_addr.ss_family, SOCK_STREAM | flags, 0);
+
+	if (fd < 0)
+		die("socket");
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&peer_addr, peer_addr_len) < 0)
+		die("bind");
+	if (listen(fd, PEER_BACKLOG) < 0)
+		die("listen");
+	return fd;
+}
+
 /* Read until the peer closes; returns the bytes read. */
 static uint64_t
 drain(int fd, char *buf)
@@ -158,19 +174,12 @@ cmd_sink(long count)
 	static struct sink_conn conns[PEER_MAX_FD];
 	struct epoll_event ev, evs[PEER_EVENTS];
 	char *buf = malloc(PEER_BUF);
-	int one = 1, lfd, ep;
+	int lfd, ep;
 	long reported = 0;
 
 	if (buf == NULL)
 		die("malloc");
-	lfd = socket(peer_addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	if (lfd < 0)
-		die("socket");
-	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(lfd, (struct sockaddr *)&peer_addr, peer_addr_len) < 0)
-		die("bind");
-	if (listen(lfd, PEER_BACKLOG) < 0)
-		die("listen");
+	lfd = peer_listen(SOCK_NONBLOCK);
 	ep = epoll_create1(0);
 	if (ep < 0)
 		die("epoll_create1");
@@ -308,18 +317,11 @@ static _Noreturn void
 cmd_echo(void)
 {
 	char *buf = malloc(PEER_BUF);
-	int one = 1, lfd;
+	int lfd;
 
 	if (buf == NULL)
 		die("malloc");
-	lfd = socket(peer_addr.ss_family, SOCK_STREAM, 0);
-	if (lfd < 0)
-		die("socket");
-	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(lfd, (struct sockaddr *)&peer_addr, peer_addr_len) < 0)
-		die("bind");
-	if (listen(lfd, PEER_BACKLOG) < 0)
-		die("listen");
+	lfd = peer_listen(0);
 	printf("listening\n");
 	fflush(stdout);
 	for (;;) {
