@@ -90,7 +90,9 @@ E2E_PIDS+=($!)
 
 lcores=1 cpus=1
 if [ "$WORKERS" -eq 2 ]; then lcores="1, 2" cpus="1, 1"; fi
-cat >"$E2E_DIR/http.conf" <<CONF
+# conf_head: the EAL, workers, mempool and ports of both configurations below.
+conf_head() {
+	cat <<CONF
 eal = { args = ["--no-pci", "--no-huge", "-m", "1024", "--no-shconf"]; };
 workers = { lcores = [$lcores]; cpus = [$cpus]; };
 mempool = { mbufs = 32767; };
@@ -100,6 +102,9 @@ ports = (
 	{ name = "srv"; device = "net_af_packet1,iface=$VS,qpairs=$WORKERS";
 	  addresses = ["10.40.0.254/24"]; }
 );
+CONF
+}
+{ conf_head; cat <<CONF
 clusters = (
 	{ name = "a"; endpoints = ( { address = "10.40.0.1"; port = 80; } ); },
 	{ name = "b"; endpoints = ( { address = "10.40.0.2"; port = 80; } ); },
@@ -156,6 +161,7 @@ listeners = (
 );
 access_log = { path = "$E2E_DIR/access.log"; };
 CONF
+} >"$E2E_DIR/http.conf"
 "$BIN" --check "$E2E_DIR/http.conf" >/dev/null || die "test config rejected"
 for a in 10.40.0.1:80 10.40.0.2:80 10.40.0.3:8080 10.40.0.4:8080; do
 	for _ in $(seq 50); do
@@ -398,16 +404,7 @@ check "SIGTERM: meshpath exits with status 0" meshpath_stop
 # and is closed after 2 s idle in its pool; every request below is known, so the counters of
 # /meshpath/http/routes and /clusters must equal what the client sent and received; and a
 # client that stops reading a 100 MB response holds meshpath to a bounded number of buffers.
-cat >"$E2E_DIR/limits.conf" <<CONF
-eal = { args = ["--no-pci", "--no-huge", "-m", "1024", "--no-shconf"]; };
-workers = { lcores = [$lcores]; cpus = [$cpus]; };
-mempool = { mbufs = 32767; };
-ports = (
-	{ name = "cli"; device = "net_af_packet0,iface=$VC,qpairs=$WORKERS";
-	  addresses = ["10.30.0.254/24"]; },
-	{ name = "srv"; device = "net_af_packet1,iface=$VS,qpairs=$WORKERS";
-	  addresses = ["10.40.0.254/24"]; }
-);
+{ conf_head; cat <<CONF
 http = { max_request_line = 256; max_header_bytes = 1024; max_headers = 16; max_body = 4096;
 	 max_requests_per_connection = 3; upstream_idle_ms = 2000; };
 clusters = (
@@ -428,6 +425,7 @@ listeners = (
 	{ name = "web"; protocol = "http"; address = "$VIP"; port = 80; routes = "l"; }
 );
 CONF
+} >"$E2E_DIR/limits.conf"
 "$BIN" --check "$E2E_DIR/limits.conf" >/dev/null || die "second test config rejected"
 meshpath_start "$BIN" "$E2E_DIR/limits.conf"
 # tel CMD EXPR: EXPR over telemetry CMD's JSON (j).
