@@ -20,7 +20,7 @@ $(BUILD)/build.ninja:
 	$(MESON) setup $(BUILD)
 
 $(ASAN_BUILD)/build.ninja:
-	$(MESON) setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false -Dbench=false
+	$(MESON) setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false -Db_lto=false -Dbench=false
 
 build: $(BUILD)/build.ninja
 	$(NINJA) -C $(BUILD)

@@ -10,6 +10,8 @@ set -euo pipefail
 BUILD=$(realpath "${1:-build}")
 SECONDS_MEASURE=${2:-5}
 WARMUP=4
+# Packets per RX burst, the same for testpmd and meshpath.
+BURST=${L4_BURST:-32}
 DIR=$(mktemp -d /tmp/mp-l4rate.XXXXXX)
 SOCK="$DIR/memif.sock"
 PIDS=()
@@ -49,7 +51,7 @@ baseline() { # FLOWS SIZE
 	: >"$DIR/testpmd.log" # emptied before the fork: see wait_ready
 	dpdk-testpmd --no-pci --no-huge -m 512 --no-shconf --file-prefix mpl4-dut --lcores '0@1,1@1' \
 		--vdev "net_memif0,role=server,socket=$SOCK" -- --forward-mode=io --port-topology=loop \
-		--auto-start --total-num-mbufs=16384 --stats-period 100 >"$DIR/testpmd.log" 2>&1 &
+		--auto-start --burst="$BURST" --total-num-mbufs=16384 --stats-period 100 >"$DIR/testpmd.log" 2>&1 &
 	local t=$!
 	PIDS+=("$t")
 	wait_ready "$t" "packet forwarding - ports=" "$DIR/testpmd.log"
@@ -63,7 +65,7 @@ meshpath_run() { # FLOWS SIZE
 	local max=$(( $1 < 1024 ? 1024 : $1 + $1 / 4 ))
 	cat >"$DIR/mp.conf" <<CONF
 eal = { args = [$EAL_DUT]; };
-workers = { main_lcore = 0; main_cpu = 1; lcores = [1]; cpus = [1]; };
+workers = { main_lcore = 0; main_cpu = 1; lcores = [1]; cpus = [1]; burst = $BURST; };
 mempool = { mbufs = 16383; };
 flows = { max = $max; udp_ms = 600000; };
 ports = ( { name = "p0"; device = "net_memif0,role=server,socket=$SOCK,mac=$DUT_MAC";

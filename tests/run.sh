@@ -42,7 +42,7 @@ step() { # BUILD_DIR LOGBASE meson-test-args...
 
 [ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" || exit 1
 [ -f "$ASAN_BUILD/build.ninja" ] ||
-	meson setup "$ASAN_BUILD" -Db_sanitize=address,undefined -Db_lundef=false -Dbench=false || exit 1
+	meson setup "$ASAN_BUILD" -Db_sanitize=address,undefined -Db_lundef=false -Db_lto=false -Dbench=false || exit 1
 ninja -C "$BUILD" || exit 1
 ninja -C "$ASAN_BUILD" || exit 1
 
