@@ -55,8 +55,15 @@ gen_arp_reply(uint16_t port, struct rte_mbuf *m, const struct rte_ether_addr *ma
 	arp->arp_data.arp_sip = tip;
 	eth->dst_addr = eth->src_addr;
 	eth->src_addr = *mac;
-	if (rte_eth_tx_burst(port, 0, &m, 1) != 1)
-		rte_pktmbuf_free(m);
+	/* The ring is full of datagrams whenever the peer is slower than this generator (under
+	 * valgrind, say): wait for room rather than lose the answer, for 10 ms at most. */
+	for (uint64_t until = rte_rdtsc() + rte_get_tsc_hz() / 100;;) {
+		if (rte_eth_tx_burst(port, 0, &m, 1) == 1)
+			return;
+		if (rte_rdtsc() > until)
+			break;
+	}
+	rte_pktmbuf_free(m);
 }
 
 int
