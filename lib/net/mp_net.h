@@ -78,6 +78,13 @@ struct mp_pkt_info {
 enum mp_drop
 mp_parse_frame(const uint8_t *p, uint32_t len, struct mp_pkt_info *pi);
 
+/**
+ * mp_parse_frame() without its one-pass path for TCP and UDP over untagged IPv4: the walk alone,
+ * which must answer the same for every frame (what the unit tests compare). Data-path safe.
+ */
+enum mp_drop
+mp_parse_frame_walk(const uint8_t *p, uint32_t len, struct mp_pkt_info *pi);
+
 /* ---------------------------------------------------------------------------------------- */
 /* Checksums (RFC 1071 ones' complement; pseudo-headers of RFC 768/793/8200)               */
 
