@@ -37,6 +37,7 @@ mp_worker_main(void *arg)
 		/* A table freed after a reload may come back at the same address: the local-address
 		 * cache lives one iteration, within one RCU read section. */
 		c->lc_table = NULL;
+		c->dst_epoch++; /* and the destination cache: routes may have changed */
 		mp_l4_begin(&w->l4, snap->l4);
 		mp_app_proxy_begin(w, snap);
 		for (p = 0; p < c->n_ports; p++) {

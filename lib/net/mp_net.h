@@ -480,6 +480,21 @@ struct mp_net_nh_cache {
 	uint64_t until; /**< TSC; 0: empty */
 };
 
+/*
+ * IPv4 destinations already routed and resolved in this loop iteration, in front of the route
+ * lookup and the next-hop cache: a burst's packets go to a handful of endpoints or gateways.
+ * A line holds for the iteration it was filled in (dst_epoch), within which the route table
+ * cannot change; a learned MAC ends the epoch at once.
+ */
+#define MP_NET_DST_CACHE 64
+
+struct mp_net_dst_cache {
+	uint64_t epoch; /**< valid while equal to mp_net_ctx.dst_epoch */
+	uint32_t addr;  /**< network order */
+	uint16_t port;
+	struct rte_ether_addr mac;
+};
+
 /** Everything one worker's data path reads and writes. One per worker; never shared. */
 struct mp_net_ctx {
 	uint16_t queue;     /**< this worker's queue on every port */
@@ -508,6 +523,10 @@ struct mp_net_ctx {
 	const struct mp_local_entry *lc_entry;
 	uint32_t lc_addr;
 	uint16_t lc_port;
+	/** Bumped by the worker every loop iteration (and by a learned MAC): what dst_cache
+	 * lines were filled under. Starts at 1: a zeroed line is never valid. */
+	uint64_t dst_epoch;
+	struct mp_net_dst_cache dst_cache[MP_NET_DST_CACHE];
 };
 
 /**

@@ -58,6 +58,7 @@ mp_net_ctx_init(struct mp_net_ctx *c, uint32_t burst, int socket_id)
 		rte_eth_tx_buffer_init(q->buf, (uint16_t)burst);
 		rte_eth_tx_buffer_set_err_callback(q->buf, net_tx_unsent, q);
 	}
+	c->dst_epoch = 1;
 	c->expire_period = rte_get_tsc_hz() / NET_EXPIRE_PER_SEC;
 	c->nh_cache_tsc = rte_get_tsc_hz() / 1000 * MP_NET_NH_CACHE_MS;
 	return 0;
@@ -157,6 +158,7 @@ net_neigh_learn(struct mp_net_ctx *c, const struct mp_neigh_key *k,
 	uint16_t w;
 
 	c->nh_cache[net_nh_line(k)].until = 0; /* the MAC may have changed */
+	c->dst_epoch++;
 	n = mp_neigh_learn(c->neigh, k, mac, c->now, create, out);
 	net_send_released(c, k, mac, out, n);
 
@@ -172,6 +174,31 @@ net_neigh_learn(struct mp_net_ctx *c, const struct mp_neigh_key *k,
 	}
 }
 
+static inline struct mp_net_dst_cache *
+net_dst_line(struct mp_net_ctx *c, uint32_t addr)
+{
+	/* Fibonacci hashing: the top bits of the product mix every bit of the address. */
+	RTE_BUILD_BUG_ON(!rte_is_power_of_2(MP_NET_DST_CACHE));
+	return &c->dst_cache[(addr * UINT32_C(0x9e3779b1)) >>
+	                     (32 - rte_log2_u32(MP_NET_DST_CACHE))];
+}
+
+/* Remember where an IPv4 destination went in this iteration. */
+static inline void
+net_dst_fill(struct mp_net_ctx *c, int family, const uint8_t *dst, uint16_t port,
+             const struct rte_ether_addr *mac)
+{
+	struct mp_net_dst_cache *e;
+
+	if (family != AF_INET)
+		return;
+	e = net_dst_line(c, net_ip4(dst));
+	e->epoch = c->dst_epoch;
+	e->addr = net_ip4(dst);
+	e->port = port;
+	e->mac = *mac;
+}
+
 void
 mp_net_output(struct mp_net_ctx *c, struct rte_mbuf *m, int family, const uint8_t *dst,
               uint16_t in_port)
@@ -184,6 +211,17 @@ mp_net_output(struct mp_net_ctx *c, struct rte_mbuf *m, int family, const uint8_
 	const uint8_t *hop;
 	bool probe;
 
+	if (family == AF_INET) {
+		const struct mp_net_dst_cache *e = net_dst_line(c, net_ip4(dst));
+
+		if (e->epoch == c->dst_epoch && e->addr == net_ip4(dst)) {
+			if (unlikely(m->pkt_len > c->ifaces[e->port].mtu))
+				mp_net_drop(c, m, MP_DROP_MTU);
+			else
+				net_xmit_l2(c, e->port, m, &e->mac, RTE_ETHER_TYPE_IPV4);
+			return;
+		}
+	}
 	if (family == AF_INET6 && net_ip6_is_linklocal(dst)) {
 		/* Link-local leaves through the port it belongs to, on-link. */
 		ll.port = in_port;
@@ -207,6 +245,7 @@ mp_net_output(struct mp_net_ctx *c, struct rte_mbuf *m, int family, const uint8_
 	mp_neigh_key_make(&k, family, nh->port, hop);
 	line = &c->nh_cache[net_nh_line(&k)];
 	if (c->now < line->until && memcmp(&line->key, &k, sizeof(k)) == 0) {
+		net_dst_fill(c, family, dst, nh->port, &line->mac);
 		net_xmit_l2(c, nh->port, m, &line->mac,
 		            family == AF_INET ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6);
 		return;
@@ -216,6 +255,7 @@ mp_net_output(struct mp_net_ctx *c, struct rte_mbuf *m, int family, const uint8_
 		line->key = k;
 		line->mac = mac;
 		line->until = c->now + c->nh_cache_tsc;
+		net_dst_fill(c, family, dst, nh->port, &mac);
 		net_xmit_l2(c, nh->port, m, &mac,
 		            family == AF_INET ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6);
 		break;
