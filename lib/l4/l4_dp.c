@@ -359,7 +359,8 @@ l4_process(struct mp_l4_ctx *c, uint16_t port, struct rte_mbuf **pkts, uint16_t 
 	}
 }
 
-void
+/* Out of line, as mp_net_input(): one call per burst, and profiles tell the stages apart. */
+__rte_noinline void
 mp_l4_input(struct mp_l4_ctx *c, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct rte_mbuf *mine[L4_STEER_BURST];

@@ -390,7 +390,9 @@ net_classify(struct mp_net_ctx *c, const struct mp_net_iface *ifc, struct rte_mb
 	return MP_DROP_NONE;
 }
 
-uint16_t
+/* Out of line, as mp_l4_input(): one call per burst, and profiles (perf, bench/l4_instr.sh)
+ * tell the stages apart. */
+__rte_noinline uint16_t
 mp_net_input(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf **pkts, uint16_t n,
              struct rte_mbuf **l4)
 {

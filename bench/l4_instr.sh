@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Instructions per packet of meshpath's L4 data path, counted by callgrind: the same traffic as
+# bench/l4_rate.sh (UDP from FLOWS clients to a VIP, full NAT to four endpoints, over memif),
+# with meshpath under valgrind. Instruction counts do not depend on what else the machine runs,
+# so two builds compare exactly where packet rates on a shared machine move by 10 % between
+# runs. They say nothing of cache misses: at a million flows those cost more than the
+# instructions (bench/l4_rate.sh measures both).
+#
+# usage: bench/l4_instr.sh BUILD_DIR [FLOWS] [SECONDS]     (as root or not; prints a table)
+set -euo pipefail
+BUILD=$(realpath "${1:-build}")
+FLOWS=${2:-1000}
+SECONDS_MEASURE=${3:-6}
+command -v valgrind >/dev/null || { echo "l4_instr: needs valgrind" >&2; exit 2; }
+DIR=$(mktemp -d /tmp/mp-l4instr.XXXXXX)
+SOCK="$DIR/memif.sock"
+VG=
+cleanup() {
+	[ -z "$VG" ] || kill -KILL "$VG" 2>/dev/null || true
+	rm -rf "$DIR"
+}
+trap cleanup EXIT
+
+SNAT=$(for i in $(seq 16); do printf '"198.18.200.%d"%s' "$i" "$([ "$i" -lt 16 ] && echo ', ')"; done)
+cat >"$DIR/mp.conf" <<CONF
+eal = { args = ["--no-pci", "--no-huge", "-m", "1024", "--no-shconf", "--file-prefix", "mpl4i-dut"]; };
+workers = { main_lcore = 0; main_cpu = 1; lcores = [1]; cpus = [1]; };
+mempool = { mbufs = 16383; };
+flows = { max = $((FLOWS < 1024 ? 1024 : FLOWS + FLOWS / 4)); udp_ms = 600000; };
+ports = ( { name = "p0"; device = "net_memif0,role=server,socket=$SOCK,mac=02:00:00:00:00:fe";
+	    addresses = ["198.18.0.254/16"]; } );
+clusters = ( { name = "sink"; snat = [$SNAT];
+	endpoints = ( { address = "198.18.100.1"; port = 9; }, { address = "198.18.100.2"; port = 9; },
+		      { address = "198.18.100.3"; port = 9; }, { address = "198.18.100.4"; port = 9; } ); } );
+listeners = ( { name = "vip"; protocol = "udp"; address = "198.18.255.100"; port = 9; cluster = "sink"; } );
+CONF
+"$BUILD/app/meshpath/meshpath" --check "$DIR/mp.conf" >/dev/null
+
+# Only the worker is counted: start-up (EAL, tables) would swamp a few seconds of traffic.
+valgrind --tool=callgrind --collect-atstart=no --toggle-collect=mp_worker_main \
+	--callgrind-out-file="$DIR/cg.out" "$BUILD/app/meshpath/meshpath" -c "$DIR/mp.conf" \
+	>"$DIR/mp.log" 2>&1 &
+VG=$!
+for _ in $(seq 300); do
+	grep -q "running:" "$DIR/mp.log" 2>/dev/null && break
+	kill -0 "$VG" 2>/dev/null || { tail -20 "$DIR/mp.log" >&2; exit 1; }
+	sleep 0.2
+done
+"$BUILD/bench/meshpath-l4gen" --no-pci --no-huge -m 512 --no-shconf --file-prefix mpl4i-gen -l 0 \
+	--vdev "net_memif0,role=client,socket=$SOCK" -- 02:00:00:00:00:fe 198.18.255.100 "$FLOWS" 64 \
+	2 "$SECONDS_MEASURE" 2>/dev/null | grep '^{' >"$DIR/gen.json"
+kill -TERM "$VG"
+wait "$VG" || true
+VG=
+
+# Forwarded packets: the calls of the per-packet step, l4_forward().
+packets=$(callgrind_annotate --tree=caller "$DIR/cg.out" 2>/dev/null |
+	grep -o 'l4_process[.a-z_0-9]* ([0-9,]*x)' | head -1 | grep -o '[0-9,]*x' | tr -d ',x')
+[ -n "$packets" ] && [ "$packets" -gt 0 ] || { echo "l4_instr: no packet forwarded" >&2; tail -20 "$DIR/mp.log" >&2; exit 1; }
+
+# Each function's own instructions, summed over the source files inlined into it. The stage
+# entry points stay out of line (net_dp.c, l4_dp.c), so every per-packet instruction of
+# meshpath's falls in one of these; memif's copies and the loop's per-iteration work do not.
+echo "| function | instructions per packet |"
+echo "|---|---|"
+callgrind_annotate "$DIR/cg.out" 2>/dev/null | grep -E '^ *[0-9,]+ \(' | grep -v 'PROGRAM TOTALS' |
+	awk -v pk="$packets" '
+	{
+		n = $1; gsub(",", "", n)
+		f = $0; sub(/^ *[0-9,]+ \( *[0-9.]+%\) +/, "", f); lib = f
+		sub(/ \[.*/, "", f); sub(/.*:/, "", f); sub(/\.(lto_priv|part|isra|constprop)\.[0-9]+/, "", f)
+		if (lib ~ /librte_fib/) f = "rte_fib (route lookup)"
+		s[f] += n
+	}
+	END {
+		n = split("mp_net_input parse_l4 mp_l4_input l4_process l4_forward mp_flow_lookup_bulk " \
+		          "flow_hash_find mp_net_output net_xmit_l2 mp_net_tx mp_local_lookup " \
+		          "rte_fib_lookup_bulk rte_pktmbuf_free", want, " ")
+		want[++n] = "rte_fib (route lookup)"
+		for (i = 1; i <= n; i++)
+			if (s[want[i]] > 0) {
+				printf "| %s | %.1f |\n", want[i], s[want[i]] / pk
+				t += s[want[i]]
+			}
+		printf "| **total** | **%.1f** |\n", t / pk
+	}'
+echo
+echo "$packets packets forwarded ($FLOWS flows, 64-byte frames); generator: $(cat "$DIR/gen.json")"
