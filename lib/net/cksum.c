@@ -214,13 +214,23 @@ l4_sum(const uint8_t *p, const struct mp_pkt_info *pi, bool pseudo)
 	return cksum_fold(cksum_sum(p + pi->l4_off, bytes, acc));
 }
 
+/* The IPv4 header's sum: the 20-byte header without options, which nearly every packet has,
+ * as five straight additions instead of the general walk over a length. */
+static inline uint16_t
+cksum_ip4_hdr(const uint8_t *l3, uint32_t len)
+{
+	return len == sizeof(struct rte_ipv4_hdr) ? cksum_raw(l3, sizeof(struct rte_ipv4_hdr))
+	                                          : cksum_raw(l3, len);
+}
+
 enum mp_drop
 mp_cksum_verify(const uint8_t *p, const struct mp_pkt_info *pi, bool skip_l3, bool skip_l4)
 {
 	uint32_t field;
 	bool pseudo;
 
-	if (pi->l3 == MP_L3_IPV4 && !skip_l3 && cksum_raw(p + pi->l3_off, pi->l3_len) != CKSUM_OK)
+	if (pi->l3 == MP_L3_IPV4 && !skip_l3 &&
+	    cksum_ip4_hdr(p + pi->l3_off, pi->l3_len) != CKSUM_OK)
 		return MP_DROP_IP4_CSUM;
 	if (skip_l4 || !l4_cksum_layout(pi, &field, &pseudo))
 		return MP_DROP_NONE;
