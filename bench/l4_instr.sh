@@ -21,19 +21,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-SNAT=$(for i in $(seq 16); do printf '"198.18.200.%d"%s' "$i" "$([ "$i" -lt 16 ] && echo ', ')"; done)
-cat >"$DIR/mp.conf" <<CONF
-eal = { args = ["--no-pci", "--no-huge", "-m", "1024", "--no-shconf", "--file-prefix", "mpl4i-dut"]; };
-workers = { main_lcore = 0; main_cpu = 1; lcores = [1]; cpus = [1]; };
-mempool = { mbufs = 16383; };
-flows = { max = $((FLOWS < 1024 ? 1024 : FLOWS + FLOWS / 4)); udp_ms = 600000; };
-ports = ( { name = "p0"; device = "net_memif0,role=server,socket=$SOCK,mac=02:00:00:00:00:fe";
-	    addresses = ["198.18.0.254/16"]; } );
-clusters = ( { name = "sink"; snat = [$SNAT];
-	endpoints = ( { address = "198.18.100.1"; port = 9; }, { address = "198.18.100.2"; port = 9; },
-		      { address = "198.18.100.3"; port = 9; }, { address = "198.18.100.4"; port = 9; } ); } );
-listeners = ( { name = "vip"; protocol = "udp"; address = "198.18.255.100"; port = 9; cluster = "sink"; } );
-CONF
+. "$(dirname "$0")/l4_conf.sh"
+l4_conf "$DIR/mp.conf" "$SOCK" "$FLOWS" 32 \
+	'"--no-pci", "--no-huge", "-m", "1024", "--no-shconf", "--file-prefix", "mpl4i-dut"'
 "$BUILD/app/meshpath/meshpath" --check "$DIR/mp.conf" >/dev/null
 
 # Only the worker is counted: start-up (EAL, tables) would swamp a few seconds of traffic.
@@ -47,7 +37,7 @@ for _ in $(seq 300); do
 	sleep 0.2
 done
 "$BUILD/bench/meshpath-l4gen" --no-pci --no-huge -m 512 --no-shconf --file-prefix mpl4i-gen -l 0 \
-	--vdev "net_memif0,role=client,socket=$SOCK" -- 02:00:00:00:00:fe 198.18.255.100 "$FLOWS" 64 \
+	--vdev "net_memif0,role=client,socket=$SOCK" -- "$L4_DUT_MAC" "$L4_VIP" "$FLOWS" 64 \
 	2 "$SECONDS_MEASURE" 2>/dev/null | grep '^{' >"$DIR/gen.json"
 kill -TERM "$VG"
 wait "$VG" || true

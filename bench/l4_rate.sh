@@ -24,13 +24,10 @@ cleanup() {
 trap cleanup EXIT
 EAL_GEN=(--no-pci --no-huge -m 512 --no-shconf --file-prefix mpl4-gen -l 0
 	--vdev "net_memif0,role=client,socket=$SOCK")
-VIP=198.18.255.100
-DUT_MAC=02:00:00:00:00:fe
-# A million flows to four endpoints need more than one address's 64K ports: 16 SNAT addresses.
-SNAT=$(for i in $(seq 16); do printf '"198.18.200.%d"%s' "$i" "$([ "$i" -lt 16 ] && echo ', ')"; done)
+. "$(dirname "$0")/l4_conf.sh"
 
 gen() { # PEER_MAC FLOWS SIZE: run the generator, print its JSON line
-	"$BUILD/bench/meshpath-l4gen" "${EAL_GEN[@]}" -- "$1" "$VIP" "$2" "$3" "$WARMUP" \
+	"$BUILD/bench/meshpath-l4gen" "${EAL_GEN[@]}" -- "$1" "$L4_VIP" "$2" "$3" "$WARMUP" \
 		"$SECONDS_MEASURE" 2>/dev/null | grep '^{'
 }
 
@@ -62,19 +59,7 @@ baseline() { # FLOWS SIZE
 }
 
 meshpath_run() { # FLOWS SIZE
-	local max=$(( $1 < 1024 ? 1024 : $1 + $1 / 4 ))
-	cat >"$DIR/mp.conf" <<CONF
-eal = { args = [$EAL_DUT]; };
-workers = { main_lcore = 0; main_cpu = 1; lcores = [1]; cpus = [1]; burst = $BURST; };
-mempool = { mbufs = 16383; };
-flows = { max = $max; udp_ms = 600000; };
-ports = ( { name = "p0"; device = "net_memif0,role=server,socket=$SOCK,mac=$DUT_MAC";
-	    addresses = ["198.18.0.254/16"]; } );
-clusters = ( { name = "sink"; snat = [$SNAT];
-	endpoints = ( { address = "198.18.100.1"; port = 9; }, { address = "198.18.100.2"; port = 9; },
-		      { address = "198.18.100.3"; port = 9; }, { address = "198.18.100.4"; port = 9; } ); } );
-listeners = ( { name = "vip"; protocol = "udp"; address = "$VIP"; port = 9; cluster = "sink"; } );
-CONF
+	l4_conf "$DIR/mp.conf" "$SOCK" "$1" "$BURST" "$EAL_DUT"
 	"$BUILD/app/meshpath/meshpath" --check "$DIR/mp.conf" >/dev/null
 	local m
 	: >"$DIR/mp.log" # emptied before the fork: see wait_ready
@@ -86,7 +71,7 @@ CONF
 		(sleep "$WARMUP"; perf record -e cpu-clock -p "$m" -o "$L4_PERF" -- sleep "$SECONDS_MEASURE" \
 			>/dev/null 2>&1) &
 	fi
-	gen "$DUT_MAC" "$1" "$2" >"$DIR/gen.json"
+	gen "$L4_DUT_MAC" "$1" "$2" >"$DIR/gen.json"
 	echo /meshpath/stats | /usr/bin/python3 /usr/bin/dpdk-telemetry.py -f mpl4-dut 2>/dev/null \
 		>"$DIR/stats.json" || true
 	[ -z "${L4_STATS:-}" ] || cp "$DIR/stats.json" "$L4_STATS-$1-$2.json"
