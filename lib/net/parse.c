@@ -63,7 +63,7 @@ rd16(const uint8_t *p, uint32_t off)
  * TCP, UDP, ICMP or ICMPv6 header at pi->l4_off, inside a datagram that ends at pi->pkt_len.
  * Other protocols are accepted with l4_len 0: meshpath may still forward or hand them on.
  */
-static enum mp_drop
+static __rte_always_inline enum mp_drop
 parse_l4(const uint8_t *p, struct mp_pkt_info *pi)
 {
 	uint32_t off = pi->l4_off;
@@ -324,8 +324,7 @@ static inline bool
 parse_fast(const uint8_t *p, uint32_t len, struct mp_pkt_info *pi)
 {
 	const uint8_t *ip = p + RTE_ETHER_HDR_LEN;
-	const uint8_t *l4 = ip + IP4_HDR_MIN;
-	uint32_t tlen, avail, l4_len;
+	uint32_t tlen;
 	uint8_t proto;
 
 	if (len < RTE_ETHER_HDR_LEN + IP4_HDR_MIN || (p[0] & 0x01) ||
@@ -338,33 +337,20 @@ parse_fast(const uint8_t *p, uint32_t len, struct mp_pkt_info *pi)
 	    rd8(ip, offsetof(struct rte_ipv4_hdr, time_to_live)) == 0 ||
 	    ip4_src_bad(ip + offsetof(struct rte_ipv4_hdr, src_addr)))
 		return false;
-	avail = tlen - IP4_HDR_MIN;
 	proto = rd8(ip, offsetof(struct rte_ipv4_hdr, next_proto_id));
-	if (proto == IPPROTO_UDP) {
-		if (avail < UDP_HDR_LEN ||
-		    rd16(l4, offsetof(struct rte_udp_hdr, dgram_len)) != avail)
-			return false;
-		l4_len = UDP_HDR_LEN;
-	} else if (proto == IPPROTO_TCP) {
-		if (avail < sizeof(struct rte_tcp_hdr))
-			return false;
-		l4_len = (rd8(l4, offsetof(struct rte_tcp_hdr, data_off)) >> 4) * 4u;
-		if (l4_len < sizeof(struct rte_tcp_hdr) || l4_len > avail)
-			return false;
-	} else {
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
 		return false;
-	}
 	*pi = (struct mp_pkt_info){
 	        .pkt_len = RTE_ETHER_HDR_LEN + tlen,
 	        .ethertype = RTE_ETHER_TYPE_IPV4,
 	        .l3_off = RTE_ETHER_HDR_LEN,
 	        .l3_len = IP4_HDR_MIN,
 	        .l4_off = RTE_ETHER_HDR_LEN + IP4_HDR_MIN,
-	        .l4_len = (uint16_t)l4_len,
 	        .l3 = MP_L3_IPV4,
 	        .l4_proto = proto,
 	};
-	return true;
+	/* The L4 header's checks are the walk's own. */
+	return parse_l4(p, pi) == MP_DROP_NONE;
 }
 
 enum mp_drop
