@@ -367,6 +367,12 @@ mp_l4_input(struct mp_l4_ctx *c, uint16_t port, struct rte_mbuf **pkts, uint16_t
 	uint16_t self = c->net->worker, nw = c->net->n_workers;
 	unsigned int i, k = 0;
 
+	if (nw == 1) { /* everything is this worker's */
+		for (i = 0; i < n; i += L4_STEER_BURST)
+			l4_process(c, port, &pkts[i],
+			           (uint16_t)RTE_MIN(n - i, (unsigned int)L4_STEER_BURST));
+		return;
+	}
 	for (i = 0; i < n; i++) {
 		uint16_t owner = mp_l4_owner(pkts[i], c->port_rss[port], self, nw);
 
