@@ -78,6 +78,8 @@ callgrind_annotate --auto=no "$DIR/cg.out" 2>/dev/null | grep -E '^ *[0-9,]+ \('
 		printf "| **total** | **%.1f** |\n", t / pk
 	}'
 echo
+# L4_INSTR_OUT=FILE: keep callgrind's output there, for callgrind_annotate by source line.
+[ -z "${L4_INSTR_OUT:-}" ] || cp "$DIR/cg.out" "$L4_INSTR_OUT"
 # L4_INSTR_ALL=1: every function of the worker at 1 instruction per packet or more.
 [ -z "${L4_INSTR_ALL:-}" ] || callgrind_annotate --auto=no "$DIR/cg.out" 2>/dev/null |
 	grep -E '^ *[0-9,]+ \(' | grep -v 'PROGRAM TOTALS' |
