@@ -256,11 +256,12 @@ lookup_hash(struct mp_bench_state *s, void *arg)
 	lookup_report(s, hits, "rte_hash_lookup_bulk, same keys, no flow entries");
 }
 
-/* What the pipeline reads of a flow right after the lookup: line 0 and line 1. */
+/* What the pipeline reads of a flow right after the lookup: its addresses (line 0 for IPv4, line
+ * 1 for IPv6) and line 0. */
 static inline uint64_t
 touch(const struct mp_flow *f)
 {
-	return f->last_tsc + f->addr[MP_FLOW_ORIG_SRC][0];
+	return f->last_tsc + mp_flow_src(f, MP_FLOW_DIR_ORIG)[0];
 }
 
 static void

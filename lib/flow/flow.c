@@ -26,8 +26,11 @@
 #include "flow_priv.h"
 
 static_assert(sizeof(struct mp_flow_key) == 5 * sizeof(uint64_t), "mp_flow_key is 40 bytes");
-static_assert(sizeof(struct mp_flow) == 3 * RTE_CACHE_LINE_SIZE, "mp_flow is 192 bytes");
-static_assert(offsetof(struct mp_flow, addr) == RTE_CACHE_LINE_SIZE, "addresses on line 1");
+static_assert(sizeof(struct mp_flow) == 4 * RTE_CACHE_LINE_SIZE, "mp_flow is 256 bytes");
+static_assert(offsetof(struct mp_flow, addr6) == RTE_CACHE_LINE_SIZE,
+              "an IPv4 flow's packets touch line 0 only");
+static_assert(offsetof(struct mp_flow, pkts_hi) == 3 * RTE_CACHE_LINE_SIZE,
+              "high halves on line 3");
 static_assert(offsetof(struct mp_flow, timer) == 2 * RTE_CACHE_LINE_SIZE, "timer on line 2");
 static_assert(sizeof(struct flow_hash_bucket) == RTE_CACHE_LINE_SIZE, "a bucket is one line");
 
@@ -256,8 +259,13 @@ mp_flow_create(struct mp_flow_table *t, const struct mp_flow_key *orig,
 	f = &t->flows[t->free_stack[t->n_free - 1]];
 	memset(f, 0, sizeof(*f));
 	for (dir = MP_FLOW_DIR_ORIG; dir <= MP_FLOW_DIR_REPLY; dir++) {
-		memcpy(f->addr[2 * dir], k[dir].src, sizeof(f->addr[0]));
-		memcpy(f->addr[2 * dir + 1], k[dir].dst, sizeof(f->addr[0]));
+		if (k[0].family == AF_INET) {
+			memcpy(f->addr4[2 * dir], k[dir].src, sizeof(f->addr4[0]));
+			memcpy(f->addr4[2 * dir + 1], k[dir].dst, sizeof(f->addr4[0]));
+		} else {
+			memcpy(f->addr6[2 * dir], k[dir].src, sizeof(f->addr6[0]));
+			memcpy(f->addr6[2 * dir + 1], k[dir].dst, sizeof(f->addr6[0]));
+		}
 		f->port[2 * dir] = k[dir].sport;
 		f->port[2 * dir + 1] = k[dir].dport;
 	}

@@ -2,9 +2,9 @@
 /*
  * Flow table data path: bulk lookup, in three passes over the burst so that the cache misses of
  * different keys overlap instead of queueing: hash every key and prefetch its bucket; match
- * signatures and prefetch the first two lines of the candidate flow (ports and counters, then
- * addresses), which the caller's next steps, mp_flow_track() and mp_flow_nat(), read anyway;
- * then compare the keys against those entries.
+ * signatures and prefetch the lines of the candidate flow that a packet reads (line 0, and the
+ * addresses' line for IPv6), which the caller's next steps, mp_flow_track() and mp_flow_nat(),
+ * read anyway; then compare the keys against those entries.
  */
 #include <stdint.h>
 
@@ -35,11 +35,13 @@ flow_sig_match(const struct flow_hash_bucket *b, uint16_t sig)
 #endif
 }
 
+/* The lines a packet of family reads: line 0, and the addresses of an IPv6 flow. */
 static inline void
-flow_prefetch(const struct mp_flow *f)
+flow_prefetch(const struct mp_flow *f, uint8_t family)
 {
 	rte_prefetch0(f);
-	rte_prefetch0(f->addr);
+	if (family != AF_INET)
+		rte_prefetch0(f->addr6);
 }
 
 unsigned int
@@ -64,7 +66,8 @@ mp_flow_lookup_bulk(struct mp_flow_table *t, const struct mp_flow_key *keys[], u
 
 			cand[i] = (uint8_t)flow_sig_match(b, flow_hash_sig(hv[i]));
 			if (cand[i] != 0)
-				flow_prefetch(&t->flows[b->ref[__builtin_ctz(cand[i])] >> 1]);
+				flow_prefetch(&t->flows[b->ref[__builtin_ctz(cand[i])] >> 1],
+				              k[i]->family);
 		}
 		for (i = 0; i < m; i++) {
 			uint32_t home = hv[i] & h->mask;

@@ -54,7 +54,8 @@ flow_hash_sig(uint32_t hv)
 }
 
 /* Whether direction dir of f arrives with key k: the entry holds the addresses (src then dst,
- * 32 contiguous bytes) and ports of each direction in the key's own order. */
+ * contiguous) and ports of each direction in the key's own order. Keys are zero-filled past an
+ * IPv4 address, so an IPv4 flow compares 4 bytes of each. */
 static inline bool
 flow_key_matches(const struct mp_flow *f, unsigned int dir, const struct mp_flow_key *k)
 {
@@ -62,8 +63,25 @@ flow_key_matches(const struct mp_flow *f, unsigned int dir, const struct mp_flow
 
 	memcpy(&fp, &f->port[2 * dir], sizeof(fp));
 	memcpy(&kp, &k->sport, sizeof(kp));
-	return fp == kp && f->family == k->family && f->proto == k->proto &&
-	       memcmp(f->addr[2 * dir], k->src, 2 * sizeof(f->addr[0])) == 0;
+	if (fp != kp || f->family != k->family || f->proto != k->proto)
+		return false;
+	if (f->family == AF_INET)
+		return memcmp(f->addr4[2 * dir], k->src, sizeof(f->addr4[0])) == 0 &&
+		       memcmp(f->addr4[2 * dir + 1], k->dst, sizeof(f->addr4[0])) == 0;
+	return memcmp(f->addr6[2 * dir], k->src, 2 * sizeof(f->addr6[0])) == 0;
+}
+
+/* Count a packet of len bytes in direction dir: line 0's low halves, line 3 on a carry. */
+static inline void
+flow_count(struct mp_flow *f, unsigned int dir, uint32_t len)
+{
+	uint32_t b = f->bytes_lo[dir] + len;
+
+	if (unlikely(++f->pkts_lo[dir] == 0))
+		f->pkts_hi[dir]++;
+	if (unlikely(b < len))
+		f->bytes_hi[dir]++;
+	f->bytes_lo[dir] = b;
 }
 
 /* A flow's reference in the index. */

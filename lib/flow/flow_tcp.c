@@ -232,8 +232,7 @@ mp_flow_track(struct mp_flow_table *t, struct mp_flow *f, unsigned int dir, cons
 	const uint8_t *tcp = p + pi->l4_off;
 	struct tcp_seg s;
 
-	f->pkts[dir]++;
-	f->bytes[dir] += pi->pkt_len - pi->l3_off;
+	flow_count(f, dir, pi->pkt_len - pi->l3_off);
 	if (f->state == MP_FLOW_S_UDP) {
 		f->last_tsc = now;
 		return MP_FLOW_EV_NONE;

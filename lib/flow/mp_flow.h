@@ -17,8 +17,8 @@
  * Every flow holds an armed timer on the worker's timer wheel. Packets only write the flow's
  * last-seen time; the timer, when it fires, compares that against the state's timeout and either
  * re-arms for the remainder or expires the flow (see mp_flow_track()). Memory is allocated in
- * mp_flow_table_create() only: about 340 bytes per flow of capacity (the 192-byte entry, the
- * hash's two keys and buckets, the free list), so 336 MB for a million flows.
+ * mp_flow_table_create() only: about 300 bytes per flow of capacity (the 256-byte entry, 32 to
+ * 64 bytes of index buckets for its two keys, the free list), so 300 MB for a million flows.
  *
  * Data-path functions (marked so) may run on the owning worker only; the others are control path.
  */
@@ -160,31 +160,35 @@ enum mp_flow_state {
 #define MP_FLOW_F_MIDSTREAM   (1u << 2) /**< TCP picked up without its SYN */
 
 /**
- * A tracked flow: 192 bytes, three cache lines. The first holds what every packet writes, the
- * second the addresses every NAT rewrite reads, the third what only the timer, create and the
- * caller's bookkeeping touch.
+ * A tracked flow: 256 bytes, four cache lines. The first holds all that a packet of an IPv4 flow
+ * reads and writes (its lookup, tracking, counters and NAT), the second the addresses of IPv6
+ * flows, the third what only the timer, create and the caller's bookkeeping touch, the fourth
+ * the high halves of the counters. A packet of an IPv4 flow costs one cache line, of an IPv6
+ * flow two: at a million flows each line is a miss to DRAM.
  *
  * The caller owns endpoint, listener, cluster and user (set them after mp_flow_create(), read
  * them in the callbacks); everything else belongs to the table and is read-only outside it.
+ * Addresses and counters are read through mp_flow_addr(), mp_flow_pkts() and mp_flow_bytes().
  */
 struct mp_flow {
 	/* Line 0: per packet (the caller's indexes too: its per-packet counters need them). */
-	uint64_t last_tsc;  /**< last packet that refreshed the timeout, or the state's entry */
-	uint32_t endpoint;  /**< caller's: endpoint index */
-	uint16_t listener;  /**< caller's: listener index */
-	uint16_t cluster;   /**< caller's: cluster index */
-	uint64_t pkts[2];   /**< by direction */
-	uint64_t bytes[2];  /**< by direction; IP header and payload */
-	rte_be16_t port[4]; /**< by enum mp_flow_end, network order */
-	uint8_t family;     /**< AF_INET or AF_INET6 */
-	uint8_t proto;      /**< IPPROTO_TCP or IPPROTO_UDP */
-	uint8_t state;      /**< enum mp_flow_state */
-	uint8_t flags;      /**< MP_FLOW_F_* */
-	uint8_t tcp[2];     /**< by direction, MP_FLOW_TCP_* */
-	uint16_t user;      /**< caller's (e.g. which SNAT pool the port came from) */
+	uint64_t last_tsc;    /**< last packet that refreshed the timeout, or the state's entry */
+	uint32_t endpoint;    /**< caller's: endpoint index */
+	uint16_t listener;    /**< caller's: listener index */
+	uint16_t cluster;     /**< caller's: cluster index */
+	uint32_t pkts_lo[2];  /**< by direction, low 32 bits */
+	uint32_t bytes_lo[2]; /**< by direction, low 32 bits; IP header and payload */
+	rte_be16_t port[4];   /**< by enum mp_flow_end, network order */
+	uint8_t family;       /**< AF_INET or AF_INET6 */
+	uint8_t proto;        /**< IPPROTO_TCP or IPPROTO_UDP */
+	uint8_t state;        /**< enum mp_flow_state */
+	uint8_t flags;        /**< MP_FLOW_F_* */
+	uint8_t tcp[2];       /**< by direction, MP_FLOW_TCP_* */
+	uint16_t user;        /**< caller's (e.g. which SNAT pool the port came from) */
+	uint8_t addr4[4][4];  /**< IPv4 flows: by enum mp_flow_end */
 
-	/* Line 1: per NAT rewrite. */
-	uint8_t addr[4][16]; /**< by enum mp_flow_end; IPv4 in the first 4 bytes */
+	/* Line 1: IPv6 flows' addresses. */
+	uint8_t addr6[4][16]; /**< by enum mp_flow_end */
 
 	/* Line 2: timer and bookkeeping. */
 	struct mp_timer timer;
@@ -192,27 +196,52 @@ struct mp_flow {
 	uint32_t seq_end[2]; /**< by direction: sequence number after its last SYN or FIN */
 	uint64_t armed_tsc;  /**< deadline the timer is armed for */
 	uint64_t created_tsc;
+
+	/* Line 3: the counters' high halves, written once in 4 G packets or bytes. */
+	uint32_t pkts_hi[2];
+	uint32_t bytes_hi[2];
 } __rte_cache_aligned;
+
+/** Address end (enum mp_flow_end) of f: 4 or 16 bytes by its family, network order. */
+static inline const uint8_t *
+mp_flow_addr(const struct mp_flow *f, unsigned int end)
+{
+	return f->family == AF_INET ? f->addr4[end] : f->addr6[end];
+}
 
 /** Source address of direction dir as it arrives (before NAT). */
 static inline const uint8_t *
 mp_flow_src(const struct mp_flow *f, unsigned int dir)
 {
-	return f->addr[2 * dir];
+	return mp_flow_addr(f, 2 * dir);
 }
 
 /** Destination address of direction dir as it arrives (before NAT). */
 static inline const uint8_t *
 mp_flow_dst(const struct mp_flow *f, unsigned int dir)
 {
-	return f->addr[2 * dir + 1];
+	return mp_flow_addr(f, 2 * dir + 1);
+}
+
+/** Packets of direction dir so far. */
+static inline uint64_t
+mp_flow_pkts(const struct mp_flow *f, unsigned int dir)
+{
+	return (uint64_t)f->pkts_hi[dir] << 32 | f->pkts_lo[dir];
+}
+
+/** Bytes (IP header and payload) of direction dir so far. */
+static inline uint64_t
+mp_flow_bytes(const struct mp_flow *f, unsigned int dir)
+{
+	return (uint64_t)f->bytes_hi[dir] << 32 | f->bytes_lo[dir];
 }
 
 /** The key a packet of direction dir arrives with. */
 static inline void
 mp_flow_key_of(const struct mp_flow *f, unsigned int dir, struct mp_flow_key *k)
 {
-	mp_flow_key_set(k, f->family, f->proto, f->addr[2 * dir], f->addr[2 * dir + 1],
+	mp_flow_key_set(k, f->family, f->proto, mp_flow_src(f, dir), mp_flow_dst(f, dir),
 	                f->port[2 * dir], f->port[2 * dir + 1]);
 }
 
@@ -386,8 +415,9 @@ mp_flow_nat_of(const struct mp_flow *f, unsigned int dir, struct mp_flow_nat *a)
 {
 	unsigned int o = 2 * (1 - dir);
 
-	memcpy(a->src, f->addr[o + 1], sizeof(a->src));
-	memcpy(a->dst, f->addr[o], sizeof(a->dst));
+	memset(a, 0, sizeof(*a));
+	memcpy(a->src, mp_flow_addr(f, o + 1), mp_flow_addr_len(f->family));
+	memcpy(a->dst, mp_flow_addr(f, o), mp_flow_addr_len(f->family));
 	a->sport = f->port[o + 1];
 	a->dport = f->port[o];
 }

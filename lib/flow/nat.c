@@ -231,7 +231,10 @@ mp_flow_nat(struct mp_flow_table *t, const struct mp_flow *f, unsigned int dir, 
 		t->stats[MP_FLOW_STAT_NAT_FAILED]++;
 		return false;
 	}
-	nat_apply(p, pi, f->addr[o + 1], f->addr[o], f->port[o + 1], f->port[o]);
+	if (pi->l3 == MP_L3_IPV4)
+		nat_apply(p, pi, f->addr4[o + 1], f->addr4[o], f->port[o + 1], f->port[o]);
+	else
+		nat_apply(p, pi, f->addr6[o + 1], f->addr6[o], f->port[o + 1], f->port[o]);
 	if (t->mss_clamp != 0 && pi->l4_proto == IPPROTO_TCP &&
 	    mp_flow_mss_clamp(p, pi, t->mss_clamp))
 		t->stats[MP_FLOW_STAT_MSS_CLAMPED]++;

@@ -38,17 +38,20 @@ l4_alog_flow(struct mp_l4_ctx *c, const struct mp_flow *f)
 {
 	struct mp_alog_rec r;
 	struct mp_alog_l4 *l = &r.l4;
+	unsigned int i;
 
 	r.tsc = c->net->now;
 	r.type = MP_ALOG_L4;
 	r.worker = c->net->worker;
 	r.pad = 0;
-	memcpy(l->addr, f->addr, sizeof(l->addr));
+	memset(l->addr, 0, sizeof(l->addr));
+	for (i = 0; i < RTE_DIM(l->addr); i++)
+		memcpy(l->addr[i], mp_flow_addr(f, i), mp_flow_addr_len(f->family));
 	memcpy(l->port, f->port, sizeof(l->port));
-	l->pkts[0] = f->pkts[0];
-	l->pkts[1] = f->pkts[1];
-	l->bytes[0] = f->bytes[0];
-	l->bytes[1] = f->bytes[1];
+	for (i = 0; i < 2; i++) {
+		l->pkts[i] = mp_flow_pkts(f, i);
+		l->bytes[i] = mp_flow_bytes(f, i);
+	}
 	l->start_tsc = f->created_tsc;
 	l->last_tsc = f->last_tsc;
 	l->endpoint = f->endpoint;

@@ -1257,8 +1257,8 @@ test_tcp_open_close(void **state)
 		                 MP_FLOW_EV_NONE);
 		assert_int_equal(c.f->armed_tsc, armed_before);
 		assert_int_equal(c.f->last_tsc, now);
-		assert_int_equal(c.f->pkts[ORIG], 3);
-		assert_int_equal(c.f->pkts[REPLY], 2);
+		assert_int_equal(mp_flow_pkts(c.f, ORIG), 3);
+		assert_int_equal(mp_flow_pkts(c.f, REPLY), 2);
 
 		/* The early deadline fires, finds the flow established and re-arms lazily. */
 		settle();
@@ -1447,9 +1447,38 @@ test_tcp_midstream_and_udp(void **state)
 		seg(i % 2 ? REPLY : ORIG, 0, 0, 0, 32);
 	}
 	last = now;
-	assert_int_equal(c.f->pkts[ORIG] + c.f->pkts[REPLY], 5);
-	assert_int_equal(c.f->bytes[ORIG], 3 * (IP6_LEN + UDP_LEN + 32));
+	assert_int_equal(mp_flow_pkts(c.f, ORIG) + mp_flow_pkts(c.f, REPLY), 5);
+	assert_int_equal(mp_flow_bytes(c.f, ORIG), 3 * (IP6_LEN + UDP_LEN + 32));
 	assert_expires_at(last + T_UDP);
+}
+
+/* The per-packet counters keep 32 bits on the packet's line and carry into the high halves. */
+static void
+test_counters_carry(void **state)
+{
+	const uint32_t len = IP4_LEN + UDP_LEN + 100;
+
+	(void)state;
+	rng_state = SEED + 11;
+	conn_init(AF_INET, IPPROTO_UDP);
+	seg(ORIG, 0, 0, 0, 100);
+	assert_int_equal(mp_flow_pkts(c.f, ORIG), 1);
+	assert_int_equal(mp_flow_bytes(c.f, ORIG), len);
+	/* The next packet wraps both low halves of the original direction. */
+	c.f->pkts_lo[ORIG] = UINT32_MAX;
+	c.f->bytes_lo[ORIG] = UINT32_MAX - len + 2;
+	seg(ORIG, 0, 0, 0, 100);
+	assert_int_equal(mp_flow_pkts(c.f, ORIG), UINT64_C(1) << 32);
+	assert_int_equal(mp_flow_bytes(c.f, ORIG), (UINT64_C(1) << 32) + 1);
+	seg(ORIG, 0, 0, 0, 100);
+	assert_int_equal(mp_flow_pkts(c.f, ORIG), (UINT64_C(1) << 32) + 1);
+	assert_int_equal(mp_flow_bytes(c.f, ORIG), (UINT64_C(1) << 32) + 1 + len);
+	/* The other direction kept its own. */
+	assert_int_equal(mp_flow_pkts(c.f, REPLY), 0);
+	seg(REPLY, 0, 0, 0, 100);
+	assert_int_equal(mp_flow_pkts(c.f, REPLY), 1);
+	assert_int_equal(mp_flow_bytes(c.f, REPLY), len);
+	mp_flow_destroy(table, c.f);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -1666,27 +1695,17 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_nat_random),
-	        cmocka_unit_test(test_nat_refuses),
-	        cmocka_unit_test(test_mss_clamp),
-	        cmocka_unit_test(test_mss_malformed),
-	        TABLE_TEST(test_table_million),
-	        TABLE_TEST(test_table_create_refused),
-	        TABLE_TEST(test_table_full_small),
-	        TABLE_TEST(test_table_key_canonical),
-	        TABLE_TEST(test_table_walk_stats),
-	        TABLE_TEST(test_table_params_invalid),
-	        TABLE_TEST(test_tcp_open_close),
-	        TABLE_TEST(test_tcp_simultaneous_close),
-	        TABLE_TEST(test_tcp_rst),
-	        TABLE_TEST(test_tcp_refused),
-	        TABLE_TEST(test_tcp_syn_timeout),
-	        TABLE_TEST(test_tcp_midstream_and_udp),
-	        TABLE_TEST(test_icmp_translate),
-	        TABLE_TEST(test_icmp_refused),
-	        TABLE_TEST(test_flow_nat_clamp),
-	        TABLE_TEST(test_table_churn),
-	        TABLE_TEST(test_table_chain_bounded),
+	        cmocka_unit_test(test_nat_random), cmocka_unit_test(test_nat_refuses),
+	        cmocka_unit_test(test_mss_clamp),  cmocka_unit_test(test_mss_malformed),
+	        TABLE_TEST(test_table_million),    TABLE_TEST(test_table_create_refused),
+	        TABLE_TEST(test_table_full_small), TABLE_TEST(test_table_key_canonical),
+	        TABLE_TEST(test_table_walk_stats), TABLE_TEST(test_table_params_invalid),
+	        TABLE_TEST(test_tcp_open_close),   TABLE_TEST(test_tcp_simultaneous_close),
+	        TABLE_TEST(test_tcp_rst),          TABLE_TEST(test_tcp_refused),
+	        TABLE_TEST(test_tcp_syn_timeout),  TABLE_TEST(test_tcp_midstream_and_udp),
+	        TABLE_TEST(test_counters_carry),   TABLE_TEST(test_icmp_translate),
+	        TABLE_TEST(test_icmp_refused),     TABLE_TEST(test_flow_nat_clamp),
+	        TABLE_TEST(test_table_churn),      TABLE_TEST(test_table_chain_bounded),
 	};
 
 	return cmocka_run_group_tests_name("flow", tests, group_setup, group_teardown) != 0;
