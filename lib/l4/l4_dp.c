@@ -264,10 +264,10 @@ l4_forward(struct mp_l4_ctx *c, struct mp_flow *f, unsigned int dir, struct rte_
 		mp_net_drop(c->net, m, MP_DROP_NAT_FAILED);
 		return;
 	}
-	l3 = (uint8_t *)rte_pktmbuf_adj(m, pi->l3_off);
+	l3 = p + pi->l3_off;
 	/* Checksums were updated in software: no stale receive flags may reach a TX offload. */
 	m->ol_flags = 0;
-	mp_net_output(c->net, m, family, family == AF_INET ? l3 + 16 : l3 + 24, port);
+	mp_net_forward(c->net, m, pi->l3_off, family, family == AF_INET ? l3 + 16 : l3 + 24, port);
 }
 
 /*

@@ -562,6 +562,16 @@ void
 mp_net_output(struct mp_net_ctx *c, struct rte_mbuf *m, int family, const uint8_t *dst,
               uint16_t in_port);
 
+/**
+ * mp_net_output() for a packet whose data still starts at the frame it arrived in, l3_off bytes
+ * before its IP header: an untagged IPv4 frame to a destination sent to earlier in this loop
+ * iteration keeps its buffer and gets a new Ethernet header in place; anything else loses the
+ * old header and takes mp_net_output(). Consumes m. Data path.
+ */
+void
+mp_net_forward(struct mp_net_ctx *c, struct rte_mbuf *m, uint16_t l3_off, int family,
+               const uint8_t *dst, uint16_t in_port);
+
 /** Queue a complete frame for TX on port; counts it. Consumes m. Data path. */
 void
 mp_net_tx(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf *m);

@@ -200,6 +200,32 @@ net_dst_fill(struct mp_net_ctx *c, int family, const uint8_t *dst, uint16_t port
 }
 
 void
+mp_net_forward(struct mp_net_ctx *c, struct rte_mbuf *m, uint16_t l3_off, int family,
+               const uint8_t *dst, uint16_t in_port)
+{
+	if (family == AF_INET && l3_off == RTE_ETHER_HDR_LEN) {
+		const struct mp_net_dst_cache *e = net_dst_line(c, net_ip4(dst));
+
+		if (e->epoch == c->dst_epoch && e->addr == net_ip4(dst)) {
+			struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+			if (unlikely(m->pkt_len - RTE_ETHER_HDR_LEN > c->ifaces[e->port].mtu)) {
+				mp_net_drop(c, m, MP_DROP_MTU);
+				return;
+			}
+			eth->dst_addr = e->mac;
+			eth->src_addr = c->ifaces[e->port].mac;
+			eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+			m->l2_len = sizeof(*eth);
+			mp_net_tx(c, e->port, m);
+			return;
+		}
+	}
+	rte_pktmbuf_adj(m, l3_off);
+	mp_net_output(c, m, family, dst, in_port);
+}
+
+void
 mp_net_output(struct mp_net_ctx *c, struct rte_mbuf *m, int family, const uint8_t *dst,
               uint16_t in_port)
 {
