@@ -81,14 +81,31 @@ mp_net_ctx_fini(struct mp_net_ctx *c)
 	}
 }
 
-void
-mp_net_tx(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf *m)
+/* Out of line: once per burst, and the device's TX call needs registers the caller keeps. */
+static __rte_noinline void
+net_tx_flush(struct mp_net_ctx *c, uint16_t port)
+{
+	rte_eth_tx_buffer_flush(c->ifaces[port].port_id, c->queue, c->txq[port].buf);
+}
+
+/* Queue m for TX on port: rte_eth_tx_buffer(), with the burst sent out of line. */
+static inline void
+net_tx(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf *m)
 {
 	struct mp_port_counters *pc = &c->cnt->port[port];
+	struct rte_eth_dev_tx_buffer *b = c->txq[port].buf;
 
 	pc->tx_pkts++;
 	pc->tx_bytes += m->pkt_len;
-	rte_eth_tx_buffer(c->ifaces[port].port_id, c->queue, c->txq[port].buf, m);
+	b->pkts[b->length++] = m;
+	if (b->length == b->size)
+		net_tx_flush(c, port);
+}
+
+void
+mp_net_tx(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf *m)
+{
+	net_tx(c, port, m);
 }
 
 void
@@ -115,7 +132,7 @@ net_xmit_l2(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf *m,
 	eth->src_addr = c->ifaces[port].mac;
 	eth->ether_type = rte_cpu_to_be_16(ethertype);
 	m->l2_len = sizeof(*eth);
-	mp_net_tx(c, port, m);
+	net_tx(c, port, m);
 }
 
 static void
@@ -217,7 +234,7 @@ mp_net_forward(struct mp_net_ctx *c, struct rte_mbuf *m, uint16_t l3_off, int fa
 			eth->src_addr = c->ifaces[e->port].mac;
 			eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
 			m->l2_len = sizeof(*eth);
-			mp_net_tx(c, e->port, m);
+			net_tx(c, e->port, m);
 			return;
 		}
 	}
