@@ -80,11 +80,15 @@
 static inline uint16_t
 csum_fold(uint64_t acc)
 {
-	acc = (acc >> 32) + (acc & UINT32_MAX);
-	acc = (acc >> 16) + (acc & UINT16_MAX);
-	acc = (acc >> 16) + (acc & UINT16_MAX);
-	acc = (acc >> 16) + (acc & UINT16_MAX);
-	return (uint16_t)acc;
+	uint32_t s;
+	/* 64 to 32 bits: add the halves and the carry back (which cannot carry again). */
+	bool carry = __builtin_add_overflow((uint32_t)acc, (uint32_t)(acc >> 32), &s);
+
+	s += carry;
+	/* 32 to 16: the high half of s + (s rotated by 16) is hi + lo plus the carry out of the
+	 * low half's lo + hi, which is the end-around carry. */
+	s += s << 16 | s >> 16;
+	return (uint16_t)(s >> 16);
 }
 
 /* acc plus ~m + m' for the len bytes (a multiple of 4) at old and new; call before writing. */
