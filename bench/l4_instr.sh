@@ -17,7 +17,7 @@ SOCK="$DIR/memif.sock"
 VG=
 cleanup() {
 	[ -z "$VG" ] || kill -KILL "$VG" 2>/dev/null || true
-	rm -rf "$DIR"
+	[ -n "${L4_INSTR_KEEP:-}" ] || rm -rf "$DIR"
 }
 trap cleanup EXIT
 
@@ -55,7 +55,7 @@ packets=$(sed -n 's/.*port p0 .* tx \([0-9]*\) pkts.*/\1/p' "$DIR/mp.log" | head
 # not count. rte_fib's lookup does: meshpath calls it per packet.
 echo "| function | instructions per packet |"
 echo "|---|---|"
-callgrind_annotate --auto=no "$DIR/cg.out" 2>/dev/null | grep -E '^ *[0-9,]+ \(' | grep -v 'PROGRAM TOTALS' |
+callgrind_annotate --auto=no --threshold=100 "$DIR/cg.out" 2>/dev/null | grep -E '^ *[0-9,]+ \(' | grep -v 'PROGRAM TOTALS' |
 	awk -v pk="$packets" '
 	{
 		n = $1; gsub(",", "", n)
@@ -81,7 +81,7 @@ echo
 # L4_INSTR_OUT=FILE: keep callgrind's output there, for callgrind_annotate by source line.
 [ -z "${L4_INSTR_OUT:-}" ] || cp "$DIR/cg.out" "$L4_INSTR_OUT"
 # L4_INSTR_ALL=1: every function of the worker at 1 instruction per packet or more.
-[ -z "${L4_INSTR_ALL:-}" ] || callgrind_annotate --auto=no "$DIR/cg.out" 2>/dev/null |
+[ -z "${L4_INSTR_ALL:-}" ] || callgrind_annotate --auto=no --threshold=100 "$DIR/cg.out" 2>/dev/null |
 	grep -E '^ *[0-9,]+ \(' | grep -v 'PROGRAM TOTALS' |
 	awk -v pk="$packets" '{ n = $1; gsub(",", "", n); if (n / pk >= 1) printf "%8.1f  %s\n", n / pk, $NF == "" ? $0 : $0 }' |
 	sed -E 's/ +[0-9,]+ \( *[0-9.]+%\) +/  /' | cut -c1-150
