@@ -26,9 +26,13 @@ EAL_GEN=(--no-pci --no-huge -m 512 --no-shconf --file-prefix mpl4-gen -l 0
 	--vdev "net_memif0,role=client,socket=$SOCK")
 . "$(dirname "$0")/l4_conf.sh"
 
+# The flows' order after their first packets (bench/l4gen.c): seq, round robin in the order
+# the flow table allocated them, which a hardware prefetcher follows; scatter, every entry
+# read a random one, as real traffic gives.
+ORDER=${L4_ORDER:-seq}
 gen() { # PEER_MAC FLOWS SIZE: run the generator, print its JSON line
 	"$BUILD/bench/meshpath-l4gen" "${EAL_GEN[@]}" -- "$1" "$L4_VIP" "$2" "$3" "$WARMUP" \
-		"$SECONDS_MEASURE" 2>/dev/null | grep '^{'
+		"$SECONDS_MEASURE" "$ORDER" 2>/dev/null | grep '^{'
 }
 
 # The device under test is the memif server and starts first: the generator's clock (warm-up,

@@ -7,7 +7,12 @@
  * fixed time and prints one JSON line. The device under test is whatever sits on the other end
  * of the port: meshpath's L4 path, or testpmd's io forwarding as the baseline.
  *
- *   meshpath-l4gen EAL-ARGS -- PEER_MAC VIP FLOWS SIZE WARMUP_S MEASURE_S
+ *   meshpath-l4gen EAL-ARGS -- PEER_MAC VIP FLOWS SIZE WARMUP_S MEASURE_S [ORDER]
+ *
+ * ORDER is the order of the flows after the first round: `seq` (default) sends them round robin
+ * in the order of their first packets, the order a flow table allocated their entries in, so a
+ * hardware prefetcher follows the entries; `scatter` visits them in a multiplicative order
+ * (stride GEN_SCATTER), which turns every entry read into a random one, as real traffic does.
  */
 #include <inttypes.h>
 #include <arpa/inet.h>
@@ -27,7 +32,8 @@
 #define GEN_BURST     32
 #define GEN_MBUFS     8191
 #define GEN_DESC      1024
-#define GEN_NET       0xc6120000u /* 198.18.0.0/16: the clients' addresses */
+#define GEN_NET       0xc6120000u          /* 198.18.0.0/16: the clients' addresses */
+#define GEN_SCATTER   UINT64_C(2654435761) /* a prime: coprime to any number of flows below it */
 #define GEN_PORT_BASE 10000
 #define GEN_PORTS     4096 /* source ports per client address */
 #define GEN_DPORT     9
@@ -77,6 +83,8 @@ main(int argc, char **argv)
 	uint64_t tx = 0, rx = 0, rx_measured = 0, tx_measured = 0, next_flow = 0;
 	uint32_t vip;
 	uint16_t port = 0;
+	uint64_t step, scattered = 0;
+	int scatter;
 	int n, i;
 
 	n = rte_eal_init(argc, argv);
@@ -84,16 +92,19 @@ main(int argc, char **argv)
 		rte_exit(1, "EAL init failed\n");
 	argc -= n;
 	argv += n;
-	if (argc != 7 || rte_ether_unformat_addr(argv[1], &peer) != 0 ||
-	    inet_pton(AF_INET, argv[2], &vip) != 1)
+	if ((argc != 7 && argc != 8) || rte_ether_unformat_addr(argv[1], &peer) != 0 ||
+	    inet_pton(AF_INET, argv[2], &vip) != 1 ||
+	    (argc == 8 && strcmp(argv[7], "seq") != 0 && strcmp(argv[7], "scatter") != 0))
 		rte_exit(2, "usage: meshpath-l4gen EAL-ARGS -- PEER_MAC VIP FLOWS SIZE WARMUP_S "
-		            "MEASURE_S\n");
+		            "MEASURE_S [seq|scatter]\n");
+	scatter = argc == 8 && strcmp(argv[7], "scatter") == 0;
 	flows = strtoull(argv[3], NULL, 0);
 	size = strtoull(argv[4], NULL, 0);
 	warm = strtoull(argv[5], NULL, 0);
 	measure = strtoull(argv[6], NULL, 0);
-	if (flows == 0 || size < 64 || size > 1500)
-		rte_exit(2, "flows must be > 0 and size 64..1500\n");
+	if (flows == 0 || flows >= GEN_SCATTER || size < 64 || size > 1500)
+		rte_exit(2, "flows must be 1..%" PRIu64 " and size 64..1500\n", GEN_SCATTER - 1);
+	step = GEN_SCATTER % flows;
 	signal(SIGINT, gen_on_signal);
 	signal(SIGTERM, gen_on_signal);
 
@@ -136,8 +147,17 @@ main(int argc, char **argv)
 			struct rte_ether_hdr *eth;
 			struct rte_ipv4_hdr *ip;
 			struct rte_udp_hdr *udp;
-			uint64_t f = next_flow++ % flows;
+			/* The first round in order: it creates the flows. Then, scattered, each
+			 * flow is GEN_SCATTER flows (modulo their number) after the one before. */
+			uint64_t f = next_flow % flows;
 
+			if (scatter && next_flow >= flows) {
+				f = scattered;
+				scattered += step;
+				if (scattered >= flows)
+					scattered -= flows;
+			}
+			next_flow++;
 			eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, (uint16_t)(size - 4));
 			memset(eth, 0, size - 4);
 			eth->dst_addr = peer;
