@@ -15,8 +15,10 @@ command -v valgrind >/dev/null || { echo "l4_instr: needs valgrind" >&2; exit 2;
 DIR=$(mktemp -d /tmp/mp-l4instr.XXXXXX)
 SOCK="$DIR/memif.sock"
 VG=
+GEN=
 cleanup() {
 	[ -z "$VG" ] || kill -KILL "$VG" 2>/dev/null || true
+	[ -z "$GEN" ] || kill -KILL "$GEN" 2>/dev/null || true
 	[ -n "${L4_INSTR_KEEP:-}" ] || rm -rf "$DIR"
 }
 trap cleanup EXIT
@@ -36,12 +38,19 @@ for _ in $(seq 300); do
 	kill -0 "$VG" 2>/dev/null || { tail -20 "$DIR/mp.log" >&2; exit 1; }
 	sleep 0.2
 done
-"$BUILD/bench/meshpath-l4gen" --no-pci --no-huge -m 512 --no-shconf --file-prefix mpl4i-gen -l 0 \
-	--vdev "net_memif0,role=client,socket=$SOCK" -- "$L4_DUT_MAC" "$L4_VIP" "$FLOWS" 64 \
-	2 "$SECONDS_MEASURE" 2>/dev/null | grep '^{' >"$DIR/gen.json"
+# The generator stays connected until meshpath has stopped (see bench/l4_rate.sh).
+L4GEN_LINGER=1 "$BUILD/bench/meshpath-l4gen" --no-pci --no-huge -m 512 --no-shconf \
+	--file-prefix mpl4i-gen -l 0 --vdev "net_memif0,role=client,socket=$SOCK" -- \
+	"$L4_DUT_MAC" "$L4_VIP" "$FLOWS" 64 2 "$SECONDS_MEASURE" >"$DIR/gen.out" 2>/dev/null &
+GEN=$!
+while ! grep -q '^{' "$DIR/gen.out" && kill -0 "$GEN" 2>/dev/null; do sleep 0.1; done
+grep '^{' "$DIR/gen.out" >"$DIR/gen.json" || true
 kill -TERM "$VG"
 wait "$VG" || true
 VG=
+kill -TERM "$GEN" 2>/dev/null || true
+wait "$GEN" 2>/dev/null || true
+GEN=
 
 # Forwarded packets: what meshpath sent, from its final counters (a handful of ARP requests
 # among them).

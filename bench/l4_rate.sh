@@ -30,9 +30,23 @@ EAL_GEN=(--no-pci --no-huge -m 512 --no-shconf --file-prefix mpl4-gen -l 0
 # the flow table allocated them, which a hardware prefetcher follows; scatter, every entry
 # read a random one, as real traffic gives.
 ORDER=${L4_ORDER:-seq}
-gen() { # PEER_MAC FLOWS SIZE: run the generator, print its JSON line
-	"$BUILD/bench/meshpath-l4gen" "${EAL_GEN[@]}" -- "$1" "$L4_VIP" "$2" "$3" "$WARMUP" \
-		"$SECONDS_MEASURE" "$ORDER" 2>/dev/null | grep '^{'
+# The generator stays connected after its report (L4GEN_LINGER) until the device under test has
+# been stopped: DPDK 22.11's memif unmaps the shared memory when the peer leaves, under a worker
+# that may still be polling it.
+gen_start() { # PEER_MAC FLOWS SIZE: start the generator
+	: >"$DIR/gen.out"
+	L4GEN_LINGER=1 "$BUILD/bench/meshpath-l4gen" "${EAL_GEN[@]}" -- "$1" "$L4_VIP" "$2" "$3" \
+		"$WARMUP" "$SECONDS_MEASURE" "$ORDER" >"$DIR/gen.out" 2>/dev/null &
+	GEN=$!
+	PIDS+=("$GEN")
+}
+gen_report() { # wait for the generator's JSON line, into gen.json
+	while ! grep -q '^{' "$DIR/gen.out" && kill -0 "$GEN" 2>/dev/null; do sleep 0.1; done
+	grep '^{' "$DIR/gen.out" >"$DIR/gen.json" || true
+}
+gen_stop() {
+	kill -TERM "$GEN" 2>/dev/null || true
+	wait "$GEN" 2>/dev/null || true
 }
 
 # The device under test is the memif server and starts first: the generator's clock (warm-up,
@@ -56,9 +70,11 @@ baseline() { # FLOWS SIZE
 	local t=$!
 	PIDS+=("$t")
 	wait_ready "$t" "packet forwarding - ports=" "$DIR/testpmd.log"
-	gen 02:00:00:00:00:01 "$1" "$2" >"$DIR/gen.json"
+	gen_start 02:00:00:00:00:01 "$1" "$2"
+	gen_report
 	kill -INT "$t" 2>/dev/null || true
 	wait "$t" || true
+	gen_stop
 	cat "$DIR/gen.json"
 }
 
@@ -75,13 +91,15 @@ meshpath_run() { # FLOWS SIZE
 		(sleep "$WARMUP"; perf record -e cpu-clock -p "$m" -o "$L4_PERF" -- sleep "$SECONDS_MEASURE" \
 			>/dev/null 2>&1) &
 	fi
-	gen "$L4_DUT_MAC" "$1" "$2" >"$DIR/gen.json"
+	gen_start "$L4_DUT_MAC" "$1" "$2"
+	gen_report
 	echo /meshpath/stats | /usr/bin/python3 /usr/bin/dpdk-telemetry.py -f mpl4-dut 2>/dev/null \
 		>"$DIR/stats.json" || true
 	[ -z "${L4_STATS:-}" ] || cp "$DIR/stats.json" "$L4_STATS-$1-$2.json"
 	kill -0 "$m" 2>/dev/null || { echo "meshpath exited early:" >&2; tail -20 "$DIR/mp.log" >&2; }
 	grep -o '"busy_cycles_per_rx_pkt": [0-9]*' "$DIR/stats.json" | grep -o '[0-9]*$' >"$DIR/cycles" || true
 	kill -TERM "$m"; wait "$m" || true
+	gen_stop
 	cat "$DIR/gen.json"
 }
 

@@ -13,6 +13,7 @@
  * in the order of their first packets, the order a flow table allocated their entries in, so a
  * hardware prefetcher follows the entries; `scatter` visits them in a multiplicative order
  * (stride GEN_SCATTER), which turns every entry read into a random one, as real traffic does.
+ * With L4GEN_LINGER set in the environment it stays connected after its report, until SIGTERM.
  */
 #include <inttypes.h>
 #include <arpa/inet.h>
@@ -188,6 +189,17 @@ main(int argc, char **argv)
 	       ", \"tx\": %" PRIu64 ", \"rx\": %" PRIu64 ", \"tx_pps\": %.0f, \"rx_pps\": %.0f}\n",
 	       flows, size, measure, tx, rx, (double)tx_measured / (double)measure,
 	       (double)rx_measured / (double)measure);
+	fflush(stdout);
+	/* L4GEN_LINGER: stay connected, draining, until a signal, so that the device under test
+	 * is stopped before its peer goes away (DPDK 22.11's memif unmaps the shared memory on a
+	 * peer's disconnect while the other side's worker may still poll it). */
+	if (getenv("L4GEN_LINGER") != NULL) {
+		while (!gen_stop) {
+			uint16_t nb = rte_eth_rx_burst(port, 0, pkts, GEN_BURST);
+
+			rte_pktmbuf_free_bulk(pkts, nb);
+		}
+	}
 	rte_eth_dev_stop(port);
 	rte_eal_cleanup();
 	return 0;
