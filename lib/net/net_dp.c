@@ -117,6 +117,18 @@ mp_net_flush(struct mp_net_ctx *c)
 		rte_eth_tx_buffer_flush(c->ifaces[p].port_id, c->queue, c->txq[p].buf);
 }
 
+/* Fill in the Ethernet header at the front of m (eth) and queue m on port. */
+static inline void
+net_send_eth(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf *m, struct rte_ether_hdr *eth,
+             const struct rte_ether_addr *dst, uint16_t ethertype)
+{
+	eth->dst_addr = *dst;
+	eth->src_addr = c->ifaces[port].mac;
+	eth->ether_type = rte_cpu_to_be_16(ethertype);
+	m->l2_len = sizeof(*eth);
+	net_tx(c, port, m);
+}
+
 void
 net_xmit_l2(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf *m,
             const struct rte_ether_addr *dst, uint16_t ethertype)
@@ -128,11 +140,7 @@ net_xmit_l2(struct mp_net_ctx *c, uint16_t port, struct rte_mbuf *m,
 		mp_net_drop(c, m, MP_DROP_NO_MBUF);
 		return;
 	}
-	eth->dst_addr = *dst;
-	eth->src_addr = c->ifaces[port].mac;
-	eth->ether_type = rte_cpu_to_be_16(ethertype);
-	m->l2_len = sizeof(*eth);
-	net_tx(c, port, m);
+	net_send_eth(c, port, m, eth, dst, ethertype);
 }
 
 static void
@@ -216,27 +224,28 @@ net_dst_fill(struct mp_net_ctx *c, int family, const uint8_t *dst, uint16_t port
 	e->mac = *mac;
 }
 
+/* Where IPv4 destination dst went earlier in this iteration, or NULL. */
+static inline const struct mp_net_dst_cache *
+net_dst_hit(struct mp_net_ctx *c, const uint8_t *dst)
+{
+	const struct mp_net_dst_cache *e = net_dst_line(c, net_ip4(dst));
+
+	return e->epoch == c->dst_epoch && e->addr == net_ip4(dst) ? e : NULL;
+}
+
 void
 mp_net_forward(struct mp_net_ctx *c, struct rte_mbuf *m, uint16_t l3_off, int family,
                const uint8_t *dst, uint16_t in_port)
 {
-	if (family == AF_INET && l3_off == RTE_ETHER_HDR_LEN) {
-		const struct mp_net_dst_cache *e = net_dst_line(c, net_ip4(dst));
+	const struct mp_net_dst_cache *e;
 
-		if (e->epoch == c->dst_epoch && e->addr == net_ip4(dst)) {
-			struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-
-			if (unlikely(m->pkt_len - RTE_ETHER_HDR_LEN > c->ifaces[e->port].mtu)) {
-				mp_net_drop(c, m, MP_DROP_MTU);
-				return;
-			}
-			eth->dst_addr = e->mac;
-			eth->src_addr = c->ifaces[e->port].mac;
-			eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-			m->l2_len = sizeof(*eth);
-			net_tx(c, e->port, m);
-			return;
-		}
+	if (family == AF_INET && l3_off == RTE_ETHER_HDR_LEN && (e = net_dst_hit(c, dst)) != NULL) {
+		if (unlikely(m->pkt_len - RTE_ETHER_HDR_LEN > c->ifaces[e->port].mtu))
+			mp_net_drop(c, m, MP_DROP_MTU);
+		else
+			net_send_eth(c, e->port, m, rte_pktmbuf_mtod(m, struct rte_ether_hdr *),
+			             &e->mac, RTE_ETHER_TYPE_IPV4);
+		return;
 	}
 	rte_pktmbuf_adj(m, l3_off);
 	mp_net_output(c, m, family, dst, in_port);
@@ -255,9 +264,9 @@ mp_net_output(struct mp_net_ctx *c, struct rte_mbuf *m, int family, const uint8_
 	bool probe;
 
 	if (family == AF_INET) {
-		const struct mp_net_dst_cache *e = net_dst_line(c, net_ip4(dst));
+		const struct mp_net_dst_cache *e = net_dst_hit(c, dst);
 
-		if (e->epoch == c->dst_epoch && e->addr == net_ip4(dst)) {
+		if (e != NULL) {
 			if (unlikely(m->pkt_len > c->ifaces[e->port].mtu))
 				mp_net_drop(c, m, MP_DROP_MTU);
 			else
