@@ -258,18 +258,13 @@ mp_flow_create(struct mp_flow_table *t, const struct mp_flow_key *orig,
 	/* The index compares keys against the entry: fill it before indexing it. */
 	f = &t->flows[t->free_stack[t->n_free - 1]];
 	memset(f, 0, sizeof(*f));
+	f->family = k[0].family;
 	for (dir = MP_FLOW_DIR_ORIG; dir <= MP_FLOW_DIR_REPLY; dir++) {
-		if (k[0].family == AF_INET) {
-			memcpy(f->addr4[2 * dir], k[dir].src, sizeof(f->addr4[0]));
-			memcpy(f->addr4[2 * dir + 1], k[dir].dst, sizeof(f->addr4[0]));
-		} else {
-			memcpy(f->addr6[2 * dir], k[dir].src, sizeof(f->addr6[0]));
-			memcpy(f->addr6[2 * dir + 1], k[dir].dst, sizeof(f->addr6[0]));
-		}
+		memcpy(flow_addr(f, 2 * dir), k[dir].src, mp_flow_addr_len(f->family));
+		memcpy(flow_addr(f, 2 * dir + 1), k[dir].dst, mp_flow_addr_len(f->family));
 		f->port[2 * dir] = k[dir].sport;
 		f->port[2 * dir + 1] = k[dir].dport;
 	}
-	f->family = k[0].family;
 	f->proto = k[0].proto;
 	f->state = f->proto == IPPROTO_TCP ? MP_FLOW_S_NONE : MP_FLOW_S_UDP;
 	f->flags = MP_FLOW_F_USED;

@@ -71,6 +71,13 @@ flow_key_matches(const struct mp_flow *f, unsigned int dir, const struct mp_flow
 	return memcmp(f->addr6[2 * dir], k->src, 2 * sizeof(f->addr6[0])) == 0;
 }
 
+/* mp_flow_addr() for the table's own writes: the family's slot of address end. */
+static inline uint8_t *
+flow_addr(struct mp_flow *f, unsigned int end)
+{
+	return f->family == AF_INET ? f->addr4[end] : f->addr6[end];
+}
+
 /* Count a packet of len bytes in direction dir: line 0's low halves, line 3 on a carry. */
 static inline void
 flow_count(struct mp_flow *f, unsigned int dir, uint32_t len)
