@@ -5,7 +5,8 @@
  * flow_lookup/<impl>/<N>: 32 keys per iteration looked up in a table of N flows (2N keys: every
  * flow is found from both directions). The keys come round from a set of QUERIES keys drawn at
  * random from both directions, kept compact so they stay in cache as they would when built from
- * the packets in hand; what misses the cache is the table, as it would on a worker. The baseline
+ * the packets in hand. The table lines they reach (a few thousand) stay in cache too, whatever
+ * N: these measure the lookup's work, and flow_track_all below its cache misses. The baseline
  * is a plain rte_hash_lookup_bulk() on an rte_hash of the same 2N keys, with the same parameters
  * and the same hash and compare functions as the flow table's, holding no flow entries: the
  * ratio is what the flow layer adds (the direction bit, the prefetch of the entries, counters).
@@ -16,6 +17,13 @@
  * prefetch; mp_flow_lookup_bulk() prefetches them itself. This is the ratio the pipeline sees:
  * the plain lookup pair charges the flow side for the prefetches and not the baseline for the
  * misses they save.
+ *
+ * flow_track_all/<impl>/<N>: what a worker does with a packet's flow, over all N flows in a
+ * scattered order (each flow a fixed large step after the one before, as bench/l4gen's
+ * `scatter`), so that at a million flows the table misses the cache as it does in the pipeline:
+ * build the original key of 32 flows (in cache, as from packets in hand), look them up, and
+ * account a packet to each with mp_flow_track() (the line a packet writes). The baseline finds
+ * the flows with rte_hash_lookup_bulk_data() and tracks them the same way.
  *
  * flow_nat/<impl>/ipv4_tcp: the NAT rewrite of a burst of 32 IPv4/TCP packets with 64 bytes of
  * payload. Even iterations translate every packet, odd ones translate it back, so the packets
@@ -306,6 +314,82 @@ lookup_hash_touch(struct mp_bench_state *s, void *arg)
 	lookup_report(s, hits, "rte_hash_lookup_bulk_data, then read lines 0 and 1 of each flow");
 }
 
+/* A packet as mp_flow_track() sees one: UDP over IPv4, 64 bytes of payload (not read). */
+static const struct mp_pkt_info track_pi = {
+        .pkt_len = ETH_LEN + IP4_LEN + 8 + PAYLOAD,
+        .ethertype = TYPE_IP4,
+        .l3_off = ETH_LEN,
+        .l3_len = IP4_LEN,
+        .l4_off = ETH_LEN + IP4_LEN,
+        .l4_len = 8,
+        .l3 = MP_L3_IPV4,
+        .l4_proto = IPPROTO_UDP,
+};
+static const uint8_t track_pkt[ETH_LEN + IP4_LEN + 8 + PAYLOAD];
+
+/* A step coprime to every flow count here: consecutive flows land far apart. */
+#define TRACK_STEP 2654435761u
+
+/* The original keys of the BURST flows from *next on, TRACK_STEP apart. */
+static void
+track_keys(uint32_t flows, uint32_t *next, struct mp_flow_key *keys)
+{
+	struct mp_flow_key r;
+	unsigned int i;
+
+	for (i = 0; i < BURST; i++) {
+		bench_keys(*next, &keys[i], &r);
+		*next = (uint32_t)((*next + (uint64_t)TRACK_STEP) % flows);
+	}
+}
+
+/* flow_track_all: find the flows with mp_flow_lookup_bulk(), or (baseline) with rte_hash. */
+static void
+track_all(struct mp_bench_state *s, uint32_t flows, bool baseline)
+{
+	struct lookup_set *ls = lookup_set_get(s, flows);
+	struct mp_flow_key keys[BURST];
+	const struct mp_flow_key *kp[BURST];
+	struct mp_flow *out[BURST];
+	uint8_t dir[BURST];
+	uint64_t hits = 0, now = 0, mask;
+	uint32_t next = 0;
+	unsigned int i;
+
+	if (ls == NULL)
+		return;
+	for (i = 0; i < BURST; i++)
+		kp[i] = &keys[i];
+	memset(dir, MP_FLOW_DIR_ORIG, sizeof(dir)); /* the baseline finds original keys only */
+	while (mp_bench_keep_running(s)) {
+		track_keys(ls->flows, &next, keys);
+		if (baseline)
+			hits += (unsigned int)rte_hash_lookup_bulk_data(ls->hash, (const void **)kp,
+			                                                BURST, &mask, (void **)out);
+		else
+			hits += mp_flow_lookup_bulk(ls->table, kp, BURST, out, dir);
+		now++;
+		for (i = 0; i < BURST; i++)
+			mp_flow_track(ls->table, out[i], dir[i], track_pkt, &track_pi, now);
+	}
+	lookup_report(s, hits,
+	              baseline
+	                      ? "rte_hash_lookup_bulk_data, then mp_flow_track, all flows scattered"
+	                      : "mp_flow_lookup_bulk, then mp_flow_track, all flows scattered");
+}
+
+static void
+track_flow(struct mp_bench_state *s, void *arg)
+{
+	track_all(s, (uint32_t)(uintptr_t)arg, false);
+}
+
+static void
+track_hash(struct mp_bench_state *s, void *arg)
+{
+	track_all(s, (uint32_t)(uintptr_t)arg, true);
+}
+
 #define FLOWS_1K   ((void *)(uintptr_t)1000)
 #define FLOWS_100K ((void *)(uintptr_t)100000)
 #define FLOWS_1M   ((void *)(uintptr_t)1000000)
@@ -323,6 +407,8 @@ MP_BENCH_ARG(lookup_hash, "flow_lookup/hash_baseline/1m", FLOWS_1M);
 MP_BENCH_ARG(lookup_flow, "flow_lookup/flow/1m", FLOWS_1M);
 MP_BENCH_ARG(lookup_hash_touch, "flow_lookup_touch/hash_baseline/1m", FLOWS_1M);
 MP_BENCH_ARG(lookup_flow_touch, "flow_lookup_touch/flow/1m", FLOWS_1M);
+MP_BENCH_ARG(track_hash, "flow_track_all/hash_baseline/1m", FLOWS_1M);
+MP_BENCH_ARG(track_flow, "flow_track_all/flow/1m", FLOWS_1M);
 
 /* ---------------------------------------------------------------------------------------- */
 /* NAT                                                                                       */
