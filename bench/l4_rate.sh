@@ -5,6 +5,11 @@
 # through testpmd unchanged (looped), through meshpath NATed to one of four endpoints (which the
 # generator also plays). Both devices under test poll on CPU 1, the generator on CPU 0.
 #
+# The ratio per core compares what each device spends per packet while it has packets (busy
+# cycles: testpmd's --record-core-cycles, meshpath's telemetry over the measured seconds). The
+# rates are printed too, but their ratio flatters meshpath: one generator core cannot keep
+# testpmd busy (most of its polls come back empty), so testpmd's rate is the generator's.
+#
 # usage: bench/l4_rate.sh BUILD_DIR [SECONDS]      (as root; prints a markdown table)
 set -euo pipefail
 BUILD=$(realpath "${1:-build}")
@@ -66,7 +71,8 @@ baseline() { # FLOWS SIZE
 	: >"$DIR/testpmd.log" # emptied before the fork: see wait_ready
 	dpdk-testpmd --no-pci --no-huge -m 512 --no-shconf --file-prefix mpl4-dut --lcores '0@1,1@1' \
 		--vdev "net_memif0,role=server,socket=$SOCK" -- --forward-mode=io --port-topology=loop \
-		--auto-start --burst="$BURST" --total-num-mbufs=16384 --stats-period 100 >"$DIR/testpmd.log" 2>&1 &
+		--auto-start --burst="$BURST" --total-num-mbufs=16384 --stats-period 100 \
+		--record-core-cycles --record-burst-stats >"$DIR/testpmd.log" 2>&1 &
 	local t=$!
 	PIDS+=("$t")
 	wait_ready "$t" "packet forwarding - ports=" "$DIR/testpmd.log"
@@ -75,7 +81,15 @@ baseline() { # FLOWS SIZE
 	kill -INT "$t" 2>/dev/null || true
 	wait "$t" || true
 	gen_stop
+	# Printed as it stops: cycles spent in bursts that brought packets, per packet.
+	grep -o 'CPU cycles/packet=[0-9.]*' "$DIR/testpmd.log" | tail -1 | cut -d= -f2 \
+		>"$DIR/tp_cycles" || true
+	grep -m1 'RX-bursts' "$DIR/testpmd.log" >"$DIR/tp_bursts" || true
 	cat "$DIR/gen.json"
+}
+
+tel_stats() { # meshpath's /meshpath/stats, as JSON
+	echo /meshpath/stats | /usr/bin/python3 /usr/bin/dpdk-telemetry.py -f mpl4-dut 2>/dev/null || true
 }
 
 meshpath_run() { # FLOWS SIZE
@@ -92,12 +106,19 @@ meshpath_run() { # FLOWS SIZE
 			>/dev/null 2>&1) &
 	fi
 	gen_start "$L4_DUT_MAC" "$1" "$2"
+	# Busy cycles over the measured seconds only: the warm-up also creates every flow.
+	sleep "$WARMUP"
+	tel_stats >"$DIR/stats0.json"
 	gen_report
-	echo /meshpath/stats | /usr/bin/python3 /usr/bin/dpdk-telemetry.py -f mpl4-dut 2>/dev/null \
-		>"$DIR/stats.json" || true
+	tel_stats >"$DIR/stats.json"
 	[ -z "${L4_STATS:-}" ] || cp "$DIR/stats.json" "$L4_STATS-$1-$2.json"
 	kill -0 "$m" 2>/dev/null || { echo "meshpath exited early:" >&2; tail -20 "$DIR/mp.log" >&2; }
-	grep -o '"busy_cycles_per_rx_pkt": [0-9]*' "$DIR/stats.json" | grep -o '[0-9]*$' >"$DIR/cycles" || true
+	/usr/bin/python3 - "$DIR/stats0.json" "$DIR/stats.json" >"$DIR/cycles" <<'PY' || true
+import json, sys
+a, b = (json.load(open(f))["/meshpath/stats"] for f in sys.argv[1:3])
+n = b["rx_pkts"] - a["rx_pkts"]
+print("%.0f" % ((b["busy_cycles"] - a["busy_cycles"]) / n) if n > 0 else "?")
+PY
 	kill -TERM "$m"; wait "$m" || true
 	gen_stop
 	cat "$DIR/gen.json"
@@ -116,17 +137,26 @@ fi
 
 pps() { /usr/bin/python3 -c 'import json, sys; print(int(json.loads(sys.argv[1])["rx_pps"]))' "$1"; }
 
-echo "| size (B) | flows | testpmd io (Mpps) | meshpath L4 full-NAT (Mpps) | ratio | meshpath busy cycles/pkt |"
-echo "|---|---|---|---|---|---|"
+echo "| size (B) | flows | testpmd io busy cycles/pkt | meshpath L4 full-NAT busy cycles/pkt | ratio per core | testpmd io (Mpps) | meshpath L4 full-NAT (Mpps) | ratio of rates | testpmd's RX polls |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for size in ${L4_SIZES:-64 512}; do
 	for flows in ${L4_FLOWS:-1000 1000000}; do
 		b=$(baseline "$flows" "$size")
 		m=$(meshpath_run "$flows" "$size")
-			bp=$(pps "$b")
+		bp=$(pps "$b")
 		mpps=$(pps "$m")
-		ratio=$(/usr/bin/python3 -c "print('%.2f' % ($mpps / $bp if $bp else 0))")
-		printf '| %s | %s | %.2f | %.2f | %s | %s |\n' "$size" "$flows" \
-			"$(/usr/bin/python3 -c "print($bp / 1e6)")" "$(/usr/bin/python3 -c "print($mpps / 1e6)")" \
-			"$ratio" "$(cat "$DIR/cycles" 2>/dev/null || echo '?')"
+		tc=$(cat "$DIR/tp_cycles" 2>/dev/null || true)
+		mc=$(cat "$DIR/cycles" 2>/dev/null || true)
+		/usr/bin/python3 - "$size" "$flows" "${tc:-?}" "${mc:-?}" "$bp" "$mpps" \
+			"$(sed 's/.*\[\(.*\)\].*/\1/' "$DIR/tp_bursts" 2>/dev/null)" <<'PY'
+import sys
+size, flows, tc, mc, bp, mp, polls = sys.argv[1:8]
+num = lambda v: float(v) if v.replace(".", "", 1).isdigit() else None
+tc, mc, bp, mp = num(tc), num(mc), float(bp), float(mp)
+per_core = "%.2f" % (tc / mc) if tc and mc else "?"
+print("| %s | %s | %s | %s | %s | %.2f | %.2f | %s | %s |" % (
+    size, flows, "%.0f" % tc if tc else "?", "%.0f" % mc if mc else "?", per_core,
+    bp / 1e6, mp / 1e6, "%.2f" % (mp / bp) if bp else "?", polls or "?"))
+PY
 	done
 done

@@ -489,9 +489,11 @@ def main():
         for header, rows in md_tables(p):
             out += [fmt_table(header, rows), ""]
             if name == "l4_rate":
-                a, b = col(header, "testpmd"), col(header, "meshpath.*Mpps")
+                # What each costs per packet on its core: the rates' ratio is the generator's.
+                a, b = col(header, "testpmd.*cycles"), col(header, "meshpath.*cycles")
                 if a is not None and b is not None and plot_bars(
-                        title, header, rows, [0, 1], [a, b], "Mpps (one core)",
+                        title, header, rows, [0, 1], [a, b],
+                        "busy cycles per packet (one core, lower is better)",
                         os.path.join(d, name + ".png")):
                     out += ["![%s](%s.png)" % (name, name), ""]
             if name == "l4_conns":
