@@ -137,26 +137,47 @@ fi
 
 pps() { /usr/bin/python3 -c 'import json, sys; print(int(json.loads(sys.argv[1])["rx_pps"]))' "$1"; }
 
+# L4_ROUNDS=N: testpmd and meshpath alternate N times per case; each column is the median of
+# the rounds (the ratios are medians of each round's ratio). This machine is shared: one round
+# can move by 10 % or more.
+ROUNDS=${L4_ROUNDS:-1}
 echo "| size (B) | flows | testpmd io busy cycles/pkt | meshpath L4 full-NAT busy cycles/pkt | ratio per core | testpmd io (Mpps) | meshpath L4 full-NAT (Mpps) | ratio of rates | testpmd's RX polls |"
 echo "|---|---|---|---|---|---|---|---|---|"
 for size in ${L4_SIZES:-64 512}; do
 	for flows in ${L4_FLOWS:-1000 1000000}; do
-		b=$(baseline "$flows" "$size")
-		m=$(meshpath_run "$flows" "$size")
-		bp=$(pps "$b")
-		mpps=$(pps "$m")
-		tc=$(cat "$DIR/tp_cycles" 2>/dev/null || true)
-		mc=$(cat "$DIR/cycles" 2>/dev/null || true)
-		/usr/bin/python3 - "$size" "$flows" "${tc:-?}" "${mc:-?}" "$bp" "$mpps" \
-			"$(sed 's/.*\[\(.*\)\].*/\1/' "$DIR/tp_bursts" 2>/dev/null)" <<'PY'
-import sys
-size, flows, tc, mc, bp, mp, polls = sys.argv[1:8]
-num = lambda v: float(v) if v.replace(".", "", 1).isdigit() else None
-tc, mc, bp, mp = num(tc), num(mc), float(bp), float(mp)
-per_core = "%.2f" % (tc / mc) if tc and mc else "?"
-print("| %s | %s | %s | %s | %s | %.2f | %.2f | %s | %s |" % (
-    size, flows, "%.0f" % tc if tc else "?", "%.0f" % mc if mc else "?", per_core,
-    bp / 1e6, mp / 1e6, "%.2f" % (mp / bp) if bp else "?", polls or "?"))
+		: >"$DIR/rounds"
+		for _ in $(seq "$ROUNDS"); do
+			b=$(baseline "$flows" "$size")
+			m=$(meshpath_run "$flows" "$size")
+			printf '%s %s %s %s %s\n' "$(cat "$DIR/tp_cycles" 2>/dev/null || true)" \
+				"$(cat "$DIR/cycles" 2>/dev/null || true)" "$(pps "$b")" "$(pps "$m")" \
+				"$(sed 's/.*\[\(.*\)\].*/\1/' "$DIR/tp_bursts" 2>/dev/null | tr ' ' '_')" \
+				>>"$DIR/rounds"
+		done
+		/usr/bin/python3 - "$size" "$flows" "$DIR/rounds" <<'PY'
+import statistics, sys
+size, flows, path = sys.argv[1:4]
+def num(v):
+    try:
+        return float(v)
+    except ValueError:
+        return None
+rounds = [line.split() for line in open(path) if line.strip()]
+rounds = [r + ["?"] * (5 - len(r)) for r in rounds]
+def med(values, fmt):
+    values = [v for v in values if v is not None]
+    return fmt % statistics.median(values) if values else "?"
+tc = [num(r[0]) for r in rounds]
+mc = [num(r[1]) for r in rounds]
+bp = [num(r[2]) for r in rounds]
+mp = [num(r[3]) for r in rounds]
+per_core = [a / b if a and b else None for a, b in zip(tc, mc)]
+rates = [b / a if a and b else None for a, b in zip(bp, mp)]
+print("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+    size, flows, med(tc, "%.0f"), med(mc, "%.0f"), med(per_core, "%.2f"),
+    med([v / 1e6 if v else None for v in bp], "%.2f"),
+    med([v / 1e6 if v else None for v in mp], "%.2f"), med(rates, "%.2f"),
+    "; ".join(r[4].replace("_", " ") for r in rounds)))
 PY
 	done
 done
