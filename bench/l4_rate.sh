@@ -149,10 +149,12 @@ for size in ${L4_SIZES:-64 512}; do
 		for _ in $(seq "$ROUNDS"); do
 			b=$(baseline "$flows" "$size")
 			m=$(meshpath_run "$flows" "$size")
-			printf '%s %s %s %s %s\n' "$(cat "$DIR/tp_cycles" 2>/dev/null || true)" \
-				"$(cat "$DIR/cycles" 2>/dev/null || true)" "$(pps "$b")" "$(pps "$m")" \
-				"$(sed 's/.*\[\(.*\)\].*/\1/' "$DIR/tp_bursts" 2>/dev/null | tr ' ' '_')" \
-				>>"$DIR/rounds"
+			tc=$(cat "$DIR/tp_cycles" 2>/dev/null || true)
+			mc=$(cat "$DIR/cycles" 2>/dev/null || true)
+			polls=$(sed 's/.*\[\(.*\)\].*/\1/' "$DIR/tp_bursts" 2>/dev/null | tr ' ' '_' || true)
+			# One line per round, every field present ("?" when a device printed nothing).
+			printf '%s %s %s %s %s\n' "${tc:-?}" "${mc:-?}" "$(pps "$b")" "$(pps "$m")" \
+				"${polls:-?}" >>"$DIR/rounds"
 		done
 		/usr/bin/python3 - "$size" "$flows" "$DIR/rounds" <<'PY'
 import statistics, sys
