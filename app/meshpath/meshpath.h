@@ -35,6 +35,7 @@ struct mp_worker {
 	struct rte_rcu_qsbr *rcu;
 	struct mp_snapshot *const *snap; /* the published snapshot */
 	const bool *quit;
+	uint64_t snap_serial; /* of the snapshot the caches below the worker were filled under */
 } __rte_cache_aligned;
 
 /**
@@ -43,6 +44,7 @@ struct mp_worker {
  * the old one are not freed.
  */
 struct mp_snapshot {
+	uint64_t serial; /* one more per snapshot published, from 1: tells the workers it changed */
 	struct mp_conf *conf;
 	struct mp_route_table *routes;
 	struct mp_local_table *local;
@@ -78,6 +80,7 @@ struct meshpath {
 	struct mp_port ports[MP_MAX_PORTS];
 	struct mp_net_iface ifaces[MP_MAX_PORTS];
 	struct mp_snapshot *snap; /* published to the workers; replaced under RCU */
+	uint64_t snap_serial;     /* the serial of snap */
 	uint16_t generation;      /* of the configuration: one more at each reload */
 	uint64_t reloads;         /* reloads applied */
 	uint64_t reload_failures; /* reloads refused (bad or incompatible config) */

@@ -34,10 +34,14 @@ mp_worker_main(void *arg)
 		c->now = start;
 		c->routes = snap->routes;
 		c->local = snap->local;
-		/* A table freed after a reload may come back at the same address: the local-address
-		 * cache lives one iteration, within one RCU read section. */
-		c->lc_table = NULL;
-		c->dst_epoch++; /* and the destination cache: routes may have changed */
+		if (snap->serial != w->snap_serial) {
+			/* Routes or local addresses may have changed, and a table freed after a
+			 * reload may come back at the same address: the caches in front of them
+			 * start again. Within one snapshot they hold across iterations. */
+			w->snap_serial = snap->serial;
+			c->lc_table = NULL;
+			c->dst_epoch++;
+		}
 		mp_l4_begin(&w->l4, snap->l4);
 		mp_app_proxy_begin(w, snap);
 		for (p = 0; p < c->n_ports; p++) {

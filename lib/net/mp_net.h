@@ -481,15 +481,16 @@ struct mp_net_nh_cache {
 };
 
 /*
- * IPv4 destinations already routed and resolved in this loop iteration, in front of the route
- * lookup and the next-hop cache: a burst's packets go to a handful of endpoints or gateways.
- * A line holds for the iteration it was filled in (dst_epoch), within which the route table
- * cannot change; a learned MAC ends the epoch at once.
+ * IPv4 destinations already routed and resolved, in front of the route lookup and the next-hop
+ * cache: a burst's packets go to a handful of endpoints or gateways. A line holds while the
+ * snapshot it was filled under is the worker's (dst_epoch: a new snapshot, with its routes, or
+ * a learned MAC ends the epoch at once) and no longer than the next-hop line it came from.
  */
 #define MP_NET_DST_CACHE 64
 
 struct mp_net_dst_cache {
 	uint64_t epoch; /**< valid while equal to mp_net_ctx.dst_epoch */
+	uint64_t until; /**< TSC: valid before, as the next-hop cache line it was filled from */
 	uint32_t addr;  /**< network order */
 	uint16_t port;
 	struct rte_ether_addr mac;
@@ -518,13 +519,13 @@ struct mp_net_ctx {
 	struct mp_net_nh_cache nh_cache[MP_NET_NH_CACHE]; /**< recently resolved next hops */
 	/** The last IPv4 destination looked up in `local` (most packets of a burst go to one VIP
 	 * or SNAT address); valid while lc_table is the table in use. The worker clears lc_table
-	 * every loop iteration: a freed table's address may be reused after a reload. */
+	 * when it takes a new snapshot: a freed table's address may be reused after a reload. */
 	const struct mp_local_table *lc_table;
 	const struct mp_local_entry *lc_entry;
 	uint32_t lc_addr;
 	uint16_t lc_port;
-	/** Bumped by the worker every loop iteration (and by a learned MAC): what dst_cache
-	 * lines were filled under. Starts at 1: a zeroed line is never valid. */
+	/** Bumped by the worker when it takes a new snapshot (and by a learned MAC): what
+	 * dst_cache lines were filled under. Starts at 1: a zeroed line is never valid. */
 	uint64_t dst_epoch;
 	struct mp_net_dst_cache dst_cache[MP_NET_DST_CACHE];
 };

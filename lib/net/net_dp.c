@@ -208,10 +208,10 @@ net_dst_line(struct mp_net_ctx *c, uint32_t addr)
 	                     (32 - rte_log2_u32(MP_NET_DST_CACHE))];
 }
 
-/* Remember where an IPv4 destination went in this iteration. */
+/* Remember where an IPv4 destination went, until the next-hop line's time is up. */
 static inline void
 net_dst_fill(struct mp_net_ctx *c, int family, const uint8_t *dst, uint16_t port,
-             const struct rte_ether_addr *mac)
+             const struct rte_ether_addr *mac, uint64_t until)
 {
 	struct mp_net_dst_cache *e;
 
@@ -219,18 +219,21 @@ net_dst_fill(struct mp_net_ctx *c, int family, const uint8_t *dst, uint16_t port
 		return;
 	e = net_dst_line(c, net_ip4(dst));
 	e->epoch = c->dst_epoch;
+	e->until = until;
 	e->addr = net_ip4(dst);
 	e->port = port;
 	e->mac = *mac;
 }
 
-/* Where IPv4 destination dst went earlier in this iteration, or NULL. */
+/* Where IPv4 destination dst went, when that still holds; else NULL. */
 static inline const struct mp_net_dst_cache *
 net_dst_hit(struct mp_net_ctx *c, const uint8_t *dst)
 {
 	const struct mp_net_dst_cache *e = net_dst_line(c, net_ip4(dst));
 
-	return e->epoch == c->dst_epoch && e->addr == net_ip4(dst) ? e : NULL;
+	if (e->epoch != c->dst_epoch || e->addr != net_ip4(dst) || c->now >= e->until)
+		return NULL;
+	return e;
 }
 
 void
@@ -297,7 +300,7 @@ mp_net_output(struct mp_net_ctx *c, struct rte_mbuf *m, int family, const uint8_
 	mp_neigh_key_make(&k, family, nh->port, hop);
 	line = &c->nh_cache[net_nh_line(&k)];
 	if (c->now < line->until && memcmp(&line->key, &k, sizeof(k)) == 0) {
-		net_dst_fill(c, family, dst, nh->port, &line->mac);
+		net_dst_fill(c, family, dst, nh->port, &line->mac, line->until);
 		net_xmit_l2(c, nh->port, m, &line->mac,
 		            family == AF_INET ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6);
 		return;
@@ -307,7 +310,7 @@ mp_net_output(struct mp_net_ctx *c, struct rte_mbuf *m, int family, const uint8_
 		line->key = k;
 		line->mac = mac;
 		line->until = c->now + c->nh_cache_tsc;
-		net_dst_fill(c, family, dst, nh->port, &mac);
+		net_dst_fill(c, family, dst, nh->port, &mac, line->until);
 		net_xmit_l2(c, nh->port, m, &mac,
 		            family == AF_INET ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6);
 		break;
@@ -510,7 +513,8 @@ mp_net_poll(struct mp_net_ctx *c)
 	                                   NET_UPDATES_PER_POLL, NULL);
 	for (i = 0; i < n; i++) {
 		mp_count_event(c->cnt, MP_EV_NEIGH_SHARED_IN);
-		c->nh_cache[net_nh_line(&u[i].key)].until = 0;
+		c->nh_cache[net_nh_line(&u[i].key)].until = 0; /* the MAC may have changed */
+		c->dst_epoch++;
 		k = mp_neigh_learn(c->neigh, &u[i].key, &u[i].mac, c->now, false, out);
 		net_send_released(c, &u[i].key, &u[i].mac, out, k);
 	}
