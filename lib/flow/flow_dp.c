@@ -4,7 +4,8 @@
  * different keys overlap instead of queueing: hash every key and prefetch its bucket; match
  * signatures and prefetch the lines of the candidate flow that a packet reads (line 0, and the
  * addresses' line for IPv6), which the caller's next steps, mp_flow_track() and mp_flow_nat(),
- * read anyway; then compare the keys against those entries.
+ * read anyway; then compare the keys against those entries. mp_flow_lookup4_bulk() does the same
+ * for IPv4 tuples read from the packets, with no key built.
  */
 #include <stdint.h>
 
@@ -42,6 +43,20 @@ flow_prefetch(const struct mp_flow *f, uint8_t family)
 	rte_prefetch0(f);
 	if (family != AF_INET)
 		rte_prefetch0(f->addr6);
+}
+
+/* The answer for reference ref (-1: none) into *out and *dir; 1 for a hit. */
+static inline unsigned int
+flow_answer(struct mp_flow_table *t, int64_t ref, struct mp_flow **out, uint8_t *dir)
+{
+	if (ref < 0) {
+		*out = NULL;
+		*dir = 0;
+		return 0;
+	}
+	*out = &t->flows[ref >> 1];
+	*dir = (uint8_t)(ref & 1);
+	return 1;
 }
 
 unsigned int
@@ -87,14 +102,72 @@ mp_flow_lookup_bulk(struct mp_flow_table *t, const struct mp_flow_key *keys[], u
 			/* Rare: a full home bucket pushed the key further on. */
 			if (ref < 0 && b->spill != 0)
 				ref = flow_hash_find(t, k[i], hv[i], 1);
-			if (ref < 0) {
-				out[done + i] = NULL;
-				dir[done + i] = 0;
-				continue;
+			hits += flow_answer(t, ref, &out[done + i], &dir[done + i]);
+		}
+		done += m;
+	}
+	t->stats[MP_FLOW_STAT_LOOKUPS] += n;
+	t->stats[MP_FLOW_STAT_HITS] += hits;
+	return hits;
+}
+
+/* The key of IPv4 tuple tu, for the rare walk past the home bucket. */
+static void
+flow_tuple4_key(const struct mp_flow_tuple4 *tu, struct mp_flow_key *k)
+{
+	uint8_t a[8];
+	rte_be16_t ports[2];
+
+	memcpy(a, &tu->addrs, sizeof(a));
+	memcpy(ports, &tu->ports, sizeof(ports));
+	mp_flow_key_set(k, AF_INET, tu->proto, a, a + 4, ports[0], ports[1]);
+}
+
+unsigned int
+mp_flow_lookup4_bulk(struct mp_flow_table *t, const struct mp_flow_tuple4 *tu, unsigned int n,
+                     struct mp_flow **out, uint8_t *dir)
+{
+	const struct flow_hash *h = &t->index;
+	unsigned int done, hits = 0;
+
+	for (done = 0; done < n;) {
+		unsigned int m = RTE_MIN(n - done, (unsigned int)FLOW_LOOKUP_CHUNK), i;
+		const struct mp_flow_tuple4 *k = &tu[done];
+		uint32_t hv[FLOW_LOOKUP_CHUNK];
+		uint8_t cand[FLOW_LOOKUP_CHUNK];
+
+		for (i = 0; i < m; i++) {
+			hv[i] = flow_hash4(k[i].addrs, k[i].ports, k[i].proto);
+			rte_prefetch0(&h->b[hv[i] & h->mask]);
+		}
+		for (i = 0; i < m; i++) {
+			const struct flow_hash_bucket *b = &h->b[hv[i] & h->mask];
+
+			cand[i] = (uint8_t)flow_sig_match(b, flow_hash_sig(hv[i]));
+			if (cand[i] != 0)
+				rte_prefetch0(&t->flows[b->ref[__builtin_ctz(cand[i])] >> 1]);
+		}
+		for (i = 0; i < m; i++) {
+			const struct flow_hash_bucket *b = &h->b[hv[i] & h->mask];
+			unsigned int c = cand[i];
+			int64_t ref = -1;
+
+			while (c != 0) {
+				uint32_t r = b->ref[__builtin_ctz(c)];
+
+				if (flow_tuple4_matches(&t->flows[r >> 1], r & 1, &k[i])) {
+					ref = r;
+					break;
+				}
+				c &= c - 1;
 			}
-			out[done + i] = &t->flows[ref >> 1];
-			dir[done + i] = (uint8_t)(ref & 1);
-			hits++;
+			if (ref < 0 && b->spill != 0) {
+				struct mp_flow_key key;
+
+				flow_tuple4_key(&k[i], &key);
+				ref = flow_hash_find(t, &key, hv[i], 1);
+			}
+			hits += flow_answer(t, ref, &out[done + i], &dir[done + i]);
 		}
 		done += m;
 	}

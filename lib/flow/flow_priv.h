@@ -103,7 +103,36 @@ int
 flow_hash_init(struct flow_hash *h, uint32_t keys, int socket_id);
 void
 flow_hash_fini(struct flow_hash *h);
-/** CRC32-C of the key's five words (inline: once per packet). */
+/*
+ * The hash of an IPv4 flow's tuple: CRC32-C of its two words, the addresses and the rest (ports,
+ * family, protocol), which are the IPv4 key's only non-zero words, laid out as in the key.
+ */
+static inline uint32_t
+flow_hash4(uint64_t addrs, uint32_t ports, uint8_t proto)
+{
+	uint64_t rest = ports | (uint64_t)AF_INET << 32 | (uint64_t)proto << 40;
+
+	RTE_BUILD_BUG_ON(offsetof(struct mp_flow_key, sport) != 32 ||
+	                 offsetof(struct mp_flow_key, family) != 36 ||
+	                 offsetof(struct mp_flow_key, proto) != 37);
+	return rte_hash_crc_8byte(rest, rte_hash_crc_8byte(addrs, 0));
+}
+
+/* The IPv4 tuple of key k. */
+static inline void
+flow_key_tuple4(const struct mp_flow_key *k, struct mp_flow_tuple4 *tu)
+{
+	uint8_t a[8];
+
+	memcpy(a, k->src, 4);
+	memcpy(a + 4, k->dst, 4);
+	memcpy(&tu->addrs, a, sizeof(tu->addrs));
+	memcpy(&tu->ports, &k->sport, sizeof(tu->ports));
+	tu->proto = k->proto;
+}
+
+/** The key's hash (inline: once per packet): flow_hash4() for IPv4, CRC32-C of its five words
+ * for IPv6. */
 static inline uint32_t
 flow_key_hash(const struct mp_flow_key *k)
 {
@@ -111,10 +140,28 @@ flow_key_hash(const struct mp_flow_key *k)
 	uint32_t v = 0;
 	unsigned int i;
 
+	if (k->family == AF_INET) {
+		struct mp_flow_tuple4 tu;
+
+		flow_key_tuple4(k, &tu);
+		return flow_hash4(tu.addrs, tu.ports, tu.proto);
+	}
 	memcpy(w, k, sizeof(w));
 	for (i = 0; i < RTE_DIM(w); i++)
 		v = rte_hash_crc_8byte(w[i], v);
 	return v;
+}
+
+/* Whether direction dir of IPv4 flow f arrives with tuple tu. */
+static inline bool
+flow_tuple4_matches(const struct mp_flow *f, unsigned int dir, const struct mp_flow_tuple4 *tu)
+{
+	uint64_t fa;
+	uint32_t fp;
+
+	memcpy(&fa, f->addr4[2 * dir], sizeof(fa)); /* this direction's source, then destination */
+	memcpy(&fp, &f->port[2 * dir], sizeof(fp));
+	return fa == tu->addrs && fp == tu->ports && f->family == AF_INET && f->proto == tu->proto;
 }
 /** The reference of key k (hash hv), from the first-th bucket of its chain on (0: home); -1. */
 int64_t

@@ -225,6 +225,19 @@ tcp_track(struct mp_flow_table *t, struct mp_flow *f, const struct tcp_seg *s, u
 	return ev;
 }
 
+bool
+mp_flow_refresh(struct mp_flow *f, unsigned int dir, uint8_t tcp_flags, uint32_t len, uint64_t now)
+{
+	/* What mp_flow_track() does for these two, below. */
+	if (f->state != MP_FLOW_S_UDP &&
+	    (f->state != MP_FLOW_S_ESTABLISHED ||
+	     (tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_FIN_FLAG | RTE_TCP_RST_FLAG))))
+		return false;
+	flow_count(f, dir, len);
+	f->last_tsc = now;
+	return true;
+}
+
 enum mp_flow_event
 mp_flow_track(struct mp_flow_table *t, struct mp_flow *f, unsigned int dir, const uint8_t *p,
               const struct mp_pkt_info *pi, uint64_t now)

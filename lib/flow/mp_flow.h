@@ -370,6 +370,45 @@ mp_flow_lookup_bulk(struct mp_flow_table *t, const struct mp_flow_key *keys[], u
                     struct mp_flow **out, uint8_t *dir);
 
 /**
+ * An IPv4 TCP or UDP packet's tuple as it lies in the packet, for mp_flow_lookup4_bulk(): no key
+ * is built. The same flow as the key of mp_flow_key_from_pkt().
+ */
+struct mp_flow_tuple4 {
+	uint64_t addrs; /**< the 8 bytes from the IPv4 source address: source, then destination */
+	uint32_t
+	        ports; /**< the 4 bytes from the TCP or UDP header: source, then destination port */
+	uint8_t proto; /**< IPPROTO_TCP or IPPROTO_UDP */
+};
+
+/** The tuple of an IPv4 packet whose header is at l3 and TCP or UDP header (proto) at l4. */
+static inline void
+mp_flow_tuple4_from_pkt(struct mp_flow_tuple4 *tu, const uint8_t *l3, const uint8_t *l4,
+                        uint8_t proto)
+{
+	memcpy(&tu->addrs, l3 + offsetof(struct rte_ipv4_hdr, src_addr), sizeof(tu->addrs));
+	memcpy(&tu->ports, l4, sizeof(tu->ports));
+	tu->proto = proto;
+}
+
+/**
+ * mp_flow_lookup_bulk() for IPv4 tuples taken straight from the packets. Data-path safe.
+ * @return the number of hits
+ */
+unsigned int
+mp_flow_lookup4_bulk(struct mp_flow_table *t, const struct mp_flow_tuple4 *tu, unsigned int n,
+                     struct mp_flow **out, uint8_t *dir);
+
+/**
+ * mp_flow_track()'s common case, for a caller that has the packet's facts at hand: in a UDP
+ * flow, or an established TCP flow for a segment without SYN, FIN or RST, the packet (len bytes
+ * of IP header and payload) is counted and the idle timeout refreshed: true. Anything else
+ * leaves f untouched for mp_flow_track(): false. Data-path safe.
+ * @param tcp_flags  the TCP header's flags byte; 0 for UDP
+ */
+bool
+mp_flow_refresh(struct mp_flow *f, unsigned int dir, uint8_t tcp_flags, uint32_t len, uint64_t now);
+
+/**
  * Account one packet of f in direction dir and run the TCP state machine on it. p/pi is the
  * packet before NAT. Counts packets and bytes, refreshes the idle timeout (a write of now; the
  * timer catches up lazily when it fires), and re-arms the timer at once only when a state change
@@ -437,6 +476,14 @@ mp_flow_nat_rewrite(uint8_t *p, const struct mp_pkt_info *pi, const struct mp_fl
  * a SYN or SYN-ACK to params.mss_clamp when set. Data-path safe.
  * @return false when the packet is not rewritable (counted; the caller drops it)
  */
+/**
+ * mp_flow_nat() for the packets mp_flow_refresh() took: IPv4 TCP or UDP (proto), no SYN, so
+ * nothing to clamp; l3 and l4 are its IPv4 and TCP/UDP headers, which the caller parsed. Rewrites
+ * the same bytes as mp_flow_nat() would. Data-path safe.
+ */
+void
+mp_flow_nat4(const struct mp_flow *f, unsigned int dir, uint8_t *l3, uint8_t *l4, uint8_t proto);
+
 bool
 mp_flow_nat(struct mp_flow_table *t, const struct mp_flow *f, unsigned int dir, uint8_t *p,
             const struct mp_pkt_info *pi);

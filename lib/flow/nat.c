@@ -224,6 +224,19 @@ mp_flow_nat_rewrite(uint8_t *p, const struct mp_pkt_info *pi, const struct mp_fl
 	return true;
 }
 
+void
+mp_flow_nat4(const struct mp_flow *f, unsigned int dir, uint8_t *l3, uint8_t *l4, uint8_t proto)
+{
+	unsigned int o = 2 * (1 - dir);
+	uint64_t d;
+
+	/* nat_apply() with what the caller knows: IPv4, and a header that holds the checksum. */
+	d = nat_addrs(l3, true, f->addr4[o + 1], f->addr4[o]);
+	d += nat_ports(l4, f->port[o + 1], f->port[o]);
+	nat_l4_cksum(l4, proto, true,
+	             proto == IPPROTO_TCP ? TCP_HDR_MIN : sizeof(struct rte_udp_hdr), d);
+}
+
 bool
 mp_flow_nat(struct mp_flow_table *t, const struct mp_flow *f, unsigned int dir, uint8_t *p,
             const struct mp_pkt_info *pi)

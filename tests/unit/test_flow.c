@@ -686,6 +686,33 @@ lookup1(const struct mp_flow_key *k, uint8_t *dir)
 	return f;
 }
 
+/* The tuple an IPv4 packet with key k carries, laid out as in the packet's headers. */
+static void
+tuple_of_key(const struct mp_flow_key *k, struct mp_flow_tuple4 *tu)
+{
+	uint8_t ip[IP4_LEN] = {0}, l4[4];
+
+	assert_int_equal(k->family, AF_INET);
+	memcpy(ip + 12, k->src, 4);
+	memcpy(ip + 16, k->dst, 4);
+	memcpy(l4, &k->sport, 2);
+	memcpy(l4 + 2, &k->dport, 2);
+	mp_flow_tuple4_from_pkt(tu, ip, l4, k->proto);
+}
+
+/* mp_flow_lookup4_bulk() of IPv4 key k: must answer as lookup1(). */
+static struct mp_flow *
+lookup1_4(const struct mp_flow_key *k, uint8_t *dir)
+{
+	struct mp_flow_tuple4 tu;
+	struct mp_flow *f;
+	uint8_t d;
+
+	tuple_of_key(k, &tu);
+	mp_flow_lookup4_bulk(table, &tu, 1, &f, dir != NULL ? dir : &d);
+	return f;
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* The table                                                                                 */
 
@@ -747,9 +774,10 @@ big_lookup(struct mp_flow *const *flows, bool want_hit)
 {
 	static struct mp_flow_key keys[2 * BURST];
 	const struct mp_flow_key *kp[2 * BURST];
-	struct mp_flow *out[2 * BURST];
-	uint8_t dir[2 * BURST];
-	uint32_t i, j;
+	struct mp_flow *out[2 * BURST], *out4[2 * BURST];
+	uint8_t dir[2 * BURST], dir4[2 * BURST];
+	struct mp_flow_tuple4 tu[2 * BURST];
+	uint32_t i, j, n4, want[2 * BURST];
 
 	for (i = 0; i < BIG_FLOWS; i += BURST) {
 		for (j = 0; j < BURST; j++) {
@@ -766,6 +794,18 @@ big_lookup(struct mp_flow *const *flows, bool want_hit)
 			}
 			assert_ptr_equal(out[j], flows[i + j / 2]);
 			assert_int_equal(dir[j], j % 2 ? MP_FLOW_DIR_REPLY : MP_FLOW_DIR_ORIG);
+		}
+		/* The IPv4 ones by their tuples, as packets carry them: the same answers. */
+		for (j = 0, n4 = 0; j < 2 * BURST; j++)
+			if (keys[j].family == AF_INET) {
+				tuple_of_key(&keys[j], &tu[n4]);
+				want[n4++] = j;
+			}
+		assert_int_equal(mp_flow_lookup4_bulk(table, tu, n4, out4, dir4),
+		                 want_hit ? n4 : 0);
+		for (j = 0; j < n4; j++) {
+			assert_ptr_equal(out4[j], out[want[j]]);
+			assert_int_equal(dir4[j], dir[want[j]]);
 		}
 	}
 }
@@ -1093,6 +1133,9 @@ test_table_chain_bounded(void **state)
 		mp_flow_key_of(f[i], MP_FLOW_DIR_REPLY, &r);
 		assert_ptr_equal(lookup1(&o, NULL), f[i]);
 		assert_ptr_equal(lookup1(&r, NULL), f[i]);
+		/* Most of the chain lives past its home bucket: found by tuple all the same. */
+		assert_ptr_equal(lookup1_4(&o, NULL), f[i]);
+		assert_ptr_equal(lookup1_4(&r, NULL), f[i]);
 	}
 	churn_keys(7, &other_o, &other_r);
 	assert_non_null(mp_flow_create(table, &other_o, &other_r, now));
@@ -1168,6 +1211,15 @@ seg(unsigned int dir, uint8_t flags, uint32_t seq, uint32_t ack, uint32_t len)
 	assert_true(mp_flow_key_from_pkt(&k, t.buf, &t.pi));
 	assert_ptr_equal(lookup1(&k, &d), c.f);
 	assert_int_equal(d, dir);
+	if (c.family == AF_INET) {
+		struct mp_flow_tuple4 tu;
+		struct mp_flow *f;
+
+		mp_flow_tuple4_from_pkt(&tu, t.buf + t.pi.l3_off, t.buf + t.pi.l4_off, c.proto);
+		assert_int_equal(mp_flow_lookup4_bulk(table, &tu, 1, &f, &d), 1);
+		assert_ptr_equal(f, c.f);
+		assert_int_equal(d, dir);
+	}
 	return mp_flow_track(table, c.f, dir, t.buf, &t.pi, now);
 }
 
@@ -1669,6 +1721,96 @@ test_flow_nat_clamp(void **state)
 	assert_int_equal(mp_flow_stats(table)[MP_FLOW_STAT_MSS_CLAMPED], 1);
 }
 
+/*
+ * The short way of the L4 stage (lib/l4 l4_forward4()): mp_flow_nat4() rewrites every byte as
+ * mp_flow_nat() does, for random IPv4 TCP and UDP packets of random flows, both directions, with
+ * IPv4 options, TCP options and UDP without checksum among them.
+ */
+static void
+test_flow_nat4(void **state)
+{
+	static struct tpkt t, t4;
+	unsigned int i, tcp = 0, udp = 0, none = 0, opts = 0;
+
+	(void)state;
+	rng_state = SEED + 17;
+	for (i = 0; i < NAT_ROUNDS; i++) {
+		unsigned int dir = rnd_below(2);
+		struct spec s;
+
+		rnd_spec(&s);
+		s.family = AF_INET;
+		s.ip6_ext = 0;
+		s.ip4_opts = rnd_below(4) == 0 ? 4 * (1 + rnd_below(10)) : 0;
+		s.udp_no_cksum = s.proto == IPPROTO_UDP && rnd_below(8) == 0;
+		s.tcp_flags &= (uint8_t)~SYN; /* a SYN takes the whole way (MSS clamping) */
+		conn_init(AF_INET, s.proto);
+		memcpy(s.src, dir == ORIG ? c.client : c.ep, 4);
+		memcpy(s.dst, dir == ORIG ? c.vip : c.snat, 4);
+		s.sport = dir == ORIG ? c.cport : c.eport;
+		s.dport = dir == ORIG ? c.vport : c.sport;
+		build(&s, &t);
+		t4 = t;
+
+		assert_true(mp_flow_nat(table, c.f, dir, t.buf, &t.pi));
+		mp_flow_nat4(c.f, dir, t4.buf + t4.pi.l3_off, t4.buf + t4.pi.l4_off, s.proto);
+		assert_memory_equal(t4.buf, t.buf, t.len);
+		assert_cksums_exact(&t4, s.udp_no_cksum);
+		mp_flow_destroy(table, c.f);
+
+		tcp += s.proto == IPPROTO_TCP;
+		udp += s.proto == IPPROTO_UDP;
+		none += s.udp_no_cksum;
+		opts += s.ip4_opts != 0;
+	}
+	assert_true(tcp > 0 && udp > 0 && none > 0 && opts > 0);
+}
+
+/* mp_flow_refresh() takes what mp_flow_track() would only refresh, and leaves the rest to it. */
+static void
+test_flow_refresh(void **state)
+{
+	uint64_t pkts, bytes;
+
+	(void)state;
+	rng_state = SEED + 19;
+	conn_init(AF_INET, IPPROTO_UDP);
+	now += T_MS(3);
+	assert_true(mp_flow_refresh(c.f, REPLY, 0, 100, now));
+	assert_int_equal(mp_flow_pkts(c.f, REPLY), 1);
+	assert_int_equal(mp_flow_bytes(c.f, REPLY), 100);
+	assert_int_equal(mp_flow_pkts(c.f, ORIG), 0);
+	assert_int_equal(c.f->last_tsc, now);
+	mp_flow_destroy(table, c.f);
+
+	conn_init(AF_INET, IPPROTO_TCP);
+	/* Before the handshake: the state machine's. */
+	assert_false(mp_flow_refresh(c.f, ORIG, ACK, 40, now));
+	assert_false(mp_flow_refresh(c.f, ORIG, SYN, 40, now));
+	assert_int_equal(mp_flow_pkts(c.f, ORIG), 0);
+	handshake();
+	pkts = mp_flow_pkts(c.f, ORIG);
+	bytes = mp_flow_bytes(c.f, ORIG);
+	now += T_MS(5);
+	assert_true(mp_flow_refresh(c.f, ORIG, ACK | PSH, 1000, now));
+	assert_int_equal(mp_flow_pkts(c.f, ORIG), pkts + 1);
+	assert_int_equal(mp_flow_bytes(c.f, ORIG), bytes + 1000);
+	assert_int_equal(c.f->last_tsc, now);
+	/* A FIN, RST or SYN changes state or must be checked: untouched. */
+	now += T_MS(5);
+	assert_false(mp_flow_refresh(c.f, ORIG, FIN | ACK, 40, now));
+	assert_false(mp_flow_refresh(c.f, REPLY, RST, 40, now));
+	assert_false(mp_flow_refresh(c.f, REPLY, SYN | ACK, 40, now));
+	assert_int_equal(mp_flow_pkts(c.f, ORIG), pkts + 1);
+	assert_int_equal(mp_flow_bytes(c.f, ORIG), bytes + 1000);
+	assert_int_equal(c.f->state, MP_FLOW_S_ESTABLISHED);
+	assert_int_not_equal(c.f->last_tsc, now);
+	/* And the FIN through mp_flow_track() moves the state on. */
+	assert_int_equal(seg(ORIG, FIN | ACK, C_ISN + 1, S_ISN + 1, 0), MP_FLOW_EV_NONE);
+	assert_int_not_equal(c.f->state, MP_FLOW_S_ESTABLISHED);
+	assert_false(mp_flow_refresh(c.f, ORIG, ACK, 40, now));
+}
+
 /* ---------------------------------------------------------------------------------------- */
 
 static int
@@ -1706,6 +1848,7 @@ main(void)
 	        TABLE_TEST(test_counters_carry),   TABLE_TEST(test_icmp_translate),
 	        TABLE_TEST(test_icmp_refused),     TABLE_TEST(test_flow_nat_clamp),
 	        TABLE_TEST(test_table_churn),      TABLE_TEST(test_table_chain_bounded),
+	        TABLE_TEST(test_flow_nat4),        TABLE_TEST(test_flow_refresh),
 	};
 
 	return cmocka_run_group_tests_name("flow", tests, group_setup, group_teardown) != 0;
