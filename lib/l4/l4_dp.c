@@ -233,6 +233,29 @@ l4_open(struct mp_l4_ctx *c, const struct mp_flow_key *k, struct rte_mbuf *m, ui
 	return f;
 }
 
+/* The statistics of one packet of f (len bytes of IP header and payload) in direction dir. */
+static inline void
+l4_count(struct mp_l4_ctx *c, const struct mp_flow *f, unsigned int dir, uint32_t len,
+         enum mp_flow_event ev)
+{
+	struct mp_l4_endpoint_stats *es;
+	struct mp_l4_listener_stats *ls;
+
+	/* Flows of an older generation forward but count nowhere: their indexes are gone. */
+	if (f->user != c->cfg->generation)
+		return;
+	es = &c->ws->estats[l4_ep_index(c, f->cluster, f->endpoint)];
+	ls = &c->ws->lstats[f->listener];
+	ls->pkts[dir]++;
+	ls->bytes[dir] += len;
+	es->bytes[dir] += len;
+	if (ev == MP_FLOW_EV_CONNECT_OK) {
+		es->connect_ok++;
+		mp_hist_record(&c->ws->connect[f->cluster], c->net->now - f->created_tsc);
+	}
+	es->connect_failed += ev == MP_FLOW_EV_CONNECT_RST;
+}
+
 /* Track, NAT and send one packet of flow f. */
 static void
 l4_forward(struct mp_l4_ctx *c, struct mp_flow *f, unsigned int dir, struct rte_mbuf *m,
@@ -244,22 +267,7 @@ l4_forward(struct mp_l4_ctx *c, struct mp_flow *f, unsigned int dir, struct rte_
 	enum mp_flow_event ev = mp_flow_track(c->flows, f, dir, p, pi, c->net->now);
 	uint8_t *l3;
 
-	/* Flows of an older generation forward but count nowhere: their indexes are gone. */
-	if (f->user == c->cfg->generation) {
-		struct mp_l4_endpoint_stats *es =
-		        &c->ws->estats[l4_ep_index(c, f->cluster, f->endpoint)];
-		struct mp_l4_listener_stats *ls = &c->ws->lstats[f->listener];
-		uint32_t len = pi->pkt_len - pi->l3_off;
-
-		ls->pkts[dir]++;
-		ls->bytes[dir] += len;
-		es->bytes[dir] += len;
-		if (ev == MP_FLOW_EV_CONNECT_OK) {
-			es->connect_ok++;
-			mp_hist_record(&c->ws->connect[f->cluster], c->net->now - f->created_tsc);
-		}
-		es->connect_failed += ev == MP_FLOW_EV_CONNECT_RST;
-	}
+	l4_count(c, f, dir, pi->pkt_len - pi->l3_off, ev);
 	if (!mp_flow_nat(c->flows, f, dir, p, pi)) {
 		mp_net_drop(c->net, m, MP_DROP_NAT_FAILED);
 		return;
@@ -268,6 +276,33 @@ l4_forward(struct mp_l4_ctx *c, struct mp_flow *f, unsigned int dir, struct rte_
 	/* Checksums were updated in software: no stale receive flags may reach a TX offload. */
 	m->ol_flags = 0;
 	mp_net_forward(c->net, m, pi->l3_off, family, family == AF_INET ? l3 + 16 : l3 + 24, port);
+}
+
+/*
+ * l4_forward() for an IPv4 TCP or UDP packet, taken the short way when its flow is in its steady
+ * state (mp_flow_refresh(): no TCP state to run, no SYN whose MSS to clamp); the whole way when
+ * not.
+ */
+static inline void
+l4_forward4(struct mp_l4_ctx *c, struct mp_flow *f, unsigned int dir, struct rte_mbuf *m,
+            uint16_t port)
+{
+	const struct mp_pkt_info *pi = mp_pkt_info_of(m);
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	uint8_t *l3 = p + pi->l3_off, *l4 = p + pi->l4_off;
+	uint32_t len = pi->pkt_len - pi->l3_off;
+	uint8_t flags =
+	        pi->l4_proto == IPPROTO_TCP ? ((const struct rte_tcp_hdr *)l4)->tcp_flags : 0;
+
+	if (!mp_flow_refresh(f, dir, flags, len, c->net->now)) {
+		l4_forward(c, f, dir, m, port);
+		return;
+	}
+	l4_count(c, f, dir, len, MP_FLOW_EV_NONE);
+	mp_flow_nat4(f, dir, l3, l4, pi->l4_proto);
+	m->ol_flags = 0;
+	mp_net_forward(c->net, m, pi->l3_off, AF_INET, l3 + offsetof(struct rte_ipv4_hdr, dst_addr),
+	               port);
 }
 
 /*
@@ -308,54 +343,102 @@ l4_icmp_error(struct mp_l4_ctx *c, struct rte_mbuf *m, uint16_t port)
 	mp_net_output(c->net, m, family, family == AF_INET ? l3 + 16 : l3 + 24, port);
 }
 
-/* Look up a burst of packets this worker owns and forward each. */
+/* A packet with key k that no flow of the burst's lookup matched: open one, or hand it on. */
+static void
+l4_miss(struct mp_l4_ctx *c, uint16_t port, struct rte_mbuf *m, const struct mp_flow_key *k,
+        bool *opened)
+{
+	struct mp_flow *f;
+	uint8_t d;
+
+	/* A flow opened earlier in this burst is not in the bulk answer: ask again. */
+	if (*opened && mp_flow_lookup_bulk(c->flows, &k, 1, &f, &d) == 1) {
+		l4_forward(c, f, d, m, port);
+		return;
+	}
+	if (l4_probe_input(c, m, port))
+		return;
+	f = l4_open(c, k, m, port);
+	if (f == NULL)
+		return;
+	*opened = true;
+	l4_forward(c, f, MP_FLOW_DIR_ORIG, m, port);
+}
+
+/* How l4_process() looks a packet up. */
+enum l4_lane {
+	L4_LANE_V4,   /* IPv4 TCP or UDP: by its tuple, in the packet */
+	L4_LANE_KEY,  /* IPv6 TCP or UDP: by a key */
+	L4_LANE_ICMP, /* an ICMP error, handled at once */
+};
+
+/*
+ * Look up a burst of packets this worker owns and forward each, in order. IPv4 TCP and UDP, most
+ * of the traffic, are looked up by the tuple in the packet and, when their flow is in its steady
+ * state, forwarded without building a key (l4_forward4()).
+ */
 static void
 l4_process(struct mp_l4_ctx *c, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 {
+	struct mp_flow_tuple4 tu[L4_STEER_BURST];
+	struct mp_flow *f4[L4_STEER_BURST];
+	uint8_t d4[L4_STEER_BURST];
 	struct mp_flow_key keys[L4_STEER_BURST];
 	const struct mp_flow_key *kp[L4_STEER_BURST];
-	struct rte_mbuf *ms[L4_STEER_BURST];
-	struct mp_flow *flows[L4_STEER_BURST];
-	uint8_t dir[L4_STEER_BURST];
-	unsigned int i, k = 0;
+	struct mp_flow *fk[L4_STEER_BURST];
+	uint8_t dk[L4_STEER_BURST];
+	uint8_t lane[L4_STEER_BURST];
+	unsigned int i, n4 = 0, nk = 0;
 	bool opened = false;
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
+		const struct mp_pkt_info *pi = mp_pkt_info_of(m);
+		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
 
-		if (!mp_flow_key_from_pkt(&keys[k], rte_pktmbuf_mtod(m, const uint8_t *),
-		                          mp_pkt_info_of(m))) {
-			l4_icmp_error(c, m, port);
-			continue;
+		if (pi->l3 == MP_L3_IPV4 &&
+		    (pi->l4_proto == IPPROTO_TCP || pi->l4_proto == IPPROTO_UDP) &&
+		    pi->l4_len != 0 && !(pi->flags & MP_PKT_F_FRAG)) {
+			mp_flow_tuple4_from_pkt(&tu[n4++], p + pi->l3_off, p + pi->l4_off,
+			                        pi->l4_proto);
+			lane[i] = L4_LANE_V4;
+		} else if (mp_flow_key_from_pkt(&keys[nk], p, pi)) {
+			kp[nk] = &keys[nk];
+			nk++;
+			lane[i] = L4_LANE_KEY;
+		} else {
+			lane[i] = L4_LANE_ICMP;
 		}
-		kp[k] = &keys[k];
-		ms[k++] = m;
 	}
-	mp_flow_lookup_bulk(c->flows, kp, k, flows, dir);
-	for (i = 0; i < k; i++) {
-		struct mp_flow *f = flows[i];
-		unsigned int d = dir[i];
+	mp_flow_lookup4_bulk(c->flows, tu, n4, f4, d4);
+	if (nk != 0)
+		mp_flow_lookup_bulk(c->flows, kp, nk, fk, dk);
+	for (i = 0, n4 = 0, nk = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct mp_flow_key k;
 
-		/* A flow opened earlier in this burst is not in the bulk answer: ask again. */
-		if (f == NULL && opened) {
-			struct mp_flow *again;
-			uint8_t d2;
-
-			if (mp_flow_lookup_bulk(c->flows, &kp[i], 1, &again, &d2) == 1) {
-				f = again;
-				d = d2;
+		switch (lane[i]) {
+		case L4_LANE_V4:
+			if (f4[n4] != NULL) {
+				l4_forward4(c, f4[n4], d4[n4], m, port);
+			} else {
+				mp_flow_key_from_pkt(&k, rte_pktmbuf_mtod(m, const uint8_t *),
+				                     mp_pkt_info_of(m));
+				l4_miss(c, port, m, &k, &opened);
 			}
+			n4++;
+			break;
+		case L4_LANE_KEY:
+			if (fk[nk] != NULL)
+				l4_forward(c, fk[nk], dk[nk], m, port);
+			else
+				l4_miss(c, port, m, &keys[nk], &opened);
+			nk++;
+			break;
+		case L4_LANE_ICMP:
+			l4_icmp_error(c, m, port);
+			break;
 		}
-		if (f == NULL && l4_probe_input(c, ms[i], port))
-			continue;
-		if (f == NULL) {
-			f = l4_open(c, &keys[i], ms[i], port);
-			if (f == NULL)
-				continue;
-			opened = true;
-			d = MP_FLOW_DIR_ORIG;
-		}
-		l4_forward(c, f, d, ms[i], port);
 	}
 }
 
