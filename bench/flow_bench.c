@@ -23,7 +23,8 @@
  * `scatter`), so that at a million flows the table misses the cache as it does in the pipeline:
  * build the original key of 32 flows (in cache, as from packets in hand), look them up, and
  * account a packet to each with mp_flow_track() (the line a packet writes). The baseline finds
- * the flows with rte_hash_lookup_bulk_data() and tracks them the same way.
+ * the flows with rte_hash_lookup_bulk_data() and tracks them the same way; flow_tuple4 finds
+ * them with mp_flow_lookup4_bulk(), from the tuples as their IPv4 packets carry them.
  *
  * flow_nat/<impl>/ipv4_tcp: the NAT rewrite of a burst of 32 IPv4/TCP packets with 64 bytes of
  * payload. Even iterations translate every packet, odd ones translate it back, so the packets
@@ -73,16 +74,27 @@ rnd(void)
 /* ---------------------------------------------------------------------------------------- */
 /* Lookup                                                                                    */
 
-/* The flow table's hash and compare (lib/flow/flow.c), for a baseline that differs in nothing
- * else. */
+/* The flow table's hash and compare (lib/flow/flow_priv.h), for a baseline that differs in
+ * nothing else: an IPv4 key hashes its two non-zero words (addresses; ports, family, protocol),
+ * an IPv6 key all five. */
 static uint32_t
 key_hash(const void *key, uint32_t key_len, uint32_t init_val)
 {
+	const struct mp_flow_key *k = key;
 	uint64_t w[KEY_WORDS];
 	unsigned int i;
 
 	RTE_SET_USED(key_len);
 	memcpy(w, key, sizeof(w));
+	if (k->family == AF_INET) {
+		uint32_t a[2];
+		uint64_t addrs;
+
+		memcpy(&a[0], k->src, sizeof(a[0]));
+		memcpy(&a[1], k->dst, sizeof(a[1]));
+		memcpy(&addrs, a, sizeof(addrs));
+		return rte_hash_crc_8byte(w[KEY_WORDS - 1], rte_hash_crc_8byte(addrs, init_val));
+	}
 	for (i = 0; i < KEY_WORDS; i++)
 		init_val = rte_hash_crc_8byte(w[i], init_val);
 	return init_val;
@@ -344,13 +356,39 @@ track_keys(uint32_t flows, uint32_t *next, struct mp_flow_key *keys)
 	}
 }
 
-/* flow_track_all: find the flows with mp_flow_lookup_bulk(), or (baseline) with rte_hash. */
+/* How flow_track_all finds the flows. */
+enum track_by {
+	TRACK_HASH,  /* the baseline: rte_hash_lookup_bulk_data() */
+	TRACK_KEY,   /* mp_flow_lookup_bulk() */
+	TRACK_TUPLE, /* mp_flow_lookup4_bulk(), from the tuples as IPv4 packets carry them */
+};
+
+/* The IPv4 tuple of key k. */
 static void
-track_all(struct mp_bench_state *s, uint32_t flows, bool baseline)
+track_tuple(const struct mp_flow_key *k, struct mp_flow_tuple4 *tu)
 {
+	uint8_t l3[IP4_LEN] = {0}, l4[4];
+
+	memcpy(l3 + 12, k->src, 4);
+	memcpy(l3 + 16, k->dst, 4);
+	memcpy(l4, &k->sport, 2);
+	memcpy(l4 + 2, &k->dport, 2);
+	mp_flow_tuple4_from_pkt(tu, l3, l4, k->proto);
+}
+
+/* flow_track_all: find the flows as `by` says, then track a packet on each. */
+static void
+track_all(struct mp_bench_state *s, uint32_t flows, enum track_by by)
+{
+	static const char *const what[] = {
+	        [TRACK_HASH] = "rte_hash_lookup_bulk_data, then mp_flow_track, all flows scattered",
+	        [TRACK_KEY] = "mp_flow_lookup_bulk, then mp_flow_track, all flows scattered",
+	        [TRACK_TUPLE] = "mp_flow_lookup4_bulk, then mp_flow_track, all flows scattered",
+	};
 	struct lookup_set *ls = lookup_set_get(s, flows);
 	struct mp_flow_key keys[BURST];
 	const struct mp_flow_key *kp[BURST];
+	struct mp_flow_tuple4 tu[BURST];
 	struct mp_flow *out[BURST];
 	uint8_t dir[BURST];
 	uint64_t hits = 0, now = 0, mask;
@@ -364,31 +402,43 @@ track_all(struct mp_bench_state *s, uint32_t flows, bool baseline)
 	memset(dir, MP_FLOW_DIR_ORIG, sizeof(dir)); /* the baseline finds original keys only */
 	while (mp_bench_keep_running(s)) {
 		track_keys(ls->flows, &next, keys);
-		if (baseline)
+		switch (by) {
+		case TRACK_HASH:
 			hits += (unsigned int)rte_hash_lookup_bulk_data(ls->hash, (const void **)kp,
 			                                                BURST, &mask, (void **)out);
-		else
+			break;
+		case TRACK_KEY:
 			hits += mp_flow_lookup_bulk(ls->table, kp, BURST, out, dir);
+			break;
+		case TRACK_TUPLE: /* bench_keys() are all IPv4 */
+			for (i = 0; i < BURST; i++)
+				track_tuple(&keys[i], &tu[i]);
+			hits += mp_flow_lookup4_bulk(ls->table, tu, BURST, out, dir);
+			break;
+		}
 		now++;
 		for (i = 0; i < BURST; i++)
 			mp_flow_track(ls->table, out[i], dir[i], track_pkt, &track_pi, now);
 	}
-	lookup_report(s, hits,
-	              baseline
-	                      ? "rte_hash_lookup_bulk_data, then mp_flow_track, all flows scattered"
-	                      : "mp_flow_lookup_bulk, then mp_flow_track, all flows scattered");
+	lookup_report(s, hits, what[by]);
 }
 
 static void
 track_flow(struct mp_bench_state *s, void *arg)
 {
-	track_all(s, (uint32_t)(uintptr_t)arg, false);
+	track_all(s, (uint32_t)(uintptr_t)arg, TRACK_KEY);
 }
 
 static void
 track_hash(struct mp_bench_state *s, void *arg)
 {
-	track_all(s, (uint32_t)(uintptr_t)arg, true);
+	track_all(s, (uint32_t)(uintptr_t)arg, TRACK_HASH);
+}
+
+static void
+track_tuple4(struct mp_bench_state *s, void *arg)
+{
+	track_all(s, (uint32_t)(uintptr_t)arg, TRACK_TUPLE);
 }
 
 #define FLOWS_1K   ((void *)(uintptr_t)1000)
@@ -410,6 +460,7 @@ MP_BENCH_ARG(lookup_hash_touch, "flow_lookup_touch/hash_baseline/1m", FLOWS_1M);
 MP_BENCH_ARG(lookup_flow_touch, "flow_lookup_touch/flow/1m", FLOWS_1M);
 MP_BENCH_ARG(track_hash, "flow_track_all/hash_baseline/1m", FLOWS_1M);
 MP_BENCH_ARG(track_flow, "flow_track_all/flow/1m", FLOWS_1M);
+MP_BENCH_ARG(track_tuple4, "flow_track_all/flow_tuple4/1m", FLOWS_1M);
 
 /* ---------------------------------------------------------------------------------------- */
 /* NAT                                                                                       */
