@@ -410,7 +410,8 @@ l4_process(struct mp_l4_ctx *c, uint16_t port, struct rte_mbuf **pkts, uint16_t 
 			lane[i] = L4_LANE_ICMP;
 		}
 	}
-	mp_flow_lookup4_bulk(c->flows, tu, n4, f4, d4);
+	if (n4 != 0)
+		mp_flow_lookup4_bulk(c->flows, tu, n4, f4, d4);
 	if (nk != 0)
 		mp_flow_lookup_bulk(c->flows, kp, nk, fk, dk);
 	for (i = 0, n4 = 0, nk = 0; i < n; i++) {
