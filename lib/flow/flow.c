@@ -266,6 +266,7 @@ mp_flow_create(struct mp_flow_table *t, const struct mp_flow_key *orig,
 		f->port[2 * dir + 1] = k[dir].dport;
 	}
 	f->proto = k[0].proto;
+	flow_nat_deltas(f);
 	f->state = f->proto == IPPROTO_TCP ? MP_FLOW_S_NONE : MP_FLOW_S_UDP;
 	f->flags = MP_FLOW_F_USED;
 	f->last_tsc = now;

@@ -91,6 +91,10 @@ flow_count(struct mp_flow *f, unsigned int dir, uint32_t len)
 	f->bytes_lo[dir] = b;
 }
 
+/* Fill f->nat_ck for an IPv4 flow whose addresses and ports are set (nat.c). */
+void
+flow_nat_deltas(struct mp_flow *f);
+
 /* A flow's reference in the index. */
 static inline uint32_t
 flow_ref(const struct mp_flow_table *t, const struct mp_flow *f, unsigned int dir)

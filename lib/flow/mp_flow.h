@@ -176,7 +176,8 @@ struct mp_flow {
 	uint32_t endpoint;    /**< caller's: endpoint index */
 	uint16_t listener;    /**< caller's: listener index */
 	uint16_t cluster;     /**< caller's: cluster index */
-	uint32_t pkts_lo[2];  /**< by direction, low 32 bits */
+	uint16_t pkts_lo[2];  /**< by direction, low 16 bits */
+	uint16_t nat_ck[2];   /**< IPv4: see flow_nat_deltas() (lib/flow/nat.c) */
 	uint32_t bytes_lo[2]; /**< by direction, low 32 bits; IP header and payload */
 	rte_be16_t port[4];   /**< by enum mp_flow_end, network order */
 	uint8_t family;       /**< AF_INET or AF_INET6 */
@@ -197,8 +198,8 @@ struct mp_flow {
 	uint64_t armed_tsc;  /**< deadline the timer is armed for */
 	uint64_t created_tsc;
 
-	/* Line 3: the counters' high halves, written once in 4 G packets or bytes. */
-	uint32_t pkts_hi[2];
+	/* Line 3: the counters' high parts, written once in 64 Ki packets or 4 GiB. */
+	uint32_t pkts_hi[2]; /**< the packet counts above their low 16 bits (48 bits in all) */
 	uint32_t bytes_hi[2];
 } __rte_cache_aligned;
 
@@ -227,7 +228,7 @@ mp_flow_dst(const struct mp_flow *f, unsigned int dir)
 static inline uint64_t
 mp_flow_pkts(const struct mp_flow *f, unsigned int dir)
 {
-	return (uint64_t)f->pkts_hi[dir] << 32 | f->pkts_lo[dir];
+	return (uint64_t)f->pkts_hi[dir] << 16 | f->pkts_lo[dir];
 }
 
 /** Bytes (IP header and payload) of direction dir so far. */

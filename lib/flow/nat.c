@@ -224,17 +224,54 @@ mp_flow_nat_rewrite(uint8_t *p, const struct mp_pkt_info *pi, const struct mp_fl
 	return true;
 }
 
+/* The delta that undoes delta d: its ones' complement negation, 0xffff for a zero sum. */
+static inline uint16_t
+csum_neg(uint16_t d)
+{
+	return d == UINT16_MAX ? UINT16_MAX : (uint16_t)~d;
+}
+
+/*
+ * What the original direction's NAT changes in the checksums of an IPv4 flow's packets, folded
+ * to 16 bits: nat_ck[0] for its addresses (the IPv4 header), nat_ck[1] for addresses and ports
+ * (TCP, UDP). The packets of a direction always arrive with its tuple, so these are the same
+ * for each. The reply direction changes the same words back: its deltas are the negations, and
+ * as a sum that is not zero (the addresses of a flow are never all ones and zeros) folds to a
+ * value in 1..0xffff, csum_neg() gives exactly the value nat_apply() would fold to.
+ */
+void
+flow_nat_deltas(struct mp_flow *f)
+{
+	uint64_t d;
+
+	if (f->family != AF_INET)
+		return;
+	/* In as addr4[0] -> addr4[1], port[0] -> port[1]; out as [3] -> [2] (mp_flow_nat()). */
+	d = csum_delta(0, f->addr4[0], f->addr4[3], IP4_ADDR_LEN);
+	d = csum_delta(d, f->addr4[1], f->addr4[2], IP4_ADDR_LEN);
+	f->nat_ck[0] = csum_fold(d);
+	d += (uint64_t)(uint16_t)~f->port[0] + (uint16_t)~f->port[1] + f->port[3] + f->port[2];
+	f->nat_ck[1] = csum_fold(d);
+}
+
 void
 mp_flow_nat4(const struct mp_flow *f, unsigned int dir, uint8_t *l3, uint8_t *l4, uint8_t proto)
 {
 	unsigned int o = 2 * (1 - dir);
-	uint64_t d;
+	uint16_t d3 = f->nat_ck[0], d4 = f->nat_ck[1];
 
-	/* nat_apply() with what the caller knows: IPv4, and a header that holds the checksum. */
-	d = nat_addrs(l3, true, f->addr4[o + 1], f->addr4[o]);
-	d += nat_ports(l4, f->port[o + 1], f->port[o]);
+	/* nat_apply() with the deltas computed when the flow was created. */
+	if (dir != MP_FLOW_DIR_ORIG) {
+		d3 = csum_neg(d3);
+		d4 = csum_neg(d4);
+	}
+	memcpy(l3 + IP4_SRC_OFF, f->addr4[o + 1], IP4_ADDR_LEN);
+	memcpy(l3 + IP4_DST_OFF, f->addr4[o], IP4_ADDR_LEN);
+	csum_store(l3 + IP4_CKSUM_OFF, csum_update(csum_load(l3 + IP4_CKSUM_OFF), d3));
+	memcpy(l4, &f->port[o + 1], sizeof(f->port[0]));
+	memcpy(l4 + sizeof(f->port[0]), &f->port[o], sizeof(f->port[0]));
 	nat_l4_cksum(l4, proto, true,
-	             proto == IPPROTO_TCP ? TCP_HDR_MIN : sizeof(struct rte_udp_hdr), d);
+	             proto == IPPROTO_TCP ? TCP_HDR_MIN : sizeof(struct rte_udp_hdr), d4);
 }
 
 bool
