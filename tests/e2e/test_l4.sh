@@ -413,8 +413,10 @@ l = mine[0]
 ok = (l["type"] == "l4" and l["listener"] == "web-vip" and l["cluster"] == "web" and
       l["protocol"] == "tcp" and l["vip"] == "10.10.0.100:80" and
       l["snat"].startswith("10.20.0.250:") and l["state"] == "time_wait" and
-      l["reason"] == "fin" and size <= l["bytes_out"] <= size * 1.1 + 20000 and
-      0 < l["bytes_in"] < 100000 and l["packets_in"] > 0 and l["packets_out"] > 0 and
+      # The whole file at least, and not twice: retransmissions (a loaded machine, the
+      # sanitizer build) pass through meshpath and count, headers add 4 %.
+      l["reason"] == "fin" and size <= l["bytes_out"] <= size * 1.5 + 20000 and
+      0 < l["bytes_in"] < 100000 and l["packets_in"] > 0 and l["packets_out"] >= size // 1460 and
       l["time"].endswith("Z") and l["duration_ms"] >= 0 and
       (backend is None or l["endpoint"] == "10.20.0.%s:80" % backend))
 if not ok:
