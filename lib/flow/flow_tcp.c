@@ -228,7 +228,6 @@ tcp_track(struct mp_flow_table *t, struct mp_flow *f, const struct tcp_seg *s, u
 bool
 mp_flow_refresh(struct mp_flow *f, unsigned int dir, uint8_t tcp_flags, uint32_t len, uint64_t now)
 {
-	/* What mp_flow_track() does for these two, below. */
 	if (f->state != MP_FLOW_S_UDP &&
 	    (f->state != MP_FLOW_S_ESTABLISHED ||
 	     (tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_FIN_FLAG | RTE_TCP_RST_FLAG))))
@@ -243,25 +242,20 @@ mp_flow_track(struct mp_flow_table *t, struct mp_flow *f, unsigned int dir, cons
               const struct mp_pkt_info *pi, uint64_t now)
 {
 	const uint8_t *tcp = p + pi->l4_off;
+	uint32_t len = pi->pkt_len - pi->l3_off;
+	bool has_tcp = pi->l4_proto == IPPROTO_TCP && pi->l4_len >= TCP_HDR_MIN &&
+	               !(pi->flags & MP_PKT_F_FRAG);
 	struct tcp_seg s;
 
-	flow_count(f, dir, pi->pkt_len - pi->l3_off);
-	if (f->state == MP_FLOW_S_UDP) {
-		f->last_tsc = now;
+	s.flags = has_tcp ? tcp[TCP_FLAGS_OFF] : 0;
+	/* The common case, UDP or data on an established connection, only refreshes. */
+	if (likely(mp_flow_refresh(f, dir, s.flags, len, now)))
 		return MP_FLOW_EV_NONE;
-	}
-	if (pi->l4_proto != IPPROTO_TCP || pi->l4_len < TCP_HDR_MIN ||
-	    (pi->flags & MP_PKT_F_FRAG)) {
+	flow_count(f, dir, len);
+	if (!has_tcp) {
 		/* Nothing to read a state from (the caller accounts something else to the flow). */
 		if (f->state != MP_FLOW_S_SYN_SENT)
 			f->last_tsc = now;
-		return MP_FLOW_EV_NONE;
-	}
-	s.flags = tcp[TCP_FLAGS_OFF];
-	/* The common case, data on an established connection, only refreshes. */
-	if (likely(f->state == MP_FLOW_S_ESTABLISHED &&
-	           !(s.flags & (RTE_TCP_SYN_FLAG | RTE_TCP_FIN_FLAG | RTE_TCP_RST_FLAG)))) {
-		f->last_tsc = now;
 		return MP_FLOW_EV_NONE;
 	}
 	s.seq = rd32(tcp, TCP_SEQ_OFF);
