@@ -80,7 +80,6 @@ struct meshpath {
 	struct mp_port ports[MP_MAX_PORTS];
 	struct mp_net_iface ifaces[MP_MAX_PORTS];
 	struct mp_snapshot *snap; /* published to the workers; replaced under RCU */
-	uint64_t snap_serial;     /* the serial of snap */
 	uint16_t generation;      /* of the configuration: one more at each reload */
 	uint64_t reloads;         /* reloads applied */
 	uint64_t reload_failures; /* reloads refused (bad or incompatible config) */

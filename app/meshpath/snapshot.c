@@ -144,7 +144,7 @@ snapshot_publish(struct meshpath *mp, struct mp_snapshot *next)
 	struct mp_snapshot *old = mp->snap;
 
 	/* A new snapshot may be allocated where a freed one was: workers compare serials. */
-	next->serial = ++mp->snap_serial;
+	next->serial = old->serial + 1;
 	pthread_mutex_lock(&mp->lock);
 	__atomic_store_n(&mp->snap, next, __ATOMIC_RELEASE);
 	snapshot_stats(mp, next);
@@ -202,7 +202,7 @@ mp_snapshot_first(struct meshpath *mp)
 	mp->snap = snapshot_build(mp, conf, NULL);
 	if (mp->snap == NULL)
 		return -EINVAL;
-	mp->snap->serial = ++mp->snap_serial;
+	mp->snap->serial = 1;
 	snapshot_stats(mp, mp->snap);
 	MP_LOG(INFO, "%u routes, %u listeners, %u clusters, %u HTTP route tables",
 	       mp_route_count(mp->snap->routes), mp_l4_listeners_count(mp->snap->l4->listeners),
