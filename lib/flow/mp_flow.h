@@ -375,10 +375,9 @@ mp_flow_lookup_bulk(struct mp_flow_table *t, const struct mp_flow_key *keys[], u
  * is built. The same flow as the key of mp_flow_key_from_pkt().
  */
 struct mp_flow_tuple4 {
-	uint64_t addrs; /**< the 8 bytes from the IPv4 source address: source, then destination */
-	uint32_t
-	        ports; /**< the 4 bytes from the TCP or UDP header: source, then destination port */
-	uint8_t proto; /**< IPPROTO_TCP or IPPROTO_UDP */
+	uint64_t addrs; /**< 8 bytes from the IPv4 source address: source, then destination */
+	uint32_t ports; /**< 4 bytes from the TCP or UDP header: source, then destination port */
+	uint8_t proto;  /**< IPPROTO_TCP or IPPROTO_UDP */
 };
 
 /** The tuple of an IPv4 packet whose header is at l3 and TCP or UDP header (proto) at l4. */
@@ -477,6 +476,10 @@ mp_flow_nat_rewrite(uint8_t *p, const struct mp_pkt_info *pi, const struct mp_fl
  * a SYN or SYN-ACK to params.mss_clamp when set. Data-path safe.
  * @return false when the packet is not rewritable (counted; the caller drops it)
  */
+bool
+mp_flow_nat(struct mp_flow_table *t, const struct mp_flow *f, unsigned int dir, uint8_t *p,
+            const struct mp_pkt_info *pi);
+
 /**
  * mp_flow_nat() for the packets mp_flow_refresh() took: IPv4 TCP or UDP (proto), no SYN, so
  * nothing to clamp; l3 and l4 are its IPv4 and TCP/UDP headers, which the caller parsed. Rewrites
@@ -484,10 +487,6 @@ mp_flow_nat_rewrite(uint8_t *p, const struct mp_pkt_info *pi, const struct mp_fl
  */
 void
 mp_flow_nat4(const struct mp_flow *f, unsigned int dir, uint8_t *l3, uint8_t *l4, uint8_t proto);
-
-bool
-mp_flow_nat(struct mp_flow_table *t, const struct mp_flow *f, unsigned int dir, uint8_t *p,
-            const struct mp_pkt_info *pi);
 
 /**
  * Lower the MSS option of a TCP SYN or SYN-ACK to mss when it is larger, updating the TCP
