@@ -138,11 +138,11 @@ fi
 pps() { /usr/bin/python3 -c 'import json, sys; print(int(json.loads(sys.argv[1])["rx_pps"]))' "$1"; }
 
 # L4_ROUNDS=N: testpmd and meshpath alternate N times per case; each column is the median of
-# the rounds (the ratios are medians of each round's ratio). This machine is shared: one round
-# can move by 10 % or more.
+# the rounds (the ratios are medians of each round's ratio; each round's is printed too). This
+# machine is shared: one round can move by 10 % or more.
 ROUNDS=${L4_ROUNDS:-1}
-echo "| size (B) | flows | testpmd io busy cycles/pkt | meshpath L4 full-NAT busy cycles/pkt | ratio per core | testpmd io (Mpps) | meshpath L4 full-NAT (Mpps) | ratio of rates | testpmd's RX polls |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| size (B) | flows | testpmd io busy cycles/pkt | meshpath L4 full-NAT busy cycles/pkt | ratio per core | each round's | testpmd io (Mpps) | meshpath L4 full-NAT (Mpps) | ratio of rates | testpmd's RX polls |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 for size in ${L4_SIZES:-64 512}; do
 	for flows in ${L4_FLOWS:-1000 1000000}; do
 		: >"$DIR/rounds"
@@ -175,8 +175,9 @@ bp = [num(r[2]) for r in rounds]
 mp = [num(r[3]) for r in rounds]
 per_core = [a / b if a and b else None for a, b in zip(tc, mc)]
 rates = [b / a if a and b else None for a, b in zip(bp, mp)]
-print("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
     size, flows, med(tc, "%.0f"), med(mc, "%.0f"), med(per_core, "%.2f"),
+    " ".join("%.2f" % v if v else "?" for v in per_core),
     med([v / 1e6 if v else None for v in bp], "%.2f"),
     med([v / 1e6 if v else None for v in mp], "%.2f"), med(rates, "%.2f"),
     "; ".join(r[4].replace("_", " ") for r in rounds)))
