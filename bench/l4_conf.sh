@@ -1,4 +1,4 @@
-# Sourced by bench/l4_rate.sh and bench/l4_instr.sh: the device under test's side of the L4
+# Sourced by bench/l4_rate.sh, bench/l4_paired.sh and bench/l4_instr.sh: the device under test's side of the L4
 # benchmark topology, and meshpath's configuration for it. One worker on CPU 1 does full NAT
 # from a UDP VIP to four endpoints; the generator (meshpath-l4gen) plays the clients and the
 # endpoints on the other end of one memif link.
@@ -24,4 +24,45 @@ clusters = ( { name = "sink"; snat = [$snat];
 		      { address = "198.18.100.3"; port = 9; }, { address = "198.18.100.4"; port = 9; } ); } );
 listeners = ( { name = "vip"; protocol = "udp"; address = "$L4_VIP"; port = 9; cluster = "sink"; } );
 CONF
+}
+
+# The device under test is the memif server and starts first: the generator's clock (warm-up,
+# then measurement) only starts once the device is up, however long its start takes (a million
+# flows' tables take seconds to allocate and clear).
+wait_ready() { # PID TEXT LOG: until LOG says TEXT (60 s at most; memif sockets are abstract)
+	for _ in $(seq 600); do
+		kill -0 "$1" 2>/dev/null || { echo "device under test exited:" >&2; tail -20 "$3" >&2; return 1; }
+		grep -q "$2" "$3" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "device under test not ready after 60 s" >&2
+	return 1
+}
+
+tel_stats() { # meshpath's /meshpath/stats, as JSON
+	echo /meshpath/stats | /usr/bin/python3 /usr/bin/dpdk-telemetry.py -f mpl4-dut 2>/dev/null || true
+}
+
+
+busy_per_pkt() { # STATS0 STATS1: meshpath's busy cycles per received packet between two reads
+	/usr/bin/python3 - "$1" "$2" <<'PY' || true
+import json, sys
+a, b = (json.load(open(f))["/meshpath/stats"] for f in sys.argv[1:3])
+n = b["rx_pkts"] - a["rx_pkts"]
+print("%.0f" % ((b["busy_cycles"] - a["busy_cycles"]) / n) if n > 0 else "?")
+PY
+}
+
+# l4_eal_dut: meshpath's EAL arguments into EAL_DUT. Flow tables live in hugepages when the
+# machine has them (L4_HUGEPAGES=N reserves N 2 MiB pages for the run and gives them back on
+# exit, after the caller's cleanup): that is how meshpath runs in production, and a million flows
+# on 4 KiB pages measure TLB misses more than meshpath.
+l4_eal_dut() {
+	EAL_DUT='"--no-pci", "--no-huge", "-m", "2048", "--no-shconf", "--file-prefix", "mpl4-dut"'
+	if [ "${L4_HUGEPAGES:-0}" -gt 0 ]; then
+		HUGE_BEFORE=$(cat /proc/sys/vm/nr_hugepages)
+		echo "$L4_HUGEPAGES" >/proc/sys/vm/nr_hugepages
+		trap 'cleanup; echo "$HUGE_BEFORE" >/proc/sys/vm/nr_hugepages' EXIT
+		EAL_DUT='"--no-pci", "--in-memory", "-m", "1536", "--file-prefix", "mpl4-dut"'
+	fi
 }

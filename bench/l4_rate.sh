@@ -54,19 +54,6 @@ gen_stop() {
 	wait "$GEN" 2>/dev/null || true
 }
 
-# The device under test is the memif server and starts first: the generator's clock (warm-up,
-# then measurement) only starts once the device is up, however long its start takes (a million
-# flows' tables take seconds to allocate and clear).
-wait_ready() { # PID TEXT LOG: until LOG says TEXT (60 s at most; memif sockets are abstract)
-	for _ in $(seq 600); do
-		kill -0 "$1" 2>/dev/null || { echo "device under test exited:" >&2; tail -20 "$3" >&2; return 1; }
-		grep -q "$2" "$3" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "device under test not ready after 60 s" >&2
-	return 1
-}
-
 baseline() { # FLOWS SIZE
 	: >"$DIR/testpmd.log" # emptied before the fork: see wait_ready
 	dpdk-testpmd --no-pci --no-huge -m 512 --no-shconf --file-prefix mpl4-dut --lcores '0@1,1@1' \
@@ -86,10 +73,6 @@ baseline() { # FLOWS SIZE
 		>"$DIR/tp_cycles" || true
 	grep -m1 'RX-bursts' "$DIR/testpmd.log" >"$DIR/tp_bursts" || true
 	cat "$DIR/gen.json"
-}
-
-tel_stats() { # meshpath's /meshpath/stats, as JSON
-	echo /meshpath/stats | /usr/bin/python3 /usr/bin/dpdk-telemetry.py -f mpl4-dut 2>/dev/null || true
 }
 
 meshpath_run() { # FLOWS SIZE
@@ -113,27 +96,13 @@ meshpath_run() { # FLOWS SIZE
 	tel_stats >"$DIR/stats.json"
 	[ -z "${L4_STATS:-}" ] || cp "$DIR/stats.json" "$L4_STATS-$1-$2.json"
 	kill -0 "$m" 2>/dev/null || { echo "meshpath exited early:" >&2; tail -20 "$DIR/mp.log" >&2; }
-	/usr/bin/python3 - "$DIR/stats0.json" "$DIR/stats.json" >"$DIR/cycles" <<'PY' || true
-import json, sys
-a, b = (json.load(open(f))["/meshpath/stats"] for f in sys.argv[1:3])
-n = b["rx_pkts"] - a["rx_pkts"]
-print("%.0f" % ((b["busy_cycles"] - a["busy_cycles"]) / n) if n > 0 else "?")
-PY
+	busy_per_pkt "$DIR/stats0.json" "$DIR/stats.json" >"$DIR/cycles"
 	kill -TERM "$m"; wait "$m" || true
 	gen_stop
 	cat "$DIR/gen.json"
 }
 
-# Flow tables live in hugepages when the machine has them (L4_HUGEPAGES=N reserves N 2 MiB
-# pages for the run and gives them back after): that is how meshpath runs in production, and
-# a million flows on 4 KiB pages measure TLB misses more than meshpath.
-EAL_DUT='"--no-pci", "--no-huge", "-m", "2048", "--no-shconf", "--file-prefix", "mpl4-dut"'
-if [ "${L4_HUGEPAGES:-0}" -gt 0 ]; then
-	HUGE_BEFORE=$(cat /proc/sys/vm/nr_hugepages)
-	echo "$L4_HUGEPAGES" >/proc/sys/vm/nr_hugepages
-	trap 'cleanup; echo "$HUGE_BEFORE" >/proc/sys/vm/nr_hugepages' EXIT
-	EAL_DUT='"--no-pci", "--in-memory", "-m", "1536", "--file-prefix", "mpl4-dut"'
-fi
+l4_eal_dut # sets EAL_DUT (and reserves hugepages when L4_HUGEPAGES is set)
 
 pps() { /usr/bin/python3 -c 'import json, sys; print(int(json.loads(sys.argv[1])["rx_pps"]))' "$1"; }
 
@@ -141,8 +110,7 @@ pps() { /usr/bin/python3 -c 'import json, sys; print(int(json.loads(sys.argv[1])
 # the rounds (the ratios are medians of each round's ratio; each round's is printed too). This
 # machine is shared: one round can move by 10 % or more.
 ROUNDS=${L4_ROUNDS:-1}
-echo "| size (B) | flows | testpmd io busy cycles/pkt | meshpath L4 full-NAT busy cycles/pkt | ratio per core | each round's | testpmd io (Mpps) | meshpath L4 full-NAT (Mpps) | ratio of rates | testpmd's RX polls |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+/usr/bin/python3 "$(dirname "$0")/l4_table.py" --header rate
 for size in ${L4_SIZES:-64 512}; do
 	for flows in ${L4_FLOWS:-1000 1000000}; do
 		: >"$DIR/rounds"
@@ -156,31 +124,6 @@ for size in ${L4_SIZES:-64 512}; do
 			printf '%s %s %s %s %s\n' "${tc:-?}" "${mc:-?}" "$(pps "$b")" "$(pps "$m")" \
 				"${polls:-?}" >>"$DIR/rounds"
 		done
-		/usr/bin/python3 - "$size" "$flows" "$DIR/rounds" <<'PY'
-import statistics, sys
-size, flows, path = sys.argv[1:4]
-def num(v):
-    try:
-        return float(v)
-    except ValueError:
-        return None
-rounds = [line.split() for line in open(path) if line.strip()]
-rounds = [r + ["?"] * (5 - len(r)) for r in rounds]
-def med(values, fmt):
-    values = [v for v in values if v is not None]
-    return fmt % statistics.median(values) if values else "?"
-tc = [num(r[0]) for r in rounds]
-mc = [num(r[1]) for r in rounds]
-bp = [num(r[2]) for r in rounds]
-mp = [num(r[3]) for r in rounds]
-per_core = [a / b if a and b else None for a, b in zip(tc, mc)]
-rates = [b / a if a and b else None for a, b in zip(bp, mp)]
-print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-    size, flows, med(tc, "%.0f"), med(mc, "%.0f"), med(per_core, "%.2f"),
-    " ".join("%.2f" % v if v else "?" for v in per_core),
-    med([v / 1e6 if v else None for v in bp], "%.2f"),
-    med([v / 1e6 if v else None for v in mp], "%.2f"), med(rates, "%.2f"),
-    "; ".join(r[4].replace("_", " ") for r in rounds)))
-PY
+		/usr/bin/python3 "$(dirname "$0")/l4_table.py" rate "$size" "$flows" "$DIR/rounds"
 	done
 done
