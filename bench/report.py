@@ -481,6 +481,7 @@ def main():
                     "; ".join("`%s`: %s" % (n, m) for n, m in failed), ""]
 
     for name, title in (("l4_rate", "L4 packet rate against testpmd io forwarding"),
+                        ("l4_paired", "L4 packet rate against testpmd io, paired in time"),
                         ("l4_conns", "L4 new connections per second against HAProxy and nginx")):
         p = os.path.join(raw, name + ".md")
         if not os.path.exists(p):
@@ -488,7 +489,7 @@ def main():
         out += ["## " + title, ""]
         for header, rows in md_tables(p):
             out += [fmt_table(header, rows), ""]
-            if name == "l4_rate":
+            if name in ("l4_rate", "l4_paired"):
                 # What each costs per packet on its core: the rates' ratio is the generator's.
                 a, b = col(header, "testpmd.*cycles"), col(header, "meshpath.*cycles")
                 if a is not None and b is not None and plot_bars(

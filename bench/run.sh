@@ -26,7 +26,7 @@ START=$(date +%s)
 } >"$raw/meta.txt"
 
 STEPS=3
-[ "$(id -u)" -eq 0 ] && STEPS=8
+[ "$(id -u)" -eq 0 ] && STEPS=9
 N=0
 step() { # NAME OUTPUT COMMAND...: run one step, its stdout into OUTPUT (- for the suite's own
 	# stdout: reopening /dev/stdout would truncate a log file it is redirected to), log how it went
@@ -53,6 +53,8 @@ if [ "$(id -u)" -eq 0 ]; then
 	# Hugepages for meshpath's flow tables, as in production; given back afterwards.
 	step "L4 packet rate against testpmd io (memif)" "$raw/l4_rate.md" \
 		env L4_HUGEPAGES=1024 ./bench/l4_rate.sh "$BUILD" 5
+	step "L4 packet rate against testpmd io, paired in time" "$raw/l4_paired.md" \
+		env L4_HUGEPAGES=1024 ./bench/l4_paired.sh "$BUILD" 5
 	step "L4 new connections/s against HAProxy and nginx" "$raw/l4_conns.md" \
 		./bench/l4_conns.sh "$BUILD" 5
 	# L7: HTTP through kernel forwarding, nginx, HAProxy and meshpath (when it serves HTTP),
@@ -63,7 +65,7 @@ if [ "$(id -u)" -eq 0 ]; then
 		./bench/l7.sh "$BUILD" "$raw" memory
 	step "TCP stack against the kernel (goodput, conns/s, state)" "$raw/tcp_goodput.md" \
 		./bench/tcp_goodput.sh "$BUILD" 5
-	step "L4, L7 and TCP tables printed" - cat "$raw/l4_rate.md" "$raw/l4_conns.md" \
+	step "L4, L7 and TCP tables printed" - cat "$raw/l4_rate.md" "$raw/l4_paired.md" "$raw/l4_conns.md" \
 		"$raw/l7.md" "$raw/l7_mem.md" "$raw/tcp_goodput.md"
 else
 	echo "      the macro benchmarks need root (DPDK devices, namespaces): skipped"

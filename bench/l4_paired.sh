@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# L4 packet rate, paired in time: meshpath's full-NAT UDP path against testpmd's io forwarding,
+# the same traffic and devices as bench/l4_rate.sh, but both devices run at once, each on its own
+# memif link, and the generator sends to them in turns of L4_SLICE_MS (default 500 ms) while the
+# one without traffic is held with SIGSTOP (meshpath-l4gen's paired mode, bench/l4gen.c). On a
+# shared host whose speed moves by tens of percent within a minute, runs of seconds one after the
+# other compare different machines; turns of half a second compare the same one. Each device
+# gets SECONDS of traffic in all, after meshpath's warm-up (which creates its flows).
+#
+# The ratio per core is testpmd's busy cycles per packet over meshpath's, as in l4_rate.sh: each
+# device counts only the loop iterations that brought packets, and every turn ends with the
+# device's queue drained, so the SIGSTOP lands in an empty poll and a held spell never counts
+# as work.
+#
+# usage: bench/l4_paired.sh BUILD_DIR [SECONDS]      (as root; prints a markdown table)
+set -euo pipefail
+BUILD=$(realpath "${1:-build}")
+SECONDS_MEASURE=${2:-10}
+WARMUP=4
+BURST=${L4_BURST:-32}
+SLICE_MS=${L4_SLICE_MS:-500}
+ORDER=${L4_ORDER:-scatter}
+DIR=$(mktemp -d /tmp/mp-l4paired.XXXXXX)
+PIDS=()
+stop_all() { # end what this script started and is still running
+	# A held process handles SIGTERM only once it runs again.
+	for p in "${PIDS[@]}"; do kill -CONT "$p" 2>/dev/null || true; done
+	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+	sleep 0.5
+	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	PIDS=()
+}
+cleanup() {
+	stop_all
+	rm -rf "$DIR" /var/run/dpdk/mpl4-gen /var/run/dpdk/mpl4-dut /var/run/dpdk/mpl4-base
+}
+trap cleanup EXIT
+. "$(dirname "$0")/l4_conf.sh"
+
+l4_eal_dut # sets EAL_DUT (and reserves hugepages when L4_HUGEPAGES is set)
+
+round() { # FLOWS SIZE: one paired run; prints "testpmd_cycles meshpath_cycles base_pps dut_pps turns"
+	local flows=$1 size=$2 tp mp gen
+	: >"$DIR/testpmd.log"
+	dpdk-testpmd --no-pci --no-huge -m 512 --no-shconf --file-prefix mpl4-base --lcores '0@1,1@1' \
+		--vdev "net_memif0,role=server,socket=$DIR/base.sock" -- --forward-mode=io \
+		--port-topology=loop --auto-start --burst="$BURST" --total-num-mbufs=16384 \
+		--stats-period 100 --record-core-cycles >"$DIR/testpmd.log" 2>&1 &
+	tp=$!
+	PIDS+=("$tp")
+	wait_ready "$tp" "packet forwarding - ports=" "$DIR/testpmd.log" || return 1
+	l4_conf "$DIR/mp.conf" "$DIR/dut.sock" "$flows" "$BURST" "$EAL_DUT"
+	"$BUILD/app/meshpath/meshpath" --check "$DIR/mp.conf" >/dev/null || return 1
+	: >"$DIR/mp.log"
+	"$BUILD/app/meshpath/meshpath" -c "$DIR/mp.conf" >"$DIR/mp.log" 2>&1 &
+	mp=$!
+	PIDS+=("$mp")
+	wait_ready "$mp" "running:" "$DIR/mp.log" || return 1
+	: >"$DIR/gen.out"
+	L4GEN_LINGER=1 "$BUILD/bench/meshpath-l4gen" --no-pci --no-huge -m 512 --no-shconf \
+		--file-prefix mpl4-gen -l 0 --vdev "net_memif0,role=client,socket=$DIR/base.sock" \
+		--vdev "net_memif1,role=client,socket=$DIR/dut.sock" -- paired 02:00:00:00:00:01 "$tp" \
+		"$L4_DUT_MAC" "$mp" "$L4_VIP" "$flows" "$size" "$WARMUP" "$SECONDS_MEASURE" "$ORDER" \
+		"$SLICE_MS" >"$DIR/gen.out" 2>"$DIR/gen.err" &
+	gen=$!
+	PIDS+=("$gen")
+	# meshpath's counters after its warm-up (the generator waits for SIGUSR1) and at the end.
+	while ! grep -q '^warm' "$DIR/gen.out" && kill -0 "$gen" 2>/dev/null; do sleep 0.1; done
+	tel_stats >"$DIR/stats0.json"
+	kill -USR1 "$gen" 2>/dev/null || true
+	while ! grep -q '^{' "$DIR/gen.out" && kill -0 "$gen" 2>/dev/null; do sleep 0.1; done
+	grep -q '^{' "$DIR/gen.out" || { echo "generator failed:" >&2; cat "$DIR/gen.err" >&2; return 1; }
+	tel_stats >"$DIR/stats.json"
+	if [ -n "${L4_STATS:-}" ]; then # keep both reads and the generator's report
+		cp "$DIR/stats0.json" "$L4_STATS-$flows-$size.0.json"
+		cp "$DIR/stats.json" "$L4_STATS-$flows-$size.json"
+		grep '^{' "$DIR/gen.out" >"$L4_STATS-$flows-$size.gen.json"
+		echo /meshpath/drops | /usr/bin/python3 /usr/bin/dpdk-telemetry.py -f mpl4-dut \
+			>"$L4_STATS-$flows-$size.drops.json" 2>/dev/null || true
+	fi
+	kill -INT "$tp" 2>/dev/null || true
+	wait "$tp" || true
+	kill -TERM "$mp" 2>/dev/null || true
+	wait "$mp" || true
+	kill -TERM "$gen" 2>/dev/null || true
+	wait "$gen" 2>/dev/null || true
+	PIDS=()
+	# meshpath busy longer than it had traffic (or was drained) would mean a hold landed in a
+	# poll that had packets: such a run is discarded ("?"), and said so.
+	/usr/bin/python3 - "$(grep -o 'CPU cycles/packet=[0-9.]*' "$DIR/testpmd.log" | tail -1 | cut -d= -f2)" \
+		"$DIR/stats0.json" "$DIR/stats.json" "$DIR/gen.out" <<'PY'
+import json, sys
+tp, s0, s1, gen = sys.argv[1:5]
+a, b = (json.load(open(f))["/meshpath/stats"] for f in (s0, s1))
+g = json.loads(next(l for l in open(gen) if l.startswith("{")))
+n, busy = b["rx_pkts"] - a["rx_pkts"], b["busy_cycles"] - a["busy_cycles"]
+mp = "%.0f" % (busy / n) if n > 0 else "?"
+if busy / b["tsc_hz"] > g["dut"]["active_s"] * 1.01:
+    print("meshpath busy %.2f s while it had traffic %.2f s: run discarded"
+          % (busy / b["tsc_hz"], g["dut"]["active_s"]), file=sys.stderr)
+    mp = "?"
+print(tp or "?", mp, int(g["base"]["rx_pps"]), int(g["dut"]["rx_pps"]), g["turns"])
+PY
+}
+
+# L4_ROUNDS=N paired runs per case; the columns are their medians, each run's ratio printed too.
+ROUNDS=${L4_ROUNDS:-3}
+/usr/bin/python3 "$(dirname "$0")/l4_table.py" --header paired
+for size in ${L4_SIZES:-64 512}; do
+	for flows in ${L4_FLOWS:-1000 1000000}; do
+		: >"$DIR/rounds"
+		for _ in $(seq "$ROUNDS"); do
+			round "$flows" "$size" >>"$DIR/rounds" || { echo "? ? ? ? ?" >>"$DIR/rounds"; stop_all; }
+		done
+		/usr/bin/python3 "$(dirname "$0")/l4_table.py" paired "$size" "$flows" "$DIR/rounds"
+	done
+done
