@@ -18,7 +18,7 @@ cleanup() {
 	sleep 0.5
 	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
 	for ns in "$NSC" "$NSP" "$NSS"; do ip netns del "$ns" 2>/dev/null || true; done
-	rm -rf "$DIR"
+	rm -rf "$DIR" "/var/run/dpdk/mpbc-$ID"
 }
 trap cleanup EXIT
 for ns in "$NSC" "$NSP" "$NSS"; do

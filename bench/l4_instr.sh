@@ -20,6 +20,7 @@ cleanup() {
 	[ -z "$VG" ] || kill -KILL "$VG" 2>/dev/null || true
 	[ -z "$GEN" ] || kill -KILL "$GEN" 2>/dev/null || true
 	[ -n "${L4_INSTR_KEEP:-}" ] || rm -rf "$DIR"
+	rm -rf /var/run/dpdk/mpl4i-dut /var/run/dpdk/mpl4i-gen
 }
 trap cleanup EXIT
 

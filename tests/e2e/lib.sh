@@ -26,6 +26,8 @@ e2e_cleanup() {
 	for hook in "${E2E_HOOKS[@]}"; do eval "$hook"; done
 	for l in "${E2E_LINKS[@]}"; do ip link del "$l" 2>/dev/null; done
 	for ns in "${E2E_NETNS[@]}"; do ip netns del "$ns" 2>/dev/null; done
+	# EAL's runtime folder (its telemetry socket), left behind by a process that ended.
+	[ -z "${E2E_PREFIX:-}" ] || rm -rf "/var/run/dpdk/$E2E_PREFIX"
 	if [ "$rc" -ne 0 ] && [ -f "$E2E_DIR/meshpath.log" ]; then
 		echo "---- meshpath log ----"
 		tail -50 "$E2E_DIR/meshpath.log"
