@@ -48,7 +48,7 @@ cleanup() {
 		kill -KILL "$p" 2>/dev/null
 	done
 	for ns in "$NSC" "$NSP" "$NSS"; do ip netns del "$ns" 2>/dev/null; done
-	rm -rf "$DIR"
+	rm -rf "$DIR" "/var/run/dpdk/$PREFIX"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

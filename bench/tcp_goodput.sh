@@ -45,7 +45,7 @@ cleanup() {
 	done
 	ip link del "$VM" 2>/dev/null
 	for ns in "$NSC" "$NSK"; do ip netns del "$ns" 2>/dev/null; done
-	rm -rf "$DIR"
+	rm -rf "$DIR" "/var/run/dpdk/$PREFIX"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
