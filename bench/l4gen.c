@@ -16,11 +16,13 @@
  *
  * drives two devices that share one CPU, the baseline on port 0 and the device under test on
  * port 1, in turns: each device runs only while it gets traffic, the other is held with SIGSTOP
- * (so it takes no CPU). The device under test first gets WARMUP_S alone (its flows are created);
- * the generator then prints "warm" and waits for SIGUSR1 (the caller reads the device's counters
- * meanwhile). Then slices of SLICE_MS alternate, baseline first, until each device had MEASURE_S;
- * every slice ends with the device's queue drained, so that it is stopped idle and its busy-time
- * counters never hold a stopped spell. Both devices run again at the end, before the JSON line.
+ * (so it takes no CPU). Each first gets WARMUP_S alone (a meshpath creates its flows); the
+ * generator then prints "warm", with both devices running idle, and waits for SIGUSR1 (the
+ * caller reads their counters meanwhile). Then slices of SLICE_MS alternate, baseline first,
+ * until each device had MEASURE_S; every slice ends with the device's queue drained, so that it
+ * is stopped idle and its busy-time counters never hold a stopped spell. Both devices run again
+ * at the end, before the JSON line. The baseline is testpmd, or another meshpath build to
+ * compare with (an A/B run).
  * Turns of a fraction of a second put both devices in the same phases of a shared host, which
  * runs of several seconds one after the other do not.
  *
@@ -420,13 +422,22 @@ gen_paired(struct gen_traffic *g, struct gen_link *base, struct gen_link *dut, u
 	unsigned int turns = 0;
 
 	gen_wait_links(2);
+	/* Each warms up alone (a meshpath creates its flows), then both run idle while the caller
+	 * reads their counters. */
 	gen_hold(base);
 	gen_run(g, dut, rte_rdtsc() + warm * hz, 0);
 	gen_drain(dut, dut->tx, dut->rx, 0);
+	gen_hold(dut);
+	gen_release(base);
+	gen_run(g, base, rte_rdtsc() + warm * hz, 0);
+	gen_drain(base, base->tx, base->rx, 0);
+	gen_release(dut);
 	printf("warm\n");
 	fflush(stdout);
-	while (!gen_go && !gen_stop)
-		gen_receive(dut, 0); /* answer its ARP while the caller reads its counters */
+	while (!gen_go && !gen_stop) { /* answer their ARP meanwhile */
+		gen_receive(base, 0);
+		gen_receive(dut, 0);
+	}
 	while (!gen_stop && (base->measured_tsc < budget || dut->measured_tsc < budget)) {
 		struct gen_link *on = turns % 2 == 0 ? base : dut, *off = on == base ? dut : base;
 		uint64_t left = budget > on->measured_tsc ? budget - on->measured_tsc : 0;
