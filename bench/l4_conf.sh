@@ -39,10 +39,9 @@ wait_ready() { # PID TEXT LOG: until LOG says TEXT (60 s at most; memif sockets 
 	return 1
 }
 
-tel_stats() { # meshpath's /meshpath/stats, as JSON
-	echo /meshpath/stats | /usr/bin/python3 /usr/bin/dpdk-telemetry.py -f mpl4-dut 2>/dev/null || true
+tel_stats() { # [PREFIX]: meshpath's /meshpath/stats, as JSON (EAL file prefix mpl4-dut)
+	echo /meshpath/stats | /usr/bin/python3 /usr/bin/dpdk-telemetry.py -f "${1:-mpl4-dut}" 2>/dev/null || true
 }
-
 
 busy_per_pkt() { # STATS0 STATS1: meshpath's busy cycles per received packet between two reads
 	/usr/bin/python3 - "$1" "$2" <<'PY' || true

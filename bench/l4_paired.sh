@@ -20,6 +20,10 @@ WARMUP=4
 BURST=${L4_BURST:-32}
 SLICE_MS=${L4_SLICE_MS:-500}
 ORDER=${L4_ORDER:-scatter}
+# L4_BASE=DIR: the baseline is meshpath built in DIR instead of testpmd (an A/B run of two
+# builds, each with its own flow tables: give L4_HUGEPAGES room for two, 1600 or more).
+BASE_BUILD=
+[ -z "${L4_BASE:-}" ] || BASE_BUILD=$(realpath "$L4_BASE")
 DIR=$(mktemp -d /tmp/mp-l4paired.XXXXXX)
 PIDS=()
 stop_all() { # end what this script started and is still running
@@ -37,41 +41,57 @@ cleanup() {
 }
 trap cleanup EXIT
 . "$(dirname "$0")/l4_conf.sh"
+BASE_MAC=02:00:00:00:00:01 # testpmd's io forwarding does not look at it
+[ -z "$BASE_BUILD" ] || BASE_MAC=$L4_DUT_MAC
 
 l4_eal_dut # sets EAL_DUT (and reserves hugepages when L4_HUGEPAGES is set)
 
-round() { # FLOWS SIZE: one paired run; prints "testpmd_cycles meshpath_cycles base_pps dut_pps turns"
-	local flows=$1 size=$2 tp mp gen
-	: >"$DIR/testpmd.log"
-	dpdk-testpmd --no-pci --no-huge -m 512 --no-shconf --file-prefix mpl4-base --lcores '0@1,1@1' \
-		--vdev "net_memif0,role=server,socket=$DIR/base.sock" -- --forward-mode=io \
-		--port-topology=loop --auto-start --burst="$BURST" --total-num-mbufs=16384 \
-		--stats-period 100 --record-core-cycles >"$DIR/testpmd.log" 2>&1 &
-	tp=$!
-	PIDS+=("$tp")
-	wait_ready "$tp" "packet forwarding - ports=" "$DIR/testpmd.log" || return 1
-	l4_conf "$DIR/mp.conf" "$DIR/dut.sock" "$flows" "$BURST" "$EAL_DUT"
-	"$BUILD/app/meshpath/meshpath" --check "$DIR/mp.conf" >/dev/null || return 1
-	: >"$DIR/mp.log"
-	"$BUILD/app/meshpath/meshpath" -c "$DIR/mp.conf" >"$DIR/mp.log" 2>&1 &
-	mp=$!
-	PIDS+=("$mp")
-	wait_ready "$mp" "running:" "$DIR/mp.log" || return 1
+meshpath_start() { # BUILD CONF SOCK FLOWS EAL PREFIX: start a meshpath, its PID in MP_PID
+	l4_conf "$2" "$3" "$4" "$BURST" "$5"
+	"$1/app/meshpath/meshpath" --check "$2" >/dev/null || return 1
+	: >"$2.log" # emptied before the fork: see wait_ready
+	"$1/app/meshpath/meshpath" -c "$2" >"$2.log" 2>&1 &
+	MP_PID=$!
+	PIDS+=("$MP_PID")
+	wait_ready "$MP_PID" "running:" "$2.log"
+}
+
+round() { # FLOWS SIZE: one paired run; prints "base_cycles meshpath_cycles base_pps dut_pps turns"
+	local flows=$1 size=$2 base mp gen
+	if [ -n "$BASE_BUILD" ]; then
+		meshpath_start "$BASE_BUILD" "$DIR/base.conf" "$DIR/base.sock" "$flows" \
+			"${EAL_DUT//mpl4-dut/mpl4-base}" || return 1
+		base=$MP_PID
+	else
+		: >"$DIR/testpmd.log"
+		dpdk-testpmd --no-pci --no-huge -m 512 --no-shconf --file-prefix mpl4-base \
+			--lcores '0@1,1@1' --vdev "net_memif0,role=server,socket=$DIR/base.sock" -- \
+			--forward-mode=io --port-topology=loop --auto-start --burst="$BURST" \
+			--total-num-mbufs=16384 --stats-period 100 --record-core-cycles \
+			>"$DIR/testpmd.log" 2>&1 &
+		base=$!
+		PIDS+=("$base")
+		wait_ready "$base" "packet forwarding - ports=" "$DIR/testpmd.log" || return 1
+	fi
+	meshpath_start "$BUILD" "$DIR/mp.conf" "$DIR/dut.sock" "$flows" "$EAL_DUT" || return 1
+	mp=$MP_PID
 	: >"$DIR/gen.out"
 	L4GEN_LINGER=1 "$BUILD/bench/meshpath-l4gen" --no-pci --no-huge -m 512 --no-shconf \
 		--file-prefix mpl4-gen -l 0 --vdev "net_memif0,role=client,socket=$DIR/base.sock" \
-		--vdev "net_memif1,role=client,socket=$DIR/dut.sock" -- paired 02:00:00:00:00:01 "$tp" \
+		--vdev "net_memif1,role=client,socket=$DIR/dut.sock" -- paired "$BASE_MAC" "$base" \
 		"$L4_DUT_MAC" "$mp" "$L4_VIP" "$flows" "$size" "$WARMUP" "$SECONDS_MEASURE" "$ORDER" \
 		"$SLICE_MS" >"$DIR/gen.out" 2>"$DIR/gen.err" &
 	gen=$!
 	PIDS+=("$gen")
-	# meshpath's counters after its warm-up (the generator waits for SIGUSR1) and at the end.
+	# The meshpaths' counters after the warm-up (the generator waits for SIGUSR1) and at the end.
 	while ! grep -q '^warm' "$DIR/gen.out" && kill -0 "$gen" 2>/dev/null; do sleep 0.1; done
 	tel_stats >"$DIR/stats0.json"
+	[ -z "$BASE_BUILD" ] || tel_stats mpl4-base >"$DIR/base0.json"
 	kill -USR1 "$gen" 2>/dev/null || true
 	while ! grep -q '^{' "$DIR/gen.out" && kill -0 "$gen" 2>/dev/null; do sleep 0.1; done
 	grep -q '^{' "$DIR/gen.out" || { echo "generator failed:" >&2; cat "$DIR/gen.err" >&2; return 1; }
 	tel_stats >"$DIR/stats.json"
+	[ -z "$BASE_BUILD" ] || tel_stats mpl4-base >"$DIR/base.json"
 	if [ -n "${L4_STATS:-}" ]; then # keep both reads and the generator's report
 		cp "$DIR/stats0.json" "$L4_STATS-$flows-$size.0.json"
 		cp "$DIR/stats.json" "$L4_STATS-$flows-$size.json"
@@ -79,40 +99,48 @@ round() { # FLOWS SIZE: one paired run; prints "testpmd_cycles meshpath_cycles b
 		echo /meshpath/drops | /usr/bin/python3 /usr/bin/dpdk-telemetry.py -f mpl4-dut \
 			>"$L4_STATS-$flows-$size.drops.json" 2>/dev/null || true
 	fi
-	kill -INT "$tp" 2>/dev/null || true
-	wait "$tp" || true
+	kill -INT "$base" 2>/dev/null || true
+	wait "$base" || true
 	kill -TERM "$mp" 2>/dev/null || true
 	wait "$mp" || true
 	kill -TERM "$gen" 2>/dev/null || true
 	wait "$gen" 2>/dev/null || true
 	PIDS=()
-	# meshpath busy longer than it had traffic (or was drained) would mean a hold landed in a
+	# A meshpath busy longer than it had traffic (or was drained) would mean a hold landed in a
 	# poll that had packets: such a run is discarded ("?"), and said so.
-	/usr/bin/python3 - "$(grep -o 'CPU cycles/packet=[0-9.]*' "$DIR/testpmd.log" | tail -1 | cut -d= -f2)" \
-		"$DIR/stats0.json" "$DIR/stats.json" "$DIR/gen.out" <<'PY'
-import json, sys
-tp, s0, s1, gen = sys.argv[1:5]
-a, b = (json.load(open(f))["/meshpath/stats"] for f in (s0, s1))
-g = json.loads(next(l for l in open(gen) if l.startswith("{")))
-n, busy = b["rx_pkts"] - a["rx_pkts"], b["busy_cycles"] - a["busy_cycles"]
-mp = "%.0f" % (busy / n) if n > 0 else "?"
-if busy / b["tsc_hz"] > g["dut"]["active_s"] * 1.01:
-    print("meshpath busy %.2f s while it had traffic %.2f s: run discarded"
-          % (busy / b["tsc_hz"], g["dut"]["active_s"]), file=sys.stderr)
-    mp = "?"
-print(tp or "?", mp, int(g["base"]["rx_pps"]), int(g["dut"]["rx_pps"]), g["turns"])
+	/usr/bin/python3 - "$DIR" "$BASE_BUILD" <<'PY'
+import json, os, re, sys
+d, ab = sys.argv[1], sys.argv[2] != ""
+g = json.loads(next(l for l in open(os.path.join(d, "gen.out")) if l.startswith("{")))
+def cycles(s0, s1, link):
+    a, b = (json.load(open(os.path.join(d, f)))["/meshpath/stats"] for f in (s0, s1))
+    n, busy = b["rx_pkts"] - a["rx_pkts"], b["busy_cycles"] - a["busy_cycles"]
+    if busy / b["tsc_hz"] > g[link]["active_s"] * 1.01:
+        print("meshpath (%s) busy %.2f s while it had traffic %.2f s: run discarded"
+              % (link, busy / b["tsc_hz"], g[link]["active_s"]), file=sys.stderr)
+        return "?"
+    return "%.0f" % (busy / n) if n > 0 else "?"
+if ab:
+    base = cycles("base0.json", "base.json", "base")
+else:
+    m = re.findall(r"CPU cycles/packet=([0-9.]+)", open(os.path.join(d, "testpmd.log")).read())
+    base = m[-1] if m else "?"
+print(base, cycles("stats0.json", "stats.json", "dut"), int(g["base"]["rx_pps"]),
+      int(g["dut"]["rx_pps"]), g["turns"])
 PY
 }
 
 # L4_ROUNDS=N paired runs per case; the columns are their medians, each run's ratio printed too.
 ROUNDS=${L4_ROUNDS:-3}
-/usr/bin/python3 "$(dirname "$0")/l4_table.py" --header paired
+MODE=paired
+[ -z "$BASE_BUILD" ] || MODE=ab
+/usr/bin/python3 "$(dirname "$0")/l4_table.py" --header $MODE
 for size in ${L4_SIZES:-64 512}; do
 	for flows in ${L4_FLOWS:-1000 1000000}; do
 		: >"$DIR/rounds"
 		for _ in $(seq "$ROUNDS"); do
 			round "$flows" "$size" >>"$DIR/rounds" || { echo "? ? ? ? ?" >>"$DIR/rounds"; stop_all; }
 		done
-		/usr/bin/python3 "$(dirname "$0")/l4_table.py" paired "$size" "$flows" "$DIR/rounds"
+		/usr/bin/python3 "$(dirname "$0")/l4_table.py" $MODE "$size" "$flows" "$DIR/rounds"
 	done
 done

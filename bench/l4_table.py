@@ -1,12 +1,13 @@
 #!/usr/bin/python3
 """One row of the L4 packet-rate tables (bench/l4_rate.sh, bench/l4_paired.sh), or their header.
 
-usage: bench/l4_table.py --header rate|paired
-       bench/l4_table.py rate|paired SIZE FLOWS ROUNDS_FILE
+usage: bench/l4_table.py --header rate|paired|ab
+       bench/l4_table.py rate|paired|ab SIZE FLOWS ROUNDS_FILE
 
 ROUNDS_FILE has a line per round: testpmd's busy cycles per packet, meshpath's, testpmd's and
 meshpath's packets per second, then, for `rate`, testpmd's RX polls (spaces as underscores) and,
-for `paired`, the generator's turns. "?" stands for what a round could not measure. The columns
+for `paired`, the generator's turns. `ab` is `paired` with another meshpath build as the
+baseline instead of testpmd (bench/l4_paired.sh with L4_BASE). "?" stands for what a round could not measure. The columns
 are the rounds' medians; the ratio per core is the median of each round's ratio, and each
 round's is printed too: on a shared machine one round can move by 10 % or more.
 """
@@ -16,10 +17,15 @@ import sys
 HEADERS = {
     "rate": ["ratio of rates", "testpmd's RX polls"],
     "paired": ["turns"],
+    "ab": ["turns"],
 }
-COMMON = ["size (B)", "flows", "testpmd io busy cycles/pkt",
-          "meshpath L4 full-NAT busy cycles/pkt", "ratio per core", "each round's",
-          "testpmd io (Mpps)", "meshpath L4 full-NAT (Mpps)"]
+
+
+def common(mode):
+    base = "base meshpath" if mode == "ab" else "testpmd io"
+    return ["size (B)", "flows", base + " busy cycles/pkt",
+            "meshpath L4 full-NAT busy cycles/pkt", "ratio per core", "each round's",
+            base + " (Mpps)", "meshpath L4 full-NAT (Mpps)"]
 
 
 def num(v):
@@ -51,7 +57,7 @@ def row(mode, size, flows, path):
 
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == "--header" and sys.argv[2] in HEADERS:
-        cols = COMMON + HEADERS[sys.argv[2]]
+        cols = common(sys.argv[2]) + HEADERS[sys.argv[2]]
         print("| " + " | ".join(cols) + " |")
         print("|" + "---|" * len(cols))
     elif len(sys.argv) == 5 and sys.argv[1] in HEADERS:
