@@ -11,8 +11,8 @@
  *
  * sends on its one port: after a warm-up it measures for a fixed time and prints one JSON line.
  *
- *   meshpath-l4gen EAL-ARGS -- paired BASE_MAC BASE_PID DUT_MAC DUT_PID VIP FLOWS SIZE WARMUP_S
- *                             MEASURE_S ORDER SLICE_MS
+ *   meshpath-l4gen EAL-ARGS -- paired BASE_MAC BASE_PID DUT_MAC DUT_PID VIP [BASE_FLOWS:]FLOWS
+ *                             SIZE WARMUP_S MEASURE_S ORDER SLICE_MS
  *
  * drives two devices that share one CPU, the baseline on port 0 and the device under test on
  * port 1, in turns: each device runs only while it gets traffic, the other is held with SIGSTOP
@@ -81,7 +81,7 @@ gen_on_signal(int sig)
 /* What is sent, the same on every link. */
 struct gen_traffic {
 	struct rte_mempool *pool;
-	uint64_t flows, size, step;
+	uint64_t size;
 	uint32_t vip; /* network order */
 	int scatter;
 };
@@ -90,7 +90,8 @@ struct gen_traffic {
 struct gen_link {
 	uint16_t port;
 	struct rte_ether_addr mac, peer;
-	pid_t pid; /* paired: the device, held with SIGSTOP while it is not sent to */
+	pid_t pid;            /* paired: the device, held with SIGSTOP while it is not sent to */
+	uint64_t flows, step; /* how many flows, and the scattered order's stride */
 	uint64_t next_flow, scattered;
 	uint64_t tx, rx;                   /* all of the run */
 	uint64_t tx_measured, rx_measured; /* while measuring */
@@ -166,13 +167,13 @@ gen_send(const struct gen_traffic *g, struct gen_link *l, int measuring)
 		struct rte_udp_hdr *udp;
 		/* The first round in order: it creates the flows. Then, scattered, each flow is
 		 * GEN_SCATTER flows (modulo their number) after the one before. */
-		uint64_t f = l->next_flow % g->flows;
+		uint64_t f = l->next_flow % l->flows;
 
-		if (g->scatter && l->next_flow >= g->flows) {
+		if (g->scatter && l->next_flow >= l->flows) {
 			f = l->scattered;
-			l->scattered += g->step;
-			if (l->scattered >= g->flows)
-				l->scattered -= g->flows;
+			l->scattered += l->step;
+			if (l->scattered >= l->flows)
+				l->scattered -= l->flows;
 		}
 		l->next_flow++;
 		eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, (uint16_t)(g->size - 4));
@@ -368,18 +369,26 @@ gen_port_setup(struct gen_link *l, uint16_t port, struct rte_mempool *pool)
 	rte_eth_macaddr_get(port, &l->mac);
 }
 
-/* FLOWS SIZE ORDER into g; exits on bad values. */
+/* SIZE ORDER into g; exits on bad values. */
 static void
-gen_traffic_parse(struct gen_traffic *g, const char *flows, const char *size, const char *order)
+gen_traffic_parse(struct gen_traffic *g, const char *size, const char *order)
 {
 	if (order != NULL && strcmp(order, "seq") != 0 && strcmp(order, "scatter") != 0)
 		rte_exit(2, "order must be seq or scatter, not %s\n", order);
 	g->scatter = order != NULL && strcmp(order, "scatter") == 0;
-	g->flows = strtoull(flows, NULL, 0);
 	g->size = strtoull(size, NULL, 0);
-	if (g->flows == 0 || g->flows >= GEN_SCATTER || g->size < 64 || g->size > 1500)
-		rte_exit(2, "flows must be 1..%" PRIu64 " and size 64..1500\n", GEN_SCATTER - 1);
-	g->step = GEN_SCATTER % g->flows;
+	if (g->size < 64 || g->size > 1500)
+		rte_exit(2, "size must be 64..1500\n");
+}
+
+/* The number of flows sent on l; exits on a bad one. */
+static void
+gen_link_flows(struct gen_link *l, uint64_t flows)
+{
+	if (flows == 0 || flows >= GEN_SCATTER)
+		rte_exit(2, "flows must be 1..%" PRIu64 "\n", GEN_SCATTER - 1);
+	l->flows = flows;
+	l->step = GEN_SCATTER % flows;
 }
 
 static double
@@ -409,7 +418,7 @@ gen_single(struct gen_traffic *g, struct gen_link *l, uint64_t warm, uint64_t me
 	gen_run(g, l, t_measure + measure * hz, 1);
 	printf("{\"flows\": %" PRIu64 ", \"size\": %" PRIu64 ", \"seconds\": %" PRIu64
 	       ", \"tx\": %" PRIu64 ", \"rx\": %" PRIu64 ", \"tx_pps\": %.0f, \"rx_pps\": %.0f}\n",
-	       g->flows, g->size, measure, l->tx, l->rx, (double)l->tx_measured / (double)measure,
+	       l->flows, g->size, measure, l->tx, l->rx, (double)l->tx_measured / (double)measure,
 	       (double)l->rx_measured / (double)measure);
 }
 
@@ -455,7 +464,7 @@ gen_paired(struct gen_traffic *g, struct gen_link *base, struct gen_link *dut, u
 	gen_release(dut);
 	printf("{\"flows\": %" PRIu64 ", \"size\": %" PRIu64 ", \"seconds\": %" PRIu64
 	       ", \"slice_ms\": %" PRIu64 ", \"turns\": %u, \"base\": ",
-	       g->flows, g->size, measure, slice_ms, turns);
+	       dut->flows, g->size, measure, slice_ms, turns);
 	gen_print_link(base, hz);
 	printf(", \"dut\": ");
 	gen_print_link(dut, hz);
@@ -477,20 +486,26 @@ main(int argc, char **argv)
 	argv += n;
 	paired = argc > 1 && strcmp(argv[1], "paired") == 0;
 	if (paired) {
+		const char *colon;
 		uint64_t slice_ms;
 
 		if (argc != 13 || rte_ether_unformat_addr(argv[2], &links[0].peer) != 0 ||
 		    rte_ether_unformat_addr(argv[4], &links[1].peer) != 0 ||
 		    inet_pton(AF_INET, argv[6], &g.vip) != 1)
-			rte_exit(2, "usage: meshpath-l4gen EAL-ARGS -- paired BASE_MAC BASE_PID "
-			            "DUT_MAC DUT_PID VIP FLOWS SIZE WARMUP_S MEASURE_S "
-			            "seq|scatter SLICE_MS\n");
+			rte_exit(2,
+			         "usage: meshpath-l4gen EAL-ARGS -- paired BASE_MAC BASE_PID "
+			         "DUT_MAC DUT_PID VIP [BASE_FLOWS:]FLOWS SIZE WARMUP_S MEASURE_S "
+			         "seq|scatter SLICE_MS\n");
 		links[0].pid = (pid_t)atoi(argv[3]);
 		links[1].pid = (pid_t)atoi(argv[5]);
 		slice_ms = strtoull(argv[12], NULL, 0);
 		if (links[0].pid <= 0 || links[1].pid <= 0 || slice_ms == 0)
 			rte_exit(2, "the devices' PIDs and SLICE_MS must be positive\n");
-		gen_traffic_parse(&g, argv[7], argv[8], argv[11]);
+		/* FLOWS, or BASE_FLOWS:FLOWS when the two differ (meshpath against itself). */
+		colon = strchr(argv[7], ':');
+		gen_traffic_parse(&g, argv[8], argv[11]);
+		gen_link_flows(&links[0], strtoull(argv[7], NULL, 0));
+		gen_link_flows(&links[1], strtoull(colon != NULL ? colon + 1 : argv[7], NULL, 0));
 		n_ports = 2;
 	} else {
 		if ((argc != 7 && argc != 8) ||
@@ -498,7 +513,8 @@ main(int argc, char **argv)
 		    inet_pton(AF_INET, argv[2], &g.vip) != 1)
 			rte_exit(2, "usage: meshpath-l4gen EAL-ARGS -- PEER_MAC VIP FLOWS SIZE "
 			            "WARMUP_S MEASURE_S [seq|scatter]\n");
-		gen_traffic_parse(&g, argv[3], argv[4], argc == 8 ? argv[7] : NULL);
+		gen_traffic_parse(&g, argv[4], argc == 8 ? argv[7] : NULL);
+		gen_link_flows(&links[0], strtoull(argv[3], NULL, 0));
 	}
 	if (rte_eth_dev_count_avail() < n_ports)
 		rte_exit(2, "%u ports needed (one --vdev each), %u given\n", n_ports,
