@@ -22,8 +22,12 @@ SLICE_MS=${L4_SLICE_MS:-500}
 ORDER=${L4_ORDER:-scatter}
 # L4_BASE=DIR: the baseline is meshpath built in DIR instead of testpmd (an A/B run of two
 # builds, each with its own flow tables: give L4_HUGEPAGES room for two, 1600 or more).
+# L4_BASE_FLOWS=N (with L4_BASE): the baseline gets N flows, not the case's: what a flow count
+# costs, measured in the same turns (L4_BASE=build L4_BASE_FLOWS=1000 L4_FLOWS=1000000).
 BASE_BUILD=
+BASE_FLOWS=
 [ -z "${L4_BASE:-}" ] || BASE_BUILD=$(realpath "$L4_BASE")
+[ -z "$BASE_BUILD" ] || BASE_FLOWS=${L4_BASE_FLOWS:-}
 DIR=$(mktemp -d /tmp/mp-l4paired.XXXXXX)
 PIDS=()
 stop_all() { # end what this script started and is still running
@@ -59,7 +63,7 @@ meshpath_start() { # BUILD CONF SOCK FLOWS EAL PREFIX: start a meshpath, its PID
 round() { # FLOWS SIZE: one paired run; prints "base_cycles meshpath_cycles base_pps dut_pps turns"
 	local flows=$1 size=$2 base mp gen
 	if [ -n "$BASE_BUILD" ]; then
-		meshpath_start "$BASE_BUILD" "$DIR/base.conf" "$DIR/base.sock" "$flows" \
+		meshpath_start "$BASE_BUILD" "$DIR/base.conf" "$DIR/base.sock" "${BASE_FLOWS:-$flows}" \
 			"${EAL_DUT//mpl4-dut/mpl4-base}" || return 1
 		base=$MP_PID
 	else
@@ -79,7 +83,7 @@ round() { # FLOWS SIZE: one paired run; prints "base_cycles meshpath_cycles base
 	L4GEN_LINGER=1 "$BUILD/bench/meshpath-l4gen" --no-pci --no-huge -m 512 --no-shconf \
 		--file-prefix mpl4-gen -l 0 --vdev "net_memif0,role=client,socket=$DIR/base.sock" \
 		--vdev "net_memif1,role=client,socket=$DIR/dut.sock" -- paired "$BASE_MAC" "$base" \
-		"$L4_DUT_MAC" "$mp" "$L4_VIP" "$flows" "$size" "$WARMUP" "$SECONDS_MEASURE" "$ORDER" \
+		"$L4_DUT_MAC" "$mp" "$L4_VIP" "${BASE_FLOWS:+$BASE_FLOWS:}$flows" "$size" "$WARMUP" "$SECONDS_MEASURE" "$ORDER" \
 		"$SLICE_MS" >"$DIR/gen.out" 2>"$DIR/gen.err" &
 	gen=$!
 	PIDS+=("$gen")
