@@ -1,5 +1,5 @@
-# Sourced by bench/l4_rate.sh, bench/l4_paired.sh and bench/l4_instr.sh: the device under test's side of the L4
-# benchmark topology, and meshpath's configuration for it. One worker on CPU 1 does full NAT
+# Sourced by bench/l4_rate.sh, bench/l4_paired.sh and bench/l4_instr.sh: the device under
+# test's side of the L4 benchmark topology, and meshpath's configuration for it. One worker on CPU 1 does full NAT
 # from a UDP VIP to four endpoints; the generator (meshpath-l4gen) plays the clients and the
 # endpoints on the other end of one memif link.
 L4_VIP=198.18.255.100
@@ -43,13 +43,48 @@ tel_stats() { # [PREFIX]: meshpath's /meshpath/stats, as JSON (EAL file prefix m
 	echo /meshpath/stats | /usr/bin/python3 /usr/bin/dpdk-telemetry.py -f "${1:-mpl4-dut}" 2>/dev/null || true
 }
 
-busy_per_pkt() { # STATS0 STATS1: meshpath's busy cycles per received packet between two reads
-	/usr/bin/python3 - "$1" "$2" <<'PY' || true
+busy_per_pkt() { # STATS0 STATS1 [MAX_S]: meshpath's busy cycles per received packet between
+	# two reads; "?" (and why, on stderr) when it was busy longer than MAX_S seconds, which in a
+	# paired run means a hold landed in a poll that had packets
+	/usr/bin/python3 - "$@" <<'PY' || echo "?"
 import json, sys
 a, b = (json.load(open(f))["/meshpath/stats"] for f in sys.argv[1:3])
-n = b["rx_pkts"] - a["rx_pkts"]
-print("%.0f" % ((b["busy_cycles"] - a["busy_cycles"]) / n) if n > 0 else "?")
+n, busy = b["rx_pkts"] - a["rx_pkts"], b["busy_cycles"] - a["busy_cycles"]
+if len(sys.argv) > 3 and busy / b["tsc_hz"] > float(sys.argv[3]) * 1.01:
+    print("meshpath busy %.2f s while it had traffic %.2f s: run discarded"
+          % (busy / b["tsc_hz"], float(sys.argv[3])), file=sys.stderr)
+    n = 0
+print("%.0f" % (busy / n) if n > 0 else "?")
 PY
+}
+
+# The devices under test, started in the background: the caller's PIDS array gets each PID, and
+# BURST is the RX burst of both.
+testpmd_start() { # SOCK PREFIX LOG: testpmd io forwarding as the memif server; PID in TP_PID
+	: >"$3" # emptied before the fork: see wait_ready
+	dpdk-testpmd --no-pci --no-huge -m 512 --no-shconf --file-prefix "$2" --lcores '0@1,1@1' \
+		--vdev "net_memif0,role=server,socket=$1" -- --forward-mode=io --port-topology=loop \
+		--auto-start --burst="$BURST" --total-num-mbufs=16384 --stats-period 100 \
+		--record-core-cycles --record-burst-stats >"$3" 2>&1 &
+	TP_PID=$!
+	PIDS+=("$TP_PID")
+	wait_ready "$TP_PID" "packet forwarding - ports=" "$3"
+}
+
+testpmd_cycles() { # LOG: testpmd's busy cycles per packet, printed as it stopped ("?" if not)
+	local c
+	c=$(grep -o 'CPU cycles/packet=[0-9.]*' "$1" | tail -1 | cut -d= -f2)
+	echo "${c:-?}"
+}
+
+meshpath_start() { # BUILD CONF SOCK FLOWS EAL: meshpath as the memif server; PID in MP_PID
+	l4_conf "$2" "$3" "$4" "$BURST" "$5"
+	"$1/app/meshpath/meshpath" --check "$2" >/dev/null || return 1
+	: >"$2.log" # emptied before the fork: see wait_ready
+	"$1/app/meshpath/meshpath" -c "$2" >"$2.log" 2>&1 &
+	MP_PID=$!
+	PIDS+=("$MP_PID")
+	wait_ready "$MP_PID" "running:" "$2.log"
 }
 
 # l4_eal_dut: meshpath's EAL arguments into EAL_DUT. Flow tables live in hugepages when the

@@ -50,16 +50,6 @@ BASE_MAC=02:00:00:00:00:01 # testpmd's io forwarding does not look at it
 
 l4_eal_dut # sets EAL_DUT (and reserves hugepages when L4_HUGEPAGES is set)
 
-meshpath_start() { # BUILD CONF SOCK FLOWS EAL PREFIX: start a meshpath, its PID in MP_PID
-	l4_conf "$2" "$3" "$4" "$BURST" "$5"
-	"$1/app/meshpath/meshpath" --check "$2" >/dev/null || return 1
-	: >"$2.log" # emptied before the fork: see wait_ready
-	"$1/app/meshpath/meshpath" -c "$2" >"$2.log" 2>&1 &
-	MP_PID=$!
-	PIDS+=("$MP_PID")
-	wait_ready "$MP_PID" "running:" "$2.log"
-}
-
 round() { # FLOWS SIZE: one paired run; prints "base_cycles meshpath_cycles base_pps dut_pps turns"
 	local flows=$1 size=$2 base mp gen
 	if [ -n "$BASE_BUILD" ]; then
@@ -67,15 +57,8 @@ round() { # FLOWS SIZE: one paired run; prints "base_cycles meshpath_cycles base
 			"${EAL_DUT//mpl4-dut/mpl4-base}" || return 1
 		base=$MP_PID
 	else
-		: >"$DIR/testpmd.log"
-		dpdk-testpmd --no-pci --no-huge -m 512 --no-shconf --file-prefix mpl4-base \
-			--lcores '0@1,1@1' --vdev "net_memif0,role=server,socket=$DIR/base.sock" -- \
-			--forward-mode=io --port-topology=loop --auto-start --burst="$BURST" \
-			--total-num-mbufs=16384 --stats-period 100 --record-core-cycles \
-			>"$DIR/testpmd.log" 2>&1 &
-		base=$!
-		PIDS+=("$base")
-		wait_ready "$base" "packet forwarding - ports=" "$DIR/testpmd.log" || return 1
+		testpmd_start "$DIR/base.sock" mpl4-base "$DIR/testpmd.log" || return 1
+		base=$TP_PID
 	fi
 	meshpath_start "$BUILD" "$DIR/mp.conf" "$DIR/dut.sock" "$flows" "$EAL_DUT" || return 1
 	mp=$MP_PID
@@ -83,8 +66,8 @@ round() { # FLOWS SIZE: one paired run; prints "base_cycles meshpath_cycles base
 	L4GEN_LINGER=1 "$BUILD/bench/meshpath-l4gen" --no-pci --no-huge -m 512 --no-shconf \
 		--file-prefix mpl4-gen -l 0 --vdev "net_memif0,role=client,socket=$DIR/base.sock" \
 		--vdev "net_memif1,role=client,socket=$DIR/dut.sock" -- paired "$BASE_MAC" "$base" \
-		"$L4_DUT_MAC" "$mp" "$L4_VIP" "${BASE_FLOWS:+$BASE_FLOWS:}$flows" "$size" "$WARMUP" "$SECONDS_MEASURE" "$ORDER" \
-		"$SLICE_MS" >"$DIR/gen.out" 2>"$DIR/gen.err" &
+		"$L4_DUT_MAC" "$mp" "$L4_VIP" "${BASE_FLOWS:+$BASE_FLOWS:}$flows" "$size" "$WARMUP" \
+		"$SECONDS_MEASURE" "$ORDER" "$SLICE_MS" >"$DIR/gen.out" 2>"$DIR/gen.err" &
 	gen=$!
 	PIDS+=("$gen")
 	# The meshpaths' counters after the warm-up (the generator waits for SIGUSR1) and at the end.
@@ -110,28 +93,20 @@ round() { # FLOWS SIZE: one paired run; prints "base_cycles meshpath_cycles base
 	kill -TERM "$gen" 2>/dev/null || true
 	wait "$gen" 2>/dev/null || true
 	PIDS=()
-	# A meshpath busy longer than it had traffic (or was drained) would mean a hold landed in a
-	# poll that had packets: such a run is discarded ("?"), and said so.
-	/usr/bin/python3 - "$DIR" "$BASE_BUILD" <<'PY'
-import json, os, re, sys
-d, ab = sys.argv[1], sys.argv[2] != ""
-g = json.loads(next(l for l in open(os.path.join(d, "gen.out")) if l.startswith("{")))
-def cycles(s0, s1, link):
-    a, b = (json.load(open(os.path.join(d, f)))["/meshpath/stats"] for f in (s0, s1))
-    n, busy = b["rx_pkts"] - a["rx_pkts"], b["busy_cycles"] - a["busy_cycles"]
-    if busy / b["tsc_hz"] > g[link]["active_s"] * 1.01:
-        print("meshpath (%s) busy %.2f s while it had traffic %.2f s: run discarded"
-              % (link, busy / b["tsc_hz"], g[link]["active_s"]), file=sys.stderr)
-        return "?"
-    return "%.0f" % (busy / n) if n > 0 else "?"
-if ab:
-    base = cycles("base0.json", "base.json", "base")
-else:
-    m = re.findall(r"CPU cycles/packet=([0-9.]+)", open(os.path.join(d, "testpmd.log")).read())
-    base = m[-1] if m else "?"
-print(base, cycles("stats0.json", "stats.json", "dut"), int(g["base"]["rx_pps"]),
-      int(g["dut"]["rx_pps"]), g["turns"])
-PY
+	# Each meshpath's busy cycles per packet, checked against the seconds it had traffic or was
+	# drained (busy_per_pkt discards a run that exceeds them), then the generator's rates.
+	local report base_s dut_s rest
+	report=$(grep '^{' "$DIR/gen.out")
+	read -r base_s dut_s rest < <(/usr/bin/python3 -c 'import json, sys
+g = json.loads(sys.argv[1])
+print(g["base"]["active_s"], g["dut"]["active_s"], int(g["base"]["rx_pps"]),
+      int(g["dut"]["rx_pps"]), g["turns"])' "$report")
+	if [ -n "$BASE_BUILD" ]; then
+		printf '%s ' "$(busy_per_pkt "$DIR/base0.json" "$DIR/base.json" "$base_s")"
+	else
+		printf '%s ' "$(testpmd_cycles "$DIR/testpmd.log")"
+	fi
+	printf '%s %s\n' "$(busy_per_pkt "$DIR/stats0.json" "$DIR/stats.json" "$dut_s")" "$rest"
 }
 
 # L4_ROUNDS=N paired runs per case; the columns are their medians, each run's ratio printed too.

@@ -55,35 +55,23 @@ gen_stop() {
 }
 
 baseline() { # FLOWS SIZE
-	: >"$DIR/testpmd.log" # emptied before the fork: see wait_ready
-	dpdk-testpmd --no-pci --no-huge -m 512 --no-shconf --file-prefix mpl4-dut --lcores '0@1,1@1' \
-		--vdev "net_memif0,role=server,socket=$SOCK" -- --forward-mode=io --port-topology=loop \
-		--auto-start --burst="$BURST" --total-num-mbufs=16384 --stats-period 100 \
-		--record-core-cycles --record-burst-stats >"$DIR/testpmd.log" 2>&1 &
-	local t=$!
-	PIDS+=("$t")
-	wait_ready "$t" "packet forwarding - ports=" "$DIR/testpmd.log"
+	testpmd_start "$SOCK" mpl4-dut "$DIR/testpmd.log"
+	local t=$TP_PID
 	gen_start 02:00:00:00:00:01 "$1" "$2"
 	gen_report
 	kill -INT "$t" 2>/dev/null || true
 	wait "$t" || true
 	gen_stop
 	# Printed as it stops: cycles spent in bursts that brought packets, per packet.
-	grep -o 'CPU cycles/packet=[0-9.]*' "$DIR/testpmd.log" | tail -1 | cut -d= -f2 \
-		>"$DIR/tp_cycles" || true
+	testpmd_cycles "$DIR/testpmd.log" >"$DIR/tp_cycles"
 	grep -m1 'RX-bursts' "$DIR/testpmd.log" >"$DIR/tp_bursts" || true
 	cat "$DIR/gen.json"
 }
 
 meshpath_run() { # FLOWS SIZE
-	l4_conf "$DIR/mp.conf" "$SOCK" "$1" "$BURST" "$EAL_DUT"
-	"$BUILD/app/meshpath/meshpath" --check "$DIR/mp.conf" >/dev/null
 	local m
-	: >"$DIR/mp.log" # emptied before the fork: see wait_ready
-	"$BUILD/app/meshpath/meshpath" -c "$DIR/mp.conf" >"$DIR/mp.log" 2>&1 &
-	m=$!
-	PIDS+=("$m")
-	wait_ready "$m" "running:" "$DIR/mp.log"
+	meshpath_start "$BUILD" "$DIR/mp.conf" "$SOCK" "$1" "$EAL_DUT"
+	m=$MP_PID
 	if [ -n "${L4_PERF:-}" ]; then # profile the measured seconds into L4_PERF (a perf.data path)
 		(sleep "$WARMUP"; perf record -e cpu-clock -p "$m" -o "$L4_PERF" -- sleep "$SECONDS_MEASURE" \
 			>/dev/null 2>&1) &
@@ -95,7 +83,7 @@ meshpath_run() { # FLOWS SIZE
 	gen_report
 	tel_stats >"$DIR/stats.json"
 	[ -z "${L4_STATS:-}" ] || cp "$DIR/stats.json" "$L4_STATS-$1-$2.json"
-	kill -0 "$m" 2>/dev/null || { echo "meshpath exited early:" >&2; tail -20 "$DIR/mp.log" >&2; }
+	kill -0 "$m" 2>/dev/null || { echo "meshpath exited early:" >&2; tail -20 "$DIR/mp.conf.log" >&2; }
 	busy_per_pkt "$DIR/stats0.json" "$DIR/stats.json" >"$DIR/cycles"
 	kill -TERM "$m"; wait "$m" || true
 	gen_stop
