@@ -480,7 +480,9 @@ def main():
             out += ["Failed, no number (the benchmark's own check): " +
                     "; ".join("`%s`: %s" % (n, m) for n, m in failed), ""]
 
-    for name, title in (("l4_rate", "L4 packet rate against testpmd io forwarding"),
+    for name, title in (("memprobe", "Random loads packed and one per 4 KiB page "
+                                     "(what a million flows' lookups pay)"),
+                        ("l4_rate", "L4 packet rate against testpmd io forwarding"),
                         ("l4_paired", "L4 packet rate against testpmd io, paired in time"),
                         ("l4_conns", "L4 new connections per second against HAProxy and nginx")):
         p = os.path.join(raw, name + ".md")
