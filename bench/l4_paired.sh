@@ -24,10 +24,14 @@ ORDER=${L4_ORDER:-scatter}
 # builds, each with its own flow tables: give L4_HUGEPAGES room for two, 1600 or more).
 # L4_BASE_FLOWS=N (with L4_BASE): the baseline gets N flows, not the case's: what a flow count
 # costs, measured in the same turns (L4_BASE=build L4_BASE_FLOWS=1000 L4_FLOWS=1000000).
+# L4_BASE_BURST=N (with L4_BASE): the baseline's RX burst is N, not L4_BURST: what a burst size
+# is worth (L4_BASE=build L4_BASE_BURST=32 L4_BURST=64).
 BASE_BUILD=
 BASE_FLOWS=
+BASE_BURST=
 [ -z "${L4_BASE:-}" ] || BASE_BUILD=$(realpath "$L4_BASE")
 [ -z "$BASE_BUILD" ] || BASE_FLOWS=${L4_BASE_FLOWS:-}
+[ -z "$BASE_BUILD" ] || BASE_BURST=${L4_BASE_BURST:-}
 DIR=$(mktemp -d /tmp/mp-l4paired.XXXXXX)
 PIDS=()
 stop_all() { # end what this script started and is still running
@@ -53,8 +57,8 @@ l4_eal_dut # sets EAL_DUT (and reserves hugepages when L4_HUGEPAGES is set)
 round() { # FLOWS SIZE: one paired run; prints "base_cycles meshpath_cycles base_pps dut_pps turns"
 	local flows=$1 size=$2 base mp gen
 	if [ -n "$BASE_BUILD" ]; then
-		meshpath_start "$BASE_BUILD" "$DIR/base.conf" "$DIR/base.sock" "${BASE_FLOWS:-$flows}" \
-			"${EAL_DUT//mpl4-dut/mpl4-base}" || return 1
+		BURST=${BASE_BURST:-$BURST} meshpath_start "$BASE_BUILD" "$DIR/base.conf" \
+			"$DIR/base.sock" "${BASE_FLOWS:-$flows}" "${EAL_DUT//mpl4-dut/mpl4-base}" || return 1
 		base=$MP_PID
 	else
 		testpmd_start "$DIR/base.sock" mpl4-base "$DIR/testpmd.log" || return 1
