@@ -25,7 +25,7 @@ cleanup() {
 trap cleanup EXIT
 
 . "$(dirname "$0")/l4_conf.sh"
-l4_conf "$DIR/mp.conf" "$SOCK" "$FLOWS" 32 \
+l4_conf "$DIR/mp.conf" "$SOCK" "$FLOWS" 64 \
 	'"--no-pci", "--no-huge", "-m", "1024", "--no-shconf", "--file-prefix", "mpl4i-dut"'
 "$BUILD/app/meshpath/meshpath" --check "$DIR/mp.conf" >/dev/null
 

@@ -17,7 +17,7 @@ set -euo pipefail
 BUILD=$(realpath "${1:-build}")
 SECONDS_MEASURE=${2:-10}
 WARMUP=4
-BURST=${L4_BURST:-32}
+BURST=${L4_BURST:-64}
 SLICE_MS=${L4_SLICE_MS:-500}
 ORDER=${L4_ORDER:-scatter}
 # L4_BASE=DIR: the baseline is meshpath built in DIR instead of testpmd (an A/B run of two

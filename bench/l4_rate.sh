@@ -16,7 +16,7 @@ BUILD=$(realpath "${1:-build}")
 SECONDS_MEASURE=${2:-5}
 WARMUP=4
 # Packets per RX burst, the same for testpmd and meshpath.
-BURST=${L4_BURST:-32}
+BURST=${L4_BURST:-64}
 DIR=$(mktemp -d /tmp/mp-l4rate.XXXXXX)
 SOCK="$DIR/memif.sock"
 PIDS=()

@@ -23,7 +23,9 @@
 
 /* Defaults; conf/README.md quotes these. */
 #define MP_CONF_DEF_MAIN_LCORE       0
-#define MP_CONF_DEF_BURST            32
+/* 64, not DPDK's usual 32: a burst's flow lookups overlap their cache and TLB misses, and at a
+ * million flows 64 at a time cost 12 % less per packet than 32 (bench/README.md, burst). */
+#define MP_CONF_DEF_BURST            64
 #define MP_CONF_DEF_ALOG_RING_SIZE   4096
 #define MP_CONF_DEF_MBUFS            8191
 #define MP_CONF_DEF_MBUF_CACHE       256

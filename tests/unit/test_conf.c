@@ -215,7 +215,7 @@ test_default_conf_values(void **state)
 	assert_int_equal(conf.n_workers, 1);
 	assert_int_equal(conf.worker_lcores[0], 1);
 	assert_int_equal(conf.worker_cpus[0], 1);
-	assert_int_equal(conf.burst, 32);
+	assert_int_equal(conf.burst, 64);
 
 	assert_int_equal(conf.n_ports, 1);
 	p = &conf.ports[0];
