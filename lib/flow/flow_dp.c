@@ -127,47 +127,57 @@ unsigned int
 mp_flow_lookup4_bulk(struct mp_flow_table *t, const struct mp_flow_tuple4 *tu, unsigned int n,
                      struct mp_flow **out, uint8_t *dir)
 {
-	const struct flow_hash *h = &t->index;
+	/* In locals: the answers' stores (dir is bytes, which may alias anything) would otherwise
+	 * make the compiler read them again for every packet. */
+	const struct flow_hash_bucket *const buckets = t->index.b;
+	struct mp_flow *const flows = t->flows;
+	const uint32_t mask = t->index.mask;
 	unsigned int done, hits = 0;
 
 	for (done = 0; done < n;) {
 		unsigned int m = RTE_MIN(n - done, (unsigned int)FLOW_LOOKUP_CHUNK), i;
 		const struct mp_flow_tuple4 *k = &tu[done];
+		const struct flow_hash_bucket *b[FLOW_LOOKUP_CHUNK];
 		uint32_t hv[FLOW_LOOKUP_CHUNK];
 		uint8_t cand[FLOW_LOOKUP_CHUNK];
 
 		for (i = 0; i < m; i++) {
 			hv[i] = flow_hash4(k[i].addrs, k[i].ports, k[i].proto);
-			rte_prefetch0(&h->b[hv[i] & h->mask]);
+			b[i] = &buckets[hv[i] & mask];
+			rte_prefetch0(b[i]);
 		}
 		for (i = 0; i < m; i++) {
-			const struct flow_hash_bucket *b = &h->b[hv[i] & h->mask];
-
-			cand[i] = (uint8_t)flow_sig_match(b, flow_hash_sig(hv[i]));
+			cand[i] = (uint8_t)flow_sig_match(b[i], flow_hash_sig(hv[i]));
 			if (cand[i] != 0)
-				rte_prefetch0(&t->flows[b->ref[__builtin_ctz(cand[i])] >> 1]);
+				rte_prefetch0(&flows[b[i]->ref[__builtin_ctz(cand[i])] >> 1]);
 		}
 		for (i = 0; i < m; i++) {
-			const struct flow_hash_bucket *b = &h->b[hv[i] & h->mask];
 			unsigned int c = cand[i];
 			int64_t ref = -1;
 
 			while (c != 0) {
-				uint32_t r = b->ref[__builtin_ctz(c)];
+				uint32_t r = b[i]->ref[__builtin_ctz(c)];
 
-				if (flow_tuple4_matches(&t->flows[r >> 1], r & 1, &k[i])) {
+				if (flow_tuple4_matches(&flows[r >> 1], r & 1, &k[i])) {
 					ref = r;
 					break;
 				}
 				c &= c - 1;
 			}
-			if (ref < 0 && b->spill != 0) {
+			if (unlikely(ref < 0 && b[i]->spill != 0)) {
 				struct mp_flow_key key;
 
 				flow_tuple4_key(&k[i], &key);
 				ref = flow_hash_find(t, &key, hv[i], 1);
 			}
-			hits += flow_answer(t, ref, &out[done + i], &dir[done + i]);
+			if (ref < 0) {
+				out[done + i] = NULL;
+				dir[done + i] = 0;
+				continue;
+			}
+			out[done + i] = &flows[ref >> 1];
+			dir[done + i] = (uint8_t)(ref & 1);
+			hits++;
 		}
 		done += m;
 	}
