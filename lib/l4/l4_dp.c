@@ -233,25 +233,50 @@ l4_open(struct mp_l4_ctx *c, const struct mp_flow_key *k, struct rte_mbuf *m, ui
 	return f;
 }
 
+/*
+ * What forwarding a burst's packets reads of the context, read once per burst (l4_burst_init()):
+ * NAT writes the packets through byte pointers, which may alias anything, so without these
+ * copies the compiler reads the context again for every packet.
+ */
+struct l4_burst {
+	struct mp_l4_ctx *c;
+	struct mp_net_ctx *net;
+	struct mp_l4_worker_state *ws;
+	const struct mp_conf_cluster *clusters;
+	uint64_t now;
+	uint16_t generation;
+};
+
+static inline void
+l4_burst_init(struct l4_burst *b, struct mp_l4_ctx *c)
+{
+	b->c = c;
+	b->net = c->net;
+	b->ws = c->ws;
+	b->clusters = c->cfg->conf->clusters;
+	b->now = c->net->now;
+	b->generation = c->cfg->generation;
+}
+
 /* The statistics of one packet of f (len bytes of IP header and payload) in direction dir. */
 static inline void
-l4_count(struct mp_l4_ctx *c, const struct mp_flow *f, unsigned int dir, uint32_t len,
+l4_count(const struct l4_burst *b, const struct mp_flow *f, unsigned int dir, uint32_t len,
          enum mp_flow_event ev)
 {
 	struct mp_l4_endpoint_stats *es;
 	struct mp_l4_listener_stats *ls;
 
 	/* Flows of an older generation forward but count nowhere: their indexes are gone. */
-	if (f->user != c->cfg->generation)
+	if (f->user != b->generation)
 		return;
-	es = &c->ws->estats[l4_ep_index(c, f->cluster, f->endpoint)];
-	ls = &c->ws->lstats[f->listener];
+	es = &b->ws->estats[b->clusters[f->cluster].first_endpoint + f->endpoint];
+	ls = &b->ws->lstats[f->listener];
 	ls->pkts[dir]++;
 	ls->bytes[dir] += len;
 	es->bytes[dir] += len;
 	if (ev == MP_FLOW_EV_CONNECT_OK) {
 		es->connect_ok++;
-		mp_hist_record(&c->ws->connect[f->cluster], c->net->now - f->created_tsc);
+		mp_hist_record(&b->ws->connect[f->cluster], b->now - f->created_tsc);
 	}
 	es->connect_failed += ev == MP_FLOW_EV_CONNECT_RST;
 }
@@ -265,9 +290,11 @@ l4_forward(struct mp_l4_ctx *c, struct mp_flow *f, unsigned int dir, struct rte_
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
 	int family = pi->l3 == MP_L3_IPV4 ? AF_INET : AF_INET6;
 	enum mp_flow_event ev = mp_flow_track(c->flows, f, dir, p, pi, c->net->now);
+	struct l4_burst b;
 	uint8_t *l3;
 
-	l4_count(c, f, dir, pi->pkt_len - pi->l3_off, ev);
+	l4_burst_init(&b, c);
+	l4_count(&b, f, dir, pi->pkt_len - pi->l3_off, ev);
 	if (!mp_flow_nat(c->flows, f, dir, p, pi)) {
 		mp_net_drop(c->net, m, MP_DROP_NAT_FAILED);
 		return;
@@ -284,7 +311,7 @@ l4_forward(struct mp_l4_ctx *c, struct mp_flow *f, unsigned int dir, struct rte_
  * not.
  */
 static inline void
-l4_forward4(struct mp_l4_ctx *c, struct mp_flow *f, unsigned int dir, struct rte_mbuf *m,
+l4_forward4(const struct l4_burst *b, struct mp_flow *f, unsigned int dir, struct rte_mbuf *m,
             uint16_t port)
 {
 	const struct mp_pkt_info *pi = mp_pkt_info_of(m);
@@ -294,14 +321,14 @@ l4_forward4(struct mp_l4_ctx *c, struct mp_flow *f, unsigned int dir, struct rte
 	uint8_t flags =
 	        pi->l4_proto == IPPROTO_TCP ? ((const struct rte_tcp_hdr *)l4)->tcp_flags : 0;
 
-	if (!mp_flow_refresh(f, dir, flags, len, c->net->now)) {
-		l4_forward(c, f, dir, m, port);
+	if (!mp_flow_refresh(f, dir, flags, len, b->now)) {
+		l4_forward(b->c, f, dir, m, port);
 		return;
 	}
-	l4_count(c, f, dir, len, MP_FLOW_EV_NONE);
+	l4_count(b, f, dir, len, MP_FLOW_EV_NONE);
 	mp_flow_nat4(f, dir, l3, l4, pi->l4_proto);
 	m->ol_flags = 0;
-	mp_net_forward(c->net, m, pi->l3_off, AF_INET, l3 + offsetof(struct rte_ipv4_hdr, dst_addr),
+	mp_net_forward(b->net, m, pi->l3_off, AF_INET, l3 + offsetof(struct rte_ipv4_hdr, dst_addr),
 	               port);
 }
 
@@ -390,6 +417,7 @@ l4_process(struct mp_l4_ctx *c, uint16_t port, struct rte_mbuf **pkts, uint16_t 
 	uint8_t lane[L4_STEER_BURST];
 	unsigned int i, n4 = 0, nk = 0;
 	bool opened = false;
+	struct l4_burst b;
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -414,6 +442,7 @@ l4_process(struct mp_l4_ctx *c, uint16_t port, struct rte_mbuf **pkts, uint16_t 
 		mp_flow_lookup4_bulk(c->flows, tu, n4, f4, d4);
 	if (nk != 0)
 		mp_flow_lookup_bulk(c->flows, kp, nk, fk, dk);
+	l4_burst_init(&b, c);
 	for (i = 0, n4 = 0, nk = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct mp_flow_key k;
@@ -421,7 +450,7 @@ l4_process(struct mp_l4_ctx *c, uint16_t port, struct rte_mbuf **pkts, uint16_t 
 		switch (lane[i]) {
 		case L4_LANE_V4:
 			if (f4[n4] != NULL) {
-				l4_forward4(c, f4[n4], d4[n4], m, port);
+				l4_forward4(&b, f4[n4], d4[n4], m, port);
 			} else {
 				mp_flow_key_from_pkt(&k, rte_pktmbuf_mtod(m, const uint8_t *),
 				                     mp_pkt_info_of(m));
