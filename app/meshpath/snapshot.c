@@ -147,15 +147,19 @@ snapshot_publish(struct meshpath *mp, struct mp_snapshot *next)
 	next->serial = old->serial + 1;
 	pthread_mutex_lock(&mp->lock);
 	__atomic_store_n(&mp->snap, next, __ATOMIC_RELEASE);
+	/* Telemetry sees the generation and the snapshot change together (under the lock): a
+	 * client that waits for the generation then reads the new clusters, never the old ones. */
+	mp->generation = next->l4->generation;
 	snapshot_stats(mp, next);
 	pthread_mutex_unlock(&mp->lock);
 	rte_rcu_qsbr_synchronize(mp->rcu, RTE_QSBR_THRID_INVALID);
 	snapshot_retire(old, next);
 }
 
-/* Routes, local addresses, health and an L4 generation for conf; conf is taken over. */
+/* Routes, local addresses, health and L4 generation `generation` for conf; conf is taken over. */
 static struct mp_snapshot *
-snapshot_build(struct meshpath *mp, struct mp_conf *conf, const struct mp_l4_health *prev)
+snapshot_build(struct meshpath *mp, struct mp_conf *conf, const struct mp_l4_health *prev,
+               uint16_t generation)
 {
 	int socket = (int)rte_socket_id();
 	struct mp_snapshot *s = snapshot_alloc();
@@ -177,7 +181,7 @@ snapshot_build(struct meshpath *mp, struct mp_conf *conf, const struct mp_l4_hea
 	s->local = mp_local_build(conf, mp->ifaces, mp->n_ports, socket);
 	if (s->local == NULL)
 		goto fail;
-	s->l4 = mp_l4_config_build(conf, s->health->up, mp->n_workers, mp->generation, socket);
+	s->l4 = mp_l4_config_build(conf, s->health->up, mp->n_workers, generation, socket);
 	if (s->l4 == NULL)
 		goto fail;
 	if (snapshot_http_build(mp, s) < 0)
@@ -199,7 +203,7 @@ mp_snapshot_first(struct meshpath *mp)
 	/* The snapshot's copy owns the route tables' block from now on. */
 	mp->conf->http = NULL;
 	mp->generation = 1;
-	mp->snap = snapshot_build(mp, conf, NULL);
+	mp->snap = snapshot_build(mp, conf, NULL, 1);
 	if (mp->snap == NULL)
 		return -EINVAL;
 	mp->snap->serial = 1;
@@ -314,14 +318,12 @@ mp_snapshot_reload(struct meshpath *mp)
 		       cur->path, what);
 		goto refuse;
 	}
-	mp->generation++;
-	next = snapshot_build(mp, conf, mp->snap->health);
+	next = snapshot_build(mp, conf, mp->snap->health, (uint16_t)(mp->generation + 1));
 	if (next == NULL) {
 		MP_LOG(ERR,
 		       "reload of %s refused: cannot build its tables; still running the "
 		       "previous configuration",
 		       cur->path);
-		mp->generation--;
 		mp->reload_failures++;
 		return;
 	}
