@@ -10,20 +10,29 @@
  *   4k-spread   one line per 4 KiB (a random line of it): the same bytes on N 4 KiB pages;
  * for N of 1024, 4096 and 16384 lines (4, 16 and 64 MiB spans), and prints nanoseconds a load
  * and the ratio of spread to packed. On bare metal with 2 MiB pages, spread stays close to
- * packed: 64 MiB is 32 hugepages, which the TLB holds. Under a
- * hypervisor that backs the guest's memory with 4 KiB pages, the TLB entries are 4 KiB whatever
- * the guest maps, so 4k-spread pays a two-level (nested) page walk on most loads and costs
- * several times packed: random accesses to a large table are then bound by page walks, and
- * prefetching does not hide them (bench/README.md).
+ * packed: 64 MiB is 32 hugepages, which the TLB holds. Under a hypervisor that backs the
+ * guest's memory with 4 KiB pages, the TLB entries are 4 KiB whatever the guest maps, so
+ * 4k-spread pays a two-level (nested) page walk on most loads and costs several times packed:
+ * random accesses to a large table are then bound by page walks (bench/README.md).
+ *
+ * Then the time a cache line takes to go from the first CPU to the last and back (two threads
+ * bouncing a counter), which is what every packet a memif device forwards pays twice: the
+ * generator writes it on one CPU, the device under test reads it on the other. Two hyperthreads
+ * of one core hand a line over in a few tens of nanoseconds, two cores of one L3 in about a
+ * hundred, two L3s in more; in a VM the host decides, and may change it while it runs.
  *
  * usage: meshpath-memprobe  (pin it with taskset; reserve 32 hugepages or more for it)
+ *        meshpath-memprobe --handoff  (the round trip alone, in nanoseconds: a phase marker)
  */
+#include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #define LINE     64u
 #define PAGE_4K  4096u
@@ -97,14 +106,85 @@ chase(uint8_t *r, size_t n, size_t stride, unsigned int ways)
 	return t / (double)(LOADS / ways * ways);
 }
 
+/* One cache line bounced between two threads: the first writes odd values, the second even. */
+#define HANDOFFS 200000u
+
+struct handoff {
+	volatile uint64_t turn __attribute__((aligned(64)));
+	int cpu;
+};
+
+static int
+pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+static void *
+handoff_peer(void *arg)
+{
+	struct handoff *h = arg;
+	uint64_t i;
+
+	if (pin(h->cpu) != 0)
+		return NULL;
+	for (i = 1; i <= HANDOFFS; i++) {
+		while (h->turn != 2 * i - 1)
+			__builtin_ia32_pause();
+		h->turn = 2 * i;
+	}
+	return NULL;
+}
+
+/* Nanoseconds for a line to go from CPU a to CPU b and back; negative when a CPU is not ours. */
+static double
+handoff_ns(int a, int b)
+{
+	static struct handoff h;
+	pthread_t peer;
+	double t0, t;
+	uint64_t i;
+
+	h.turn = 0;
+	h.cpu = b;
+	if (pin(a) != 0 || pthread_create(&peer, NULL, handoff_peer, &h) != 0)
+		return -1;
+	t0 = now_ns();
+	for (i = 1; i <= HANDOFFS; i++) {
+		h.turn = 2 * i - 1;
+		while (h.turn != 2 * i)
+			__builtin_ia32_pause();
+	}
+	t = now_ns() - t0;
+	pthread_join(peer, NULL);
+	return t / HANDOFFS;
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	static const size_t lines[] = {1024, 4096, 16384};
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t size = (size_t)16384 * PAGE_4K, i;
 	const char *backing = "2 MiB pages";
 	uint8_t *r;
 
+	if (argc > 1 && strcmp(argv[1], "--handoff") == 0) {
+		double rt = ncpu >= 2 ? handoff_ns(0, (int)ncpu - 1) : -1;
+
+		if (rt < 0)
+			return 1;
+		printf("%.0f\n", rt);
+		return 0;
+	}
+	if (argc > 1) {
+		fprintf(stderr, "usage: %s [--handoff]\n", argv[0]);
+		return 2;
+	}
 	r = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1,
 	         0);
 	if (r == MAP_FAILED) {
@@ -133,5 +213,17 @@ main(void)
 		       s16 / p16);
 	}
 	munmap(r, size);
+
+	/* After the loads: pinning this thread to the first CPU must not move them. */
+	if (ncpu >= 2) {
+		double rt = handoff_ns(0, (int)ncpu - 1);
+
+		printf("\nA cache line between two CPUs and back (two threads taking turns).\n\n");
+		printf("| CPUs | round trip ns |\n|---|---|\n");
+		if (rt < 0)
+			printf("| 0 and %ld | ? (not allowed to run there) |\n", ncpu - 1);
+		else
+			printf("| 0 and %ld | %.0f |\n", ncpu - 1, rt);
+	}
 	return 0;
 }
