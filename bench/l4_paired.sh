@@ -54,8 +54,17 @@ BASE_MAC=02:00:00:00:00:01 # testpmd's io forwarding does not look at it
 
 l4_eal_dut # sets EAL_DUT (and reserves hugepages when L4_HUGEPAGES is set)
 
-round() { # FLOWS SIZE: one paired run; prints "base_cycles meshpath_cycles base_pps dut_pps turns"
-	local flows=$1 size=$2 base mp gen
+# The round trip of a cache line between CPU 0 (the generator's) and the last CPU (the devices'),
+# in ns, measured while no device runs: the host's placement of the two, which sets what memif's
+# copies cost (bench/memprobe.c; "?" when the probe is not built).
+handoff() {
+	"$BUILD/bench/meshpath-memprobe" --handoff 2>/dev/null || echo "?"
+}
+
+round() { # FLOWS SIZE: one paired run; prints "base_cycles meshpath_cycles base_pps dut_pps turns
+	# handoff_before/handoff_after"
+	local flows=$1 size=$2 base mp gen h0
+	h0=$(handoff)
 	if [ -n "$BASE_BUILD" ]; then
 		BURST=${BASE_BURST:-$BURST} meshpath_start "$BASE_BUILD" "$DIR/base.conf" \
 			"$DIR/base.sock" "${BASE_FLOWS:-$flows}" "${EAL_DUT//mpl4-dut/mpl4-base}" || return 1
@@ -110,7 +119,8 @@ print(g["base"]["active_s"], g["dut"]["active_s"], int(g["base"]["rx_pps"]),
 	else
 		printf '%s ' "$(testpmd_cycles "$DIR/testpmd.log")"
 	fi
-	printf '%s %s\n' "$(busy_per_pkt "$DIR/stats0.json" "$DIR/stats.json" "$dut_s")" "$rest"
+	printf '%s %s %s/%s\n' "$(busy_per_pkt "$DIR/stats0.json" "$DIR/stats.json" "$dut_s")" \
+		"$rest" "$h0" "$(handoff)"
 }
 
 # L4_ROUNDS=N paired runs per case; the columns are their medians, each run's ratio printed too.
@@ -122,7 +132,7 @@ for size in ${L4_SIZES:-64 512}; do
 	for flows in ${L4_FLOWS:-1000 1000000}; do
 		: >"$DIR/rounds"
 		for _ in $(seq "$ROUNDS"); do
-			round "$flows" "$size" >>"$DIR/rounds" || { echo "? ? ? ? ?" >>"$DIR/rounds"; stop_all; }
+			round "$flows" "$size" >>"$DIR/rounds" || { echo "? ? ? ? ? ?/?" >>"$DIR/rounds"; stop_all; }
 		done
 		/usr/bin/python3 "$(dirname "$0")/l4_table.py" $MODE "$size" "$flows" "$DIR/rounds"
 	done

@@ -6,7 +6,8 @@ usage: bench/l4_table.py --header rate|paired|ab
 
 ROUNDS_FILE has a line per round: testpmd's busy cycles per packet, meshpath's, testpmd's and
 meshpath's packets per second, then, for `rate`, testpmd's RX polls (spaces as underscores) and,
-for `paired`, the generator's turns. `ab` is `paired` with another meshpath build as the
+for `paired`, the generator's turns and the CPU handoff round trip before and after the round
+(ns, "B/A": the host's placement of the generator's and the devices' CPUs). `ab` is `paired` with another meshpath build as the
 baseline instead of testpmd (bench/l4_paired.sh with L4_BASE). "?" stands for what a round could not measure. The columns
 are the rounds' medians; the ratio per core is the median of each round's ratio, and each
 round's is printed too: on a shared machine one round can move by 10 % or more.
@@ -16,8 +17,8 @@ import sys
 
 HEADERS = {
     "rate": ["ratio of rates", "testpmd's RX polls"],
-    "paired": ["turns"],
-    "ab": ["turns"],
+    "paired": ["turns", "CPU 0-1 round trip ns, before/after each round"],
+    "ab": ["turns", "CPU 0-1 round trip ns, before/after each round"],
 }
 
 
@@ -41,7 +42,7 @@ def med(values, fmt, scale=1.0):
 
 
 def row(mode, size, flows, path):
-    rounds = [(line.split() + ["?"] * 5)[:5] for line in open(path) if line.strip()]
+    rounds = [(line.split() + ["?"] * 6)[:6] for line in open(path) if line.strip()]
     tc, mc, bp, mp = ([num(r[i]) for r in rounds] for i in range(4))
     per_core = [a / b if a and b else None for a, b in zip(tc, mc)]
     cells = [size, flows, med(tc, "%.0f"), med(mc, "%.0f"), med(per_core, "%.2f"),
@@ -51,7 +52,7 @@ def row(mode, size, flows, path):
         cells += [med([b / a if a and b else None for a, b in zip(bp, mp)], "%.2f"),
                   "; ".join(r[4].replace("_", " ") for r in rounds)]
     else:
-        cells += [med([num(r[4]) for r in rounds], "%.0f")]
+        cells += [med([num(r[4]) for r in rounds], "%.0f"), " ".join(r[5] for r in rounds)]
     return cells
 
 
