@@ -45,16 +45,16 @@ flow_prefetch(const struct mp_flow *f, uint8_t family)
 		rte_prefetch0(f->addr6);
 }
 
-/* The answer for reference ref (-1: none) into *out and *dir; 1 for a hit. */
+/* The answer for reference ref (-1: none) among flows into *out and *dir; 1 for a hit. */
 static inline unsigned int
-flow_answer(struct mp_flow_table *t, int64_t ref, struct mp_flow **out, uint8_t *dir)
+flow_answer(struct mp_flow *flows, int64_t ref, struct mp_flow **out, uint8_t *dir)
 {
 	if (ref < 0) {
 		*out = NULL;
 		*dir = 0;
 		return 0;
 	}
-	*out = &t->flows[ref >> 1];
+	*out = &flows[ref >> 1];
 	*dir = (uint8_t)(ref & 1);
 	return 1;
 }
@@ -102,7 +102,7 @@ mp_flow_lookup_bulk(struct mp_flow_table *t, const struct mp_flow_key *keys[], u
 			/* Rare: a full home bucket pushed the key further on. */
 			if (ref < 0 && b->spill != 0)
 				ref = flow_hash_find(t, k[i], hv[i], 1);
-			hits += flow_answer(t, ref, &out[done + i], &dir[done + i]);
+			hits += flow_answer(t->flows, ref, &out[done + i], &dir[done + i]);
 		}
 		done += m;
 	}
@@ -170,14 +170,7 @@ mp_flow_lookup4_bulk(struct mp_flow_table *t, const struct mp_flow_tuple4 *tu, u
 				flow_tuple4_key(&k[i], &key);
 				ref = flow_hash_find(t, &key, hv[i], 1);
 			}
-			if (ref < 0) {
-				out[done + i] = NULL;
-				dir[done + i] = 0;
-				continue;
-			}
-			out[done + i] = &flows[ref >> 1];
-			dir[done + i] = (uint8_t)(ref & 1);
-			hits++;
+			hits += flow_answer(flows, ref, &out[done + i], &dir[done + i]);
 		}
 		done += m;
 	}

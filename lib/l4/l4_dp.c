@@ -62,11 +62,12 @@ l4_snat_port_rss(struct mp_l4_ctx *c, const struct mp_net_rss *rss, int family, 
 	                             RTE_MIN(16 * nw * nw, L4_SNAT_RSS_TRIES));
 }
 
-/* The config-wide index of endpoint ep of cluster: what the stats are indexed by. */
+/* The config-wide index of endpoint ep of cluster (of the configuration's clusters): what the
+ * stats are indexed by. */
 static inline unsigned int
-l4_ep_index(const struct mp_l4_ctx *c, unsigned int cluster, uint32_t ep)
+l4_ep_index(const struct mp_conf_cluster *clusters, unsigned int cluster, uint32_t ep)
 {
-	return c->cfg->conf->clusters[cluster].first_endpoint + ep;
+	return clusters[cluster].first_endpoint + ep;
 }
 
 void
@@ -75,7 +76,8 @@ mp_l4_flow_event(struct mp_flow *f, enum mp_flow_event ev, void *arg)
 	struct mp_l4_ctx *c = arg;
 
 	if (ev == MP_FLOW_EV_CONNECT_TIMEOUT && f->user == c->cfg->generation)
-		c->ws->estats[l4_ep_index(c, f->cluster, f->endpoint)].connect_failed++;
+		c->ws->estats[l4_ep_index(c->cfg->conf->clusters, f->cluster, f->endpoint)]
+		        .connect_failed++;
 }
 
 void
@@ -227,7 +229,7 @@ l4_open(struct mp_l4_ctx *c, const struct mp_flow_key *k, struct rte_mbuf *m, ui
 	f->listener = l->id;
 	f->cluster = l->cluster;
 	c->ws->lstats[l->id].flows++;
-	c->ws->estats[l4_ep_index(c, l->cluster, (uint32_t)ep)].flows++;
+	c->ws->estats[l4_ep_index(c->cfg->conf->clusters, l->cluster, (uint32_t)ep)].flows++;
 	mp_lb_flow_open(c->ws->lb[l->cluster], (uint16_t)ep);
 	mp_count_event(c->net->cnt, MP_EV_L4_FLOWS_OPENED);
 	return f;
@@ -269,7 +271,7 @@ l4_count(const struct l4_burst *b, const struct mp_flow *f, unsigned int dir, ui
 	/* Flows of an older generation forward but count nowhere: their indexes are gone. */
 	if (f->user != b->generation)
 		return;
-	es = &b->ws->estats[b->clusters[f->cluster].first_endpoint + f->endpoint];
+	es = &b->ws->estats[l4_ep_index(b->clusters, f->cluster, f->endpoint)];
 	ls = &b->ws->lstats[f->listener];
 	ls->pkts[dir]++;
 	ls->bytes[dir] += len;
