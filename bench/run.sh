@@ -47,15 +47,15 @@ step() { # NAME OUTPUT COMMAND...: run one step, its stdout into OUTPUT (- for t
 
 # What a random load costs once its page is beyond the TLB's reach (bench/memprobe.c): it
 # decides the L4 rows at a million flows. In 2 MiB pages as meshpath's flow tables, reserved for
-# the step when root can (40 more, given back after).
-memprobe() {
-	local before rc=0
+# the step when root can (40 more, given back on exit, also when interrupted).
+memprobe() (
 	before=$(cat /proc/sys/vm/nr_hugepages)
-	[ "$(id -u)" -ne 0 ] || echo $((before + 40)) >/proc/sys/vm/nr_hugepages
-	taskset -c "$(($(nproc) - 1))" "$BUILD/bench/meshpath-memprobe" || rc=$?
-	[ "$(id -u)" -ne 0 ] || echo "$before" >/proc/sys/vm/nr_hugepages
-	return $rc
-}
+	if [ "$(id -u)" -eq 0 ]; then
+		trap 'echo "$before" >/proc/sys/vm/nr_hugepages' EXIT
+		echo $((before + 40)) >/proc/sys/vm/nr_hugepages
+	fi
+	taskset -c "$(($(nproc) - 1))" "$BUILD/bench/meshpath-memprobe"
+)
 
 step "micro benchmarks (Google Benchmark, 3 repetitions)" "$raw/micro.txt" \
 	"$BUILD/bench/meshpath-bench" --benchmark_repetitions=3 \
