@@ -240,6 +240,7 @@ teardown(struct meshpath *mp)
 	}
 
 	mp_app_tcp_fini();
+	mp_port_unmap_guard(NULL);
 	rte_free(mp->rcu);
 	mp_snapshot_free(mp->snap);
 	mp->snap = NULL;
@@ -297,6 +298,8 @@ run(struct mp_conf *conf, const char *prog, int n_extra, char **extra)
 		rc = 1;
 		goto out;
 	}
+	/* Before any port exists: a memif peer may leave as soon as one does. */
+	mp_port_unmap_guard(mp.rcu);
 	rc = setup_pool(&mp);
 	mp.stats.pool = mp.pool;
 	if (rc == 0)

@@ -76,4 +76,15 @@ mp_port_rss_read(struct mp_port *p, const struct rte_eth_dev_info *info);
 bool
 mp_port_link_report(const struct mp_port *p);
 
+struct rte_rcu_qsbr;
+
+/**
+ * From now on, memory a device driver unmaps outside the workers is unmapped only after every
+ * worker registered with rcu has passed a quiescent state (port_unmap.c says why: DPDK 22.11's
+ * memif unmaps its peer's memory under a polling worker). NULL turns the wait off again, before
+ * rcu is freed. Control path.
+ */
+void
+mp_port_unmap_guard(struct rte_rcu_qsbr *rcu);
+
 #endif /* MP_PORT_H */
