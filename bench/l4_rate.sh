@@ -37,7 +37,8 @@ EAL_GEN=(--no-pci --no-huge -m 512 --no-shconf --file-prefix mpl4-gen -l 0
 ORDER=${L4_ORDER:-seq}
 # The generator stays connected after its report (L4GEN_LINGER) until the device under test has
 # been stopped: DPDK 22.11's memif unmaps the shared memory when the peer leaves, under a worker
-# that may still be polling it.
+# that may still be polling it (meshpath waits for its workers first, drivers/net/port_unmap.c;
+# testpmd does not).
 gen_start() { # PEER_MAC FLOWS SIZE: start the generator
 	: >"$DIR/gen.out"
 	L4GEN_LINGER=1 "$BUILD/bench/meshpath-l4gen" "${EAL_GEN[@]}" -- "$1" "$L4_VIP" "$2" "$3" \
