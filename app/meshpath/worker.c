@@ -45,6 +45,8 @@ mp_worker_main(void *arg)
 		mp_l4_begin(&w->l4, snap->l4);
 		mp_app_proxy_begin(w, snap);
 		for (p = 0; p < c->n_ports; p++) {
+			if (unlikely(mp_net_iface_paused(&c->ifaces[p])))
+				continue;
 			n = rte_eth_rx_burst(c->ifaces[p].port_id, c->queue, pkts, burst);
 			if (n == 0)
 				continue;

@@ -335,7 +335,18 @@ struct mp_net_iface {
 	const struct mp_net_rss *rss; /**< the device's RSS; NULL when it spreads nothing */
 	/** the configured addresses, then the IPv6 link-local address derived from mac */
 	struct mp_net_addr addrs[MP_MAX_PORT_ADDRS + 1];
+	/** Set by the control thread while it restarts the device (a memif client that lost its
+	 * server): the workers neither poll it nor send on it. The one field that changes while
+	 * workers run: read it with mp_net_iface_paused(). */
+	bool paused;
 };
+
+/** Whether the workers must leave ifc's device alone (struct mp_net_iface's paused). */
+static inline bool
+mp_net_iface_paused(const struct mp_net_iface *ifc)
+{
+	return __atomic_load_n(&ifc->paused, __ATOMIC_ACQUIRE);
+}
 
 /** Build the interface view of config port c running on ethdev port_id. Control path. */
 void

@@ -81,11 +81,19 @@ mp_net_ctx_fini(struct mp_net_ctx *c)
 	}
 }
 
-/* Out of line: once per burst, and the device's TX call needs registers the caller keeps. */
+/* Out of line: once per burst, and the device's TX call needs registers the caller keeps. A
+ * full buffer for a device being restarted is dropped, as a full device queue would be. */
 static __rte_noinline void
 net_tx_flush(struct mp_net_ctx *c, uint16_t port)
 {
-	rte_eth_tx_buffer_flush(c->ifaces[port].port_id, c->queue, c->txq[port].buf);
+	struct rte_eth_dev_tx_buffer *b = c->txq[port].buf;
+
+	if (unlikely(mp_net_iface_paused(&c->ifaces[port]))) {
+		net_tx_unsent(b->pkts, b->length, &c->txq[port]);
+		b->length = 0;
+		return;
+	}
+	rte_eth_tx_buffer_flush(c->ifaces[port].port_id, c->queue, b);
 }
 
 /* Queue m for TX on port: rte_eth_tx_buffer(), with the burst sent out of line. */
@@ -113,8 +121,10 @@ mp_net_flush(struct mp_net_ctx *c)
 {
 	uint16_t p;
 
+	/* A device being restarted keeps what waits for it, up to a full buffer. */
 	for (p = 0; p < c->n_ports; p++)
-		rte_eth_tx_buffer_flush(c->ifaces[p].port_id, c->queue, c->txq[p].buf);
+		if (likely(!mp_net_iface_paused(&c->ifaces[p])))
+			rte_eth_tx_buffer_flush(c->ifaces[p].port_id, c->queue, c->txq[p].buf);
 }
 
 /* Fill in the Ethernet header at the front of m (eth) and queue m on port. */
