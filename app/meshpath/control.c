@@ -14,8 +14,10 @@
 #include "meshpath.h"
 #include "mp_proxy.h"
 
-#define CONTROL_TICK_MS    100
-#define CONTROL_LINK_TICKS 10 /* link state checked once a second */
+#define CONTROL_TICK_MS       100
+#define CONTROL_LINK_TICKS    10 /* link state checked once a second */
+/* Link checks a memif client's link stays down before it dials its server again. */
+#define CONTROL_REDIAL_CHECKS 2
 
 static volatile sig_atomic_t control_stop;
 /* Set by SIGHUP or the /meshpath/reload command; taken by the control loop. */
@@ -117,9 +119,51 @@ control_alog_drain(struct meshpath *mp, bool last)
 		mp_alog_writer_drain(&mp->alog, &names);
 }
 
+/* A port that dials again when its link is lost (mp_port's redials): how it is going. */
+struct control_redial {
+	unsigned int down; /* link checks it has been down for */
+	bool failing;      /* the last dial failed (said once) */
+};
+
+/*
+ * Dial port p's server again once its link has been down for CONTROL_REDIAL_CHECKS checks
+ * (DPDK's memif client dials only when started). The workers leave the device alone first:
+ * paused, then a grace period, after which none is inside a burst on it. They take it back
+ * once it started; while the server cannot be reached it stays paused (what is routed to it
+ * counts as tx_full drops) and is dialled at every check.
+ */
+static void
+control_redial(struct meshpath *mp, unsigned int p, uint16_t link_status, struct control_redial *r)
+{
+	struct mp_port *port = &mp->ports[p];
+
+	if (link_status == RTE_ETH_LINK_UP) {
+		r->down = 0;
+		return;
+	}
+	if (++r->down < CONTROL_REDIAL_CHECKS)
+		return;
+	r->down = 0;
+	__atomic_store_n(&mp->ifaces[p].paused, true, __ATOMIC_RELEASE);
+	rte_rcu_qsbr_synchronize(mp->rcu, RTE_QSBR_THRID_INVALID);
+	if (mp_port_restart(port) < 0) {
+		if (!r->failing)
+			MP_LOG(WARNING,
+			       "port %s: its memif server cannot be reached: dialling again every "
+			       "%u s",
+			       port->name, CONTROL_REDIAL_CHECKS);
+		r->failing = true;
+		return;
+	}
+	MP_LOG(INFO, "port %s: link lost, memif server dialled again", port->name);
+	r->failing = false;
+	__atomic_store_n(&mp->ifaces[p].paused, false, __ATOMIC_RELEASE);
+}
+
 void
 mp_control_run(struct meshpath *mp)
 {
+	struct control_redial redial[MP_MAX_PORTS] = {0};
 	uint8_t link[MP_MAX_PORTS];
 	unsigned int ticks = 0, p;
 
@@ -130,11 +174,14 @@ mp_control_run(struct meshpath *mp)
 			for (p = 0; p < mp->n_ports; p++) {
 				struct rte_eth_link l;
 
-				if (rte_eth_link_get_nowait(mp->ports[p].port_id, &l) != 0 ||
-				    l.link_status == link[p])
+				if (rte_eth_link_get_nowait(mp->ports[p].port_id, &l) != 0)
 					continue;
-				link[p] = l.link_status;
-				mp_port_link_report(&mp->ports[p]);
+				if (l.link_status != link[p]) {
+					link[p] = l.link_status;
+					mp_port_link_report(&mp->ports[p]);
+				}
+				if (mp->ports[p].redials)
+					control_redial(mp, p, l.link_status, &redial[p]);
 			}
 		}
 		/* Records name listeners by index: write them out before a reload renumbers. */

@@ -39,6 +39,9 @@ struct mp_port {
 	bool tx_l4_csum; /**< device computes TCP and UDP checksums */
 	bool probed;     /**< port_id names a device this port opened */
 	bool started;
+	/** The device does not reconnect by itself once its link is lost: a memif client, which
+	 * dials its server only when started. mp_port_restart() dials again. */
+	bool redials;
 	struct mp_net_rss rss_state; /**< what RSS predicts (known false: nothing) */
 	struct mp_impair *impair;    /**< tests only: the `impair` stage, or NULL */
 	/** The device sends mbuf chains (the TCP stack copies payload behind headers if not). */
@@ -58,6 +61,14 @@ mp_port_setup(struct mp_port *p, uint16_t index, const struct mp_conf_port *c, u
 /** Stop the device (RX and TX); counters and state stay readable. Safe to call twice. */
 void
 mp_port_stop(struct mp_port *p);
+
+/**
+ * Stop the device and start it again (a memif client dials its server anew). The caller makes
+ * sure no worker polls or sends on it meanwhile. Control path.
+ * @return 0, or a negative errno when the device did not start (it stays stopped)
+ */
+int
+mp_port_restart(struct mp_port *p);
 
 /** Stop and close the device. Safe on a port that never started. */
 void

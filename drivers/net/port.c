@@ -190,6 +190,8 @@ mp_port_setup(struct mp_port *p, uint16_t index, const struct mp_conf_port *c, u
 		return rc;
 	}
 	p->started = true;
+	p->redials =
+	        strcmp(p->driver, "net_memif") == 0 && strstr(c->devargs, "role=client") != NULL;
 	if (p->rss)
 		mp_port_rss_read(p, &info);
 
@@ -221,6 +223,19 @@ mp_port_stop(struct mp_port *p)
 		rte_eth_dev_stop(p->port_id);
 		p->started = false;
 	}
+}
+
+int
+mp_port_restart(struct mp_port *p)
+{
+	int rc;
+
+	mp_port_stop(p);
+	rc = rte_eth_dev_start(p->port_id);
+	if (rc < 0)
+		return rc;
+	p->started = true;
+	return 0;
 }
 
 void
