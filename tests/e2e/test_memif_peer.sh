@@ -2,7 +2,8 @@
 # End to end, a memif port whose peers misbehave: clients that connect and close at once, and a
 # peer (the L4 benchmark's generator, bench/l4gen.c, as a memif client) killed with SIGKILL in
 # the middle of sending, again and again. meshpath must live through every one, serve the next
-# peer that connects, and stop cleanly.
+# peer that connects, and stop cleanly. Then the roles swap: meshpath is the memif client, and
+# each time its server is killed it must dial the next one.
 #
 # DPDK 22.11's memif panics its interrupt thread on the first client that closes before the
 # hello (drivers/net/port_memif.c says why): without that fix the connect-and-close check fails
@@ -40,19 +41,22 @@ CONF
 "$MESHPATH" --check "$E2E_DIR/mp.conf" >/dev/null || die "config rejected"
 meshpath_start "$MESHPATH" "$E2E_DIR/mp.conf"
 
-# gen SECONDS: a generator on CPU 0 that sends for SECONDS (1000 flows, 64-byte frames, no
-# warm-up) and prints its report. Called in a subshell only (a pipe, or with &): exec makes the
-# background job's PID the generator's own, for the kill.
+# gen SECONDS [WARM]: a generator on CPU 0 that sends for WARM (default 0) and SECONDS more
+# seconds (1000 flows, 64-byte frames) and prints its report; the memif client, or the server
+# with GEN_ROLE=server (which starts sending whether or not its client has come). Called in a
+# subshell only (a pipe, or with &): exec makes the background job's PID the generator's own,
+# for the kill.
 gen() {
 	exec "$L4GEN" --no-pci --no-huge -m 512 --no-shconf --file-prefix "$GEN_PREFIX" -l 0 \
-		--vdev "net_memif0,role=client,socket=$SOCK" -- "$MAC" "$VIP" 1000 64 0 "$1"
+		--vdev "net_memif0,role=${GEN_ROLE:-client},socket=$SOCK" -- "$MAC" "$VIP" 1000 64 \
+		"${2:-0}" "$1"
 }
 
-# session_ok: a generator's whole session; true when it got at least half of what it sent back
-# through meshpath (the rest is the queues' loss at full rate).
+# session_ok [WARM]: a generator's whole session; true when it got at least half of what it sent
+# back through meshpath (the rest is the queues' loss at full rate).
 session_ok() {
 	local report
-	report=$(gen 1 2>"$E2E_DIR/gen.err" | grep '^{') || {
+	report=$(gen 1 "${1:-0}" 2>"$E2E_DIR/gen.err" | grep '^{') || {
 		tail -5 "$E2E_DIR/gen.err"
 		return 1
 	}
@@ -103,5 +107,50 @@ check "meshpath lives through $KILLS peers killed under traffic (lived through $
 check "the next peer's traffic goes through" session_ok
 rx=$(counter /meshpath/stats rx_pkts)
 check "meshpath received the killed peers' traffic ($rx packets)" [ "$rx" -gt 1000000 ]
+check "meshpath stops cleanly" meshpath_stop
+
+# meshpath as the memif client: DPDK's memif client dials its server only when started, so
+# meshpath dials again when the link stays down (app/meshpath/control.c). The server (the
+# generator) must listen before meshpath starts; then it is killed under traffic, and each new
+# one must get traffic from meshpath again.
+sed 's/role=server/role=client/' "$E2E_DIR/mp.conf" >"$E2E_DIR/mp-client.conf"
+GEN_ROLE=server
+# traffic_resumes: meshpath's received packets grow by 100000 within 15 s.
+traffic_resumes() {
+	local rx0 rx
+	rx0=$(counter /meshpath/stats rx_pkts)
+	for _ in $(seq 75); do
+		rx=$(counter /meshpath/stats rx_pkts)
+		[ "$rx" -gt $((rx0 + 100000)) ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+gen 3 >"$E2E_DIR/server.out" 2>/dev/null &
+pid=$!
+E2E_PIDS+=("$pid")
+sleep 0.5
+meshpath_start "$MESHPATH" "$E2E_DIR/mp-client.conf"
+check "as a memif client, meshpath forwards its server's traffic" traffic_resumes
+kill -KILL "$pid" 2>/dev/null || true
+wait "$pid" 2>/dev/null || true
+resumed=0
+for i in $(seq 5); do
+	rm -rf "/var/run/dpdk/$GEN_PREFIX"
+	gen 30 >/dev/null 2>&1 &
+	pid=$!
+	E2E_PIDS+=("$pid")
+	traffic_resumes && resumed=$((resumed + 1))
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	E2E_PIDS=("${E2E_PIDS[@]/$pid/}")
+	kill -0 "$MESHPATH_PID" 2>/dev/null || break
+done
+check "it dials each of 5 new servers after the last was killed (traffic resumed $resumed times)" \
+	[ "$resumed" -eq 5 ]
+check "and says so in its log" grep -q "memif server dialled again" "$E2E_DIR/meshpath.log"
+rm -rf "/var/run/dpdk/$GEN_PREFIX"
+# Its first seconds, before meshpath has dialled it (every 2 s), are lost: 4 s of warm-up.
+check "a server's whole session goes through" session_ok 4
 check "meshpath stops cleanly" meshpath_stop
 e2e_done
