@@ -408,11 +408,14 @@ gen_print_link(const struct gen_link *l, uint64_t hz)
 	       (double)(l->measured_tsc + l->drain_tsc) / (double)hz);
 }
 
-/* One port, one device: warm-up, then MEASURE_S measured. */
+/* One port, one device: once its link is up, warm-up, then MEASURE_S measured. */
 static void
 gen_single(struct gen_traffic *g, struct gen_link *l, uint64_t warm, uint64_t measure)
 {
-	uint64_t hz = rte_get_tsc_hz(), t_measure = rte_rdtsc() + warm * hz;
+	uint64_t hz = rte_get_tsc_hz(), t_measure;
+
+	gen_wait_links(1);
+	t_measure = rte_rdtsc() + warm * hz;
 
 	gen_run(g, l, t_measure, 0);
 	gen_run(g, l, t_measure + measure * hz, 1);
