@@ -97,6 +97,16 @@ veth_to_ns() {
 	ip -n "$1" link set "$2" up
 }
 
+# pid_forget PID: drop PID from E2E_PIDS once it has been waited for (its number may be
+# reused). An exact match: a pattern substitution would also cut it out of longer PIDs.
+pid_forget() {
+	local kept=() p
+	for p in "${E2E_PIDS[@]}"; do
+		[ "$p" = "$1" ] || kept+=("$p")
+	done
+	E2E_PIDS=("${kept[@]}")
+}
+
 # meshpath_start BINARY CONFIG [EAL args...]: start meshpath, wait until its workers run.
 meshpath_start() {
 	local bin=$1 conf=$2
@@ -132,7 +142,7 @@ meshpath_stop() {
 	fi
 	wait "$MESHPATH_PID"
 	rc=$?
-	E2E_PIDS=("${E2E_PIDS[@]/$MESHPATH_PID/}")
+	pid_forget "$MESHPATH_PID"
 	return "$rc"
 }
 

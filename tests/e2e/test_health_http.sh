@@ -148,7 +148,7 @@ check "upstream 1 back up" wait_health 1 up
 # Nothing listens: the connection is refused.
 kill -TERM "${UPSTREAM_PID[2]}"
 wait "${UPSTREAM_PID[2]}" 2>/dev/null || true
-E2E_PIDS=("${E2E_PIDS[@]/${UPSTREAM_PID[2]}/}") # gone: its PID may be reused
+pid_forget "${UPSTREAM_PID[2]}" # gone: its PID may be reused
 check "upstream 2 that refuses connections marked down" wait_health 2 down
 check "counted as connect_failed ($(hc connect_failed))" [ "$(hc connect_failed)" -ge 3 ]
 start_upstream 2

@@ -95,7 +95,7 @@ for i in $(seq "$KILLS"); do
 	sleep "0.$((RANDOM % 5 + 5))"
 	kill -KILL "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
-	E2E_PIDS=("${E2E_PIDS[@]/$pid/}")
+	pid_forget "$pid"
 	rm -rf "/var/run/dpdk/$GEN_PREFIX"
 	kill -0 "$MESHPATH_PID" 2>/dev/null || break
 	alive=$i
@@ -141,7 +141,7 @@ for i in $(seq 5); do
 	traffic_resumes && resumed=$((resumed + 1))
 	kill -KILL "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
-	E2E_PIDS=("${E2E_PIDS[@]/$pid/}")
+	pid_forget "$pid"
 	kill -0 "$MESHPATH_PID" 2>/dev/null || break
 done
 check "it dials each of 5 new servers after the last was killed (traffic resumed $resumed times)" \
