@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Port bring-up. Everything here runs once at start on the control thread; the data path only
- * reads struct mp_port (the negotiated offloads) and calls rx/tx burst on its own queues.
+ * Port bring-up. Everything here runs on the control thread, once at start (and, for a memif
+ * client whose server went away, mp_port_restart()); the data path only reads struct mp_port
+ * (the negotiated offloads) and calls rx/tx burst on its own queues.
  */
 #include <errno.h>
 #include <string.h>
 
 #include <rte_dev.h>
+#include <rte_devargs.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_kvargs.h>
 
 #include "mp_impair.h"
 #include "mp_port.h"
@@ -24,6 +27,27 @@
 
 /* Room an L3 MTU needs in a receive buffer: Ethernet header, two VLAN tags and the CRC. */
 #define PORT_L2_OVERHEAD (RTE_ETHER_HDR_LEN + 2 * RTE_VLAN_HLEN + RTE_ETHER_CRC_LEN)
+
+/* Whether devargs say role=client: DPDK's memif client dials its server only when started. */
+static bool
+port_memif_client(const char *devargs)
+{
+	struct rte_devargs da;
+	struct rte_kvargs *kv;
+	const char *role;
+	bool client;
+
+	if (rte_devargs_parse(&da, devargs) != 0)
+		return false;
+	kv = da.args != NULL ? rte_kvargs_parse(da.args, NULL) : NULL;
+	rte_devargs_reset(&da);
+	if (kv == NULL)
+		return false;
+	role = rte_kvargs_get(kv, "role");
+	client = role != NULL && strcmp(role, "client") == 0;
+	rte_kvargs_free(kv);
+	return client;
+}
 
 /* Hot-plug the device (a no-op when EAL args already probed it) and find its ethdev port. */
 static int
@@ -190,8 +214,7 @@ mp_port_setup(struct mp_port *p, uint16_t index, const struct mp_conf_port *c, u
 		return rc;
 	}
 	p->started = true;
-	p->redials =
-	        strcmp(p->driver, "net_memif") == 0 && strstr(c->devargs, "role=client") != NULL;
+	p->redials = strcmp(p->driver, "net_memif") == 0 && port_memif_client(c->devargs);
 	if (p->rss)
 		mp_port_rss_read(p, &info);
 

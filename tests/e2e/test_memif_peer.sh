@@ -105,6 +105,8 @@ check "meshpath lives through $KILLS peers killed under traffic (lived through $
 check "the next peer's traffic goes through" session_ok
 rx=$(counter /meshpath/stats rx_pkts)
 check "meshpath received the killed peers' traffic ($rx packets)" [ "$rx" -gt 1000000 ]
+# role=server (drivers/net/port.c reads the devargs): a server waits for its clients.
+check "as the memif server it never dials" bash -c "! grep -q 'dialled again' '$E2E_DIR/meshpath.log'"
 check "meshpath stops cleanly" meshpath_stop
 
 # meshpath as the memif client: DPDK's memif client dials its server only when started, so
