@@ -150,8 +150,9 @@ control_redial(struct meshpath *mp, unsigned int p, uint16_t link_status, struct
 		if (!r->failing)
 			MP_LOG(WARNING,
 			       "port %s: its memif server cannot be reached: dialling again every "
-			       "%u s",
-			       port->name, CONTROL_REDIAL_CHECKS);
+			       "%u ms",
+			       port->name,
+			       CONTROL_REDIAL_CHECKS * CONTROL_LINK_TICKS * CONTROL_TICK_MS);
 		r->failing = true;
 		return;
 	}
