@@ -61,9 +61,9 @@ handoff() {
 	"$BUILD/bench/meshpath-memprobe" --handoff 2>/dev/null || echo "?"
 }
 
-round() { # FLOWS SIZE: one paired run; prints "base_cycles meshpath_cycles base_pps dut_pps turns
+round() { # FLOWS SIZE N: paired run N of the case; prints "base_cycles meshpath_cycles base_pps dut_pps turns
 	# handoff_before/handoff_after"
-	local flows=$1 size=$2 base mp gen h0
+	local flows=$1 size=$2 n=$3 base mp gen h0 keep
 	h0=$(handoff)
 	if [ -n "$BASE_BUILD" ]; then
 		BURST=${BASE_BURST:-$BURST} meshpath_start "$BASE_BUILD" "$DIR/base.conf" \
@@ -92,15 +92,18 @@ round() { # FLOWS SIZE: one paired run; prints "base_cycles meshpath_cycles base
 	grep -q '^{' "$DIR/gen.out" || { echo "generator failed:" >&2; cat "$DIR/gen.err" >&2; return 1; }
 	tel_stats >"$DIR/stats.json"
 	[ -z "$BASE_BUILD" ] || tel_stats mpl4-base >"$DIR/base.json"
-	if [ -n "${L4_STATS:-}" ]; then # keep both reads and the generator's report
-		cp "$DIR/stats0.json" "$L4_STATS-$flows-$size.0.json"
-		cp "$DIR/stats.json" "$L4_STATS-$flows-$size.json"
-		grep '^{' "$DIR/gen.out" >"$L4_STATS-$flows-$size.gen.json"
+	keep=${L4_STATS:+$L4_STATS-$flows-$size-$n}
+	if [ -n "$keep" ]; then # keep both reads and the generator's report, a set per round
+		cp "$DIR/stats0.json" "$keep.0.json"
+		cp "$DIR/stats.json" "$keep.json"
+		grep '^{' "$DIR/gen.out" >"$keep.gen.json"
 		echo /meshpath/drops | /usr/bin/python3 /usr/bin/dpdk-telemetry.py -f mpl4-dut \
-			>"$L4_STATS-$flows-$size.drops.json" 2>/dev/null || true
+			>"$keep.drops.json" 2>/dev/null || true
 	fi
 	kill -INT "$base" 2>/dev/null || true
 	wait "$base" || true
+	# testpmd's last report (its cycles and its bursts' sizes), printed as it stops.
+	[ -z "$keep" ] || [ -n "$BASE_BUILD" ] || cp "$DIR/testpmd.log" "$keep.testpmd.log"
 	kill -TERM "$mp" 2>/dev/null || true
 	wait "$mp" || true
 	kill -TERM "$gen" 2>/dev/null || true
@@ -131,8 +134,8 @@ MODE=paired
 for size in ${L4_SIZES:-64 512}; do
 	for flows in ${L4_FLOWS:-1000 1000000}; do
 		: >"$DIR/rounds"
-		for _ in $(seq "$ROUNDS"); do
-			round "$flows" "$size" >>"$DIR/rounds" || { echo "? ? ? ? ? ?/?" >>"$DIR/rounds"; stop_all; }
+		for n in $(seq "$ROUNDS"); do
+			round "$flows" "$size" "$n" >>"$DIR/rounds" || { echo "? ? ? ? ? ?/?" >>"$DIR/rounds"; stop_all; }
 		done
 		/usr/bin/python3 "$(dirname "$0")/l4_table.py" $MODE "$size" "$flows" "$DIR/rounds"
 	done
