@@ -32,7 +32,8 @@
 static bool
 port_memif_client(const char *devargs)
 {
-	struct rte_devargs da;
+	/* Zeroed: rte_devargs_parse() does not document that every way through clears it. */
+	struct rte_devargs da = {0};
 	struct rte_kvargs *kv;
 	const char *role;
 	bool client;
